@@ -1,0 +1,48 @@
+// All hard limits of mailsift, each with the reason for its value.
+// Nothing else in the tree hard-codes a size, a count or a time-out.
+#pragma once
+
+#include <cstddef>
+
+namespace mailsift::limits {
+
+// A message up to this size is held in memory; a larger one is spooled once to an
+// unlinked temporary file and mapped. 8 MiB keeps typical mail (and most mail with
+// attachments) off the disk while bounding what one delivery process holds.
+inline constexpr std::size_t kMaxInMemoryMessage = 8u << 20;
+
+// Bytes read from stdin per read(2): large enough for few system calls, small enough
+// to stay in the L2 cache while the reader scans it.
+inline constexpr std::size_t kReadChunk = 64u << 10;
+
+// The header area (From_ line, fields and the blank line) is always held in memory
+// because rules match it many times. Past this size the rest of the message is body
+// for matching purposes; the bytes delivered are unchanged.
+inline constexpr std::size_t kMaxHeaderBytes = 16u << 20;
+
+// A From_ line longer than this is dropped, as procmail drops one longer than LINEBUF.
+inline constexpr std::size_t kMaxFromLine = 2048;
+
+// Bytes handed to one write(2) call while delivering.
+inline constexpr std::size_t kWriteChunk = 64u << 10;
+
+// procmail's defaults for lock handling (procmailrc(5)): seconds between attempts
+// (LOCKSLEEP), age after which a dotlock is stale and removed (LOCKTIMEOUT), and
+// the pause after removing a stale lock (SUSPEND).
+inline constexpr unsigned kDefaultLockSleepSeconds = 8;
+inline constexpr unsigned kDefaultLockTimeoutSeconds = 1024;
+inline constexpr unsigned kDefaultSuspendSeconds = 16;
+
+// procmail's TIMEOUT default. mailsift also uses it as the longest time it waits
+// for a lock on a folder before giving up with a temporary failure, so that a
+// stuck lock holder makes the MTA retry instead of hanging the delivery forever.
+inline constexpr unsigned kDefaultTimeoutSeconds = 960;
+
+// Attempts at a unique maildir/directory file name before giving up (qmail retries,
+// procmail gives up after 5).
+inline constexpr int kUniqueNameAttempts = 8;
+
+// Largest number of folders named in one action.
+inline constexpr std::size_t kMaxFoldersPerAction = 64;
+
+}  // namespace mailsift::limits

@@ -1,0 +1,64 @@
+// Io: the seam between mailsift and the file system. Every file-system call that a
+// delivery depends on goes through an Io, so tests can inject a failure into any
+// step (a write that returns ENOSPC, an fsync that fails, a link that fails) and
+// check that no message is lost.
+//
+// The methods mirror the POSIX calls: they return what the call returns and set
+// errno the same way. RealIo forwards to the kernel; FaultyIo (tests) wraps another
+// Io and fails chosen calls.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace mailsift::sys {
+
+class Io {
+ public:
+  virtual ~Io() = default;
+
+  virtual int open(const char* path, int flags, mode_t mode) = 0;
+  virtual ssize_t read(int fd, void* buf, size_t count) = 0;
+  virtual ssize_t write(int fd, const void* buf, size_t count) = 0;
+  virtual int fsync(int fd) = 0;
+  virtual int close(int fd) = 0;
+  virtual int ftruncate(int fd, off_t length) = 0;
+  virtual int fstat(int fd, struct stat* st) = 0;
+  virtual int stat(const char* path, struct stat* st) = 0;
+  virtual int lstat(const char* path, struct stat* st) = 0;
+  virtual int link(const char* from, const char* to) = 0;
+  virtual int rename(const char* from, const char* to) = 0;
+  virtual int unlink(const char* path) = 0;
+  virtual int mkdir(const char* path, mode_t mode) = 0;
+  // fcntl(fd, F_SETLK or F_SETLKW or F_GETLK, lock).
+  virtual int fcntl_lock(int fd, int cmd, struct flock* lock) = 0;
+  // Names in a directory (without "." and ".."); -1 and errno on failure.
+  virtual int list_directory(const char* path, std::vector<std::string>* names) = 0;
+  // Wall-clock time (seconds since the epoch).
+  virtual time_t now() = 0;
+  // Sleeps; tests replace it so that lock waits run instantly.
+  virtual void sleep_for(std::chrono::milliseconds duration) = 0;
+};
+
+// The process-wide real implementation.
+Io& real_io();
+
+// Writes all of buf, retrying short writes and EINTR. Returns 0, or -1 with errno
+// set (errno ENOSPC when the kernel accepted nothing more without saying why).
+int write_all(Io& io, int fd, const char* buf, size_t count);
+
+// Reads a whole (small) file, such as an rcfile. 0, or -1 with errno set.
+int read_whole_file(Io& io, const std::string& path, std::string* out);
+
+// Syncs a directory, so that a link or unlink in it is durable.
+int fsync_directory(Io& io, const std::string& path);
+
+// The directory part of a path ("." when it has none).
+std::string dirname_of(const std::string& path);
+
+}  // namespace mailsift::sys

@@ -1,0 +1,150 @@
+#include "faulty_io.h"
+
+#include <cerrno>
+#include <utility>
+
+namespace mailsift::testing {
+
+int FaultyIo::fired() const {
+  int n = 0;
+  for (const auto& a : faults_) n += a.fired;
+  return n;
+}
+
+bool FaultyIo::trips(Op op, const std::string& path) {
+  for (auto& a : faults_) {
+    if (a.fault.op != op || a.fault.bytes_before_failure != 0) continue;
+    if (!a.fault.path_contains.empty() && path.find(a.fault.path_contains) == std::string::npos)
+      continue;
+    ++a.calls;
+    const bool hit = a.calls == a.fault.nth || (a.fault.sticky && a.calls > a.fault.nth);
+    if (hit) {
+      ++a.fired;
+      errno = a.fault.err;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string FaultyIo::path_of(int fd) const {
+  for (const auto& [open_fd, path] : fd_paths_)
+    if (open_fd == fd) return path;
+  return {};
+}
+
+int FaultyIo::open(const char* path, int flags, mode_t mode) {
+  if (trips(Op::kOpen, path)) return -1;
+  const int fd = inner_.open(path, flags, mode);
+  if (fd >= 0) {
+    std::erase_if(fd_paths_, [fd](const auto& p) { return p.first == fd; });
+    fd_paths_.emplace_back(fd, path);
+  }
+  return fd;
+}
+
+ssize_t FaultyIo::read(int fd, void* buf, size_t count) {
+  if (trips(Op::kRead, path_of(fd))) return -1;
+  return inner_.read(fd, buf, count);
+}
+
+ssize_t FaultyIo::write(int fd, const void* buf, size_t count) {
+  const std::string path = path_of(fd);
+  for (auto& a : faults_) {
+    if (a.fault.op != Op::kWrite || a.fault.bytes_before_failure == 0) continue;
+    if (!a.fault.path_contains.empty() && path.find(a.fault.path_contains) == std::string::npos)
+      continue;
+    if (written_ >= a.fault.bytes_before_failure) {
+      ++a.fired;
+      errno = a.fault.err;
+      return -1;
+    }
+    // Let only part of the buffer through: the disk fills in the middle.
+    const size_t room = a.fault.bytes_before_failure - written_;
+    if (count > room) count = room;
+  }
+  if (trips(Op::kWrite, path)) return -1;
+  const ssize_t n = inner_.write(fd, buf, count);
+  if (n > 0) written_ += static_cast<size_t>(n);
+  return n;
+}
+
+int FaultyIo::fsync(int fd) {
+  if (trips(Op::kFsync, path_of(fd))) return -1;
+  return inner_.fsync(fd);
+}
+
+int FaultyIo::close(int fd) {
+  const std::string path = path_of(fd);
+  std::erase_if(fd_paths_, [fd](const auto& p) { return p.first == fd; });
+  if (trips(Op::kClose, path)) {
+    inner_.close(fd);  // the descriptor is gone either way, as with close(2)
+    return -1;
+  }
+  return inner_.close(fd);
+}
+
+int FaultyIo::ftruncate(int fd, off_t length) {
+  if (trips(Op::kFtruncate, path_of(fd))) return -1;
+  return inner_.ftruncate(fd, length);
+}
+
+int FaultyIo::fstat(int fd, struct stat* st) {
+  if (trips(Op::kFstat, path_of(fd))) return -1;
+  return inner_.fstat(fd, st);
+}
+
+int FaultyIo::stat(const char* path, struct stat* st) {
+  if (trips(Op::kStat, path)) return -1;
+  return inner_.stat(path, st);
+}
+
+int FaultyIo::lstat(const char* path, struct stat* st) {
+  if (trips(Op::kLstat, path)) return -1;
+  return inner_.lstat(path, st);
+}
+
+int FaultyIo::link(const char* from, const char* to) {
+  if (trips(Op::kLink, to)) return -1;
+  return inner_.link(from, to);
+}
+
+int FaultyIo::rename(const char* from, const char* to) {
+  if (trips(Op::kRename, to)) return -1;
+  return inner_.rename(from, to);
+}
+
+int FaultyIo::unlink(const char* path) {
+  if (trips(Op::kUnlink, path)) return -1;
+  return inner_.unlink(path);
+}
+
+int FaultyIo::mkdir(const char* path, mode_t mode) {
+  if (trips(Op::kMkdir, path)) return -1;
+  return inner_.mkdir(path, mode);
+}
+
+int FaultyIo::fcntl_lock(int fd, int cmd, struct flock* lock) {
+  if (trips(Op::kFcntlLock, path_of(fd))) return -1;
+  return inner_.fcntl_lock(fd, cmd, lock);
+}
+
+int FaultyIo::list_directory(const char* path, std::vector<std::string>* names) {
+  if (trips(Op::kListDirectory, path)) return -1;
+  return inner_.list_directory(path, names);
+}
+
+time_t FaultyIo::now() {
+  return fake_time_ != 0 ? fake_time_ : inner_.now();
+}
+
+void FaultyIo::sleep_for(std::chrono::milliseconds duration) {
+  slept_ += duration;
+  if (fake_time_ != 0) {
+    fake_time_ += static_cast<time_t>(duration.count() / 1000);
+    return;
+  }
+  inner_.sleep_for(duration);
+}
+
+}  // namespace mailsift::testing

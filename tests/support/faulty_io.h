@@ -1,0 +1,76 @@
+// FaultyIo: an Io for tests that forwards to the real file system but fails chosen
+// calls, so each failure path of a delivery can be shown to keep the message.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mailsift/sys/io.h"
+
+namespace mailsift::testing {
+
+enum class Op {
+  kOpen, kRead, kWrite, kFsync, kClose, kFtruncate, kFstat, kStat, kLstat, kLink,
+  kRename, kUnlink, kMkdir, kFcntlLock, kListDirectory,
+};
+
+struct Fault {
+  Op op;
+  int err;                    // errno the failing call sets
+  int nth = 1;                // fail the nth matching call (1-based) ...
+  bool sticky = false;        // ... and, when set, every matching call after it
+  std::string path_contains;  // match only calls whose path contains this (fd calls: path
+                              // the fd was opened with); empty matches every call
+  // For kWrite: let this many bytes through in total before failing (a disk filling
+  // up in the middle of a message).
+  size_t bytes_before_failure = 0;
+};
+
+class FaultyIo final : public sys::Io {
+ public:
+  explicit FaultyIo(sys::Io& inner = sys::real_io()) : inner_(inner) {}
+
+  void add(Fault fault) { faults_.push_back({std::move(fault), 0, 0}); }
+  // How many times a fault fired.
+  int fired() const;
+  // Each call to sleep_for advances the fake clock instead of sleeping.
+  void use_fake_time(time_t start) { fake_time_ = start; }
+  std::chrono::milliseconds slept() const { return slept_; }
+
+  int open(const char* path, int flags, mode_t mode) override;
+  ssize_t read(int fd, void* buf, size_t count) override;
+  ssize_t write(int fd, const void* buf, size_t count) override;
+  int fsync(int fd) override;
+  int close(int fd) override;
+  int ftruncate(int fd, off_t length) override;
+  int fstat(int fd, struct stat* st) override;
+  int stat(const char* path, struct stat* st) override;
+  int lstat(const char* path, struct stat* st) override;
+  int link(const char* from, const char* to) override;
+  int rename(const char* from, const char* to) override;
+  int unlink(const char* path) override;
+  int mkdir(const char* path, mode_t mode) override;
+  int fcntl_lock(int fd, int cmd, struct flock* lock) override;
+  int list_directory(const char* path, std::vector<std::string>* names) override;
+  time_t now() override;
+  void sleep_for(std::chrono::milliseconds duration) override;
+
+ private:
+  struct Armed {
+    Fault fault;
+    int calls;
+    int fired;
+  };
+  // True when a fault fires for this call; errno is then set.
+  bool trips(Op op, const std::string& path);
+  std::string path_of(int fd) const;
+
+  sys::Io& inner_;
+  std::vector<Armed> faults_;
+  std::vector<std::pair<int, std::string>> fd_paths_;
+  size_t written_ = 0;
+  time_t fake_time_ = 0;
+  std::chrono::milliseconds slept_{0};
+};
+
+}  // namespace mailsift::testing
