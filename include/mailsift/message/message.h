@@ -1,0 +1,75 @@
+// Message: one mail message, read once, immutable while rules run (a filter makes a
+// new Message). Its bytes are the head (any leading empty lines, the From_ line, the
+// header fields and the empty line that ends them) followed by the body.
+//
+// The head always lives in memory. The body lives in memory up to
+// limits::kMaxInMemoryMessage; a larger body is a read-only view of one spool file
+// (unlinked at creation, mapped), so the message is never held twice.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "mailsift/message/header_index.h"
+
+namespace mailsift::message {
+
+// Where the body bytes live. Implementations: memory (a std::string) and a mapped
+// spool file. Owned by the Message.
+class BodyStorage {
+ public:
+  virtual ~BodyStorage() = default;
+  virtual std::string_view bytes() const = 0;
+  virtual bool spooled() const = 0;
+};
+
+std::unique_ptr<BodyStorage> body_in_memory(std::string bytes);
+
+class Message {
+ public:
+  Message();
+  // head: the whole head area as defined above; body: the rest.
+  Message(std::string head, std::unique_ptr<BodyStorage> body);
+  Message(Message&&) noexcept;
+  Message& operator=(Message&&) noexcept;
+  ~Message();
+
+  // The head area: from the first byte up to and including the empty line that ends
+  // the header (or the whole message when there is no empty line).
+  std::string_view head() const { return head_; }
+  std::string_view body() const;
+  std::size_t size() const { return head_.size() + body().size(); }
+  bool body_spooled() const;
+
+  // The From_ line including its newline, or empty when the message has none.
+  std::string_view from_line() const;
+  // The header fields (head without leading empty lines and the From_ line).
+  std::string_view header_fields() const;
+  const HeaderIndex& headers() const { return headers_; }
+
+  // Envelope sender: the address of the From_ line, or empty.
+  std::string envelope_sender() const;
+
+  // Body bytes exempt from ">From " quoting in an mbox (the length a valid
+  // Content-Length field declares; see content_length.h). 0 when none.
+  std::size_t content_length_protected() const { return protected_body_; }
+  void set_content_length_protected(std::size_t n) { protected_body_ = n; }
+
+  // Replaces the head (after the From_ line or Content-Length is rewritten) and
+  // re-indexes the header.
+  void set_head(std::string head);
+
+ private:
+  void reindex();
+
+  std::string head_;
+  std::unique_ptr<BodyStorage> body_;
+  HeaderIndex headers_;
+  std::size_t from_line_length_ = 0;  // bytes of head_ before the fields, from line included
+  std::size_t fields_offset_ = 0;     // first byte of the fields in head_
+  std::size_t protected_body_ = 0;
+};
+
+}  // namespace mailsift::message
