@@ -1,0 +1,65 @@
+// Folder: one kind of destination behind one interface (fdm, Postfix local(8)).
+// Every delivery starts as failed and reports success only once the data is durable
+// on disk; on failure no partial message is visible in the folder.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mailsift/message/message.h"
+#include "mailsift/sys/dotlock.h"
+#include "mailsift/sys/io.h"
+#include "mailsift/sys/status.h"
+
+namespace mailsift::deliver {
+
+// Which part of the message an action writes (recipe flags h and b).
+enum class Part { kWhole, kHeaderOnly, kBodyOnly };
+
+struct DeliveryOptions {
+  Part part = Part::kWhole;
+  bool raw = false;            // flag r: no ">From" quoting, no added newline
+  mode_t umask = 077;          // UMASK, applied to created files and directories
+  std::string msgprefix = "msg.";  // MSGPREFIX, for directory folders
+  std::string hostname;        // for unique names
+  // A dotlock held while writing a file (mbox) folder: "$DEFAULT$LOCKEXT" for the
+  // fall-back delivery, the recipe's local lockfile otherwise. Empty: none.
+  std::string dotlock;
+  sys::LockPolicy lock;
+};
+
+struct DeliveryReport {
+  // What LASTFOLDER becomes: the folder as written for an mbox, the created file
+  // for directory-type folders (one name per folder of the action).
+  std::vector<std::string> stored;
+  // Bytes written by the last write operation (for the log abstract).
+  std::size_t bytes_written = 0;
+  // Non-fatal problems the log should show (e.g. a secondary link that failed).
+  std::vector<std::string> warnings;
+};
+
+enum class FolderKind { kMbox, kMaildir, kMh, kDirectory, kDevNull };
+const char* folder_kind_name(FolderKind kind);
+
+class Folder {
+ public:
+  virtual ~Folder() = default;
+  virtual FolderKind kind() const = 0;
+  // The folder as it would be written in an rcfile ("inbox/", "lists/.", "mbox").
+  virtual std::string describe() const = 0;
+  // Stores one copy of the message. On success appends the stored name(s) to
+  // report->stored; on failure nothing partial is left visible.
+  virtual sys::Status deliver(sys::Io& io, const message::Message& message,
+                              const DeliveryOptions& options, DeliveryReport* report) = 0;
+  // Directory-type folders (maildir, MH, directory) can take a hard link to a file
+  // already stored in another folder of the same action (procmail's "several
+  // folders in one action"). Others return a failed Status.
+  virtual sys::Status link_existing(sys::Io& io, const std::string& stored_file,
+                                    const DeliveryOptions& options, std::string* created);
+};
+
+}  // namespace mailsift::deliver

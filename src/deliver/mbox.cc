@@ -1,0 +1,133 @@
+#include "mailsift/deliver/mbox.h"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "mailsift/deliver/writer.h"
+#include "mailsift/sys/dotlock.h"
+#include "mailsift/sys/kernel_lock.h"
+
+namespace mailsift::deliver {
+namespace {
+
+// procmail creates a new mbox with mode 0667 less the umask (verified: UMASK=022
+// gives 0645, UMASK=077 gives 0600); the x bit for others is its "new mail" bit.
+constexpr mode_t kNewMboxMode = 0667;
+
+// Cuts the file back to the length it had before this delivery and makes that
+// durable, so a failed append leaves no partial message for the next one to be
+// glued onto. Returns a phrase for the failure's detail.
+std::string truncate_back(sys::Io& io, int fd, off_t old_size) {
+  if (io.ftruncate(fd, old_size) != 0) {
+    return "could not truncate back to " + std::to_string(old_size) +
+           " bytes: " + std::strerror(errno);
+  }
+  if (io.fsync(fd) != 0) {
+    return "truncated back to " + std::to_string(old_size) +
+           " bytes, but fsync after truncating failed: " + std::strerror(errno);
+  }
+  return "truncated back to " + std::to_string(old_size) + " bytes";
+}
+
+// After close() failed the descriptor is gone (and with it the kernel lock), so the
+// file is opened again, locked again, and cut back only if it still has exactly the
+// length this delivery left: if another writer appended meanwhile, cutting would
+// destroy its message, so the file is left alone and the detail says so.
+std::string truncate_after_close(sys::Io& io, const std::string& path,
+                                 const DeliveryOptions& options, off_t old_size,
+                                 off_t our_end) {
+  const int fd = io.open(path.c_str(), O_WRONLY | O_NOCTTY, 0);
+  if (fd < 0) {
+    return std::string("could not reopen to truncate: ") + std::strerror(errno);
+  }
+  std::string detail;
+  struct stat st {};
+  if (!sys::kernel_lock(io, fd, path, options.lock).ok()) {
+    detail = "could not lock again to truncate";
+  } else if (io.fstat(fd, &st) != 0) {
+    detail = std::string("could not fstat to truncate: ") + std::strerror(errno);
+  } else if (st.st_size != our_end) {
+    detail = "not truncated: the file changed after the failed close";
+  } else {
+    detail = truncate_back(io, fd, old_size);
+  }
+  io.close(fd);
+  return detail;
+}
+
+}  // namespace
+
+sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
+                                const DeliveryOptions& options, DeliveryReport* report) {
+  // 1. The dotlock first, then the kernel lock: the order of Debian policy §22.6,
+  // so that mailsift interlocks with mutt, Postfix local(8) and procmail. procmail
+  // delivers even when it cannot get the dotlock; mailsift never risks interleaving
+  // two messages, so a dotlock not obtained within give_up_after_seconds fails the
+  // delivery (Step::kLock) and the MTA retries later.
+  sys::Dotlock dotlock;
+  if (!options.dotlock.empty()) {
+    sys::Status locked =
+        sys::Dotlock::acquire(io, options.dotlock, options.lock, options.hostname, &dotlock);
+    if (!locked.ok()) return locked;
+    if (dotlock.forced()) {
+      report->warnings.push_back("removed the stale lock \"" + options.dotlock + "\"");
+    }
+  }
+
+  // 2. Open for appending; every write lands at the end, whatever others did.
+  const mode_t mode = kNewMboxMode & ~options.umask;
+  const int fd = io.open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY, mode);
+  if (fd < 0) return sys::Status::error(sys::Step::kOpen, errno, path_);
+
+  // 3. The kernel lock, bounded like the dotlock.
+  sys::Status status = sys::kernel_lock(io, fd, path_, options.lock);
+  if (!status.ok()) {
+    io.close(fd);
+    return status;
+  }
+
+  // 4. The length to come back to if anything fails.
+  struct stat st {};
+  if (io.fstat(fd, &st) != 0) {
+    status = sys::Status::error(sys::Step::kStat, errno, path_);
+    io.close(fd);
+    return status;
+  }
+  const off_t old_size = st.st_size;
+
+  // 5-6. Write and make durable; any failure cuts the file back before the lock
+  // is let go, so no reader ever sees a partial message.
+  std::size_t written = 0;
+  status = write_message(io, fd, path_, message, format_for(FolderKind::kMbox, options),
+                         &written);
+  if (status.ok() && io.fsync(fd) != 0) {
+    status = sys::Status::error(sys::Step::kFsync, errno, path_);
+  }
+  if (!status.ok()) {
+    const std::string detail = truncate_back(io, fd, old_size);
+    io.close(fd);  // also releases the kernel lock
+    return sys::Status::error(status.step(), status.err(), path_, detail);
+  }
+
+  // 7. Close. Closing releases the kernel lock in the same step, so no explicit
+  // unlock leaves a moment in which another writer could append before the close
+  // has reported on our data (NFS reports write errors at close).
+  if (io.close(fd) != 0) {
+    const int err = errno;
+    const off_t our_end = old_size + static_cast<off_t>(written);
+    const std::string detail = truncate_after_close(io, path_, options, old_size, our_end);
+    return sys::Status::error(sys::Step::kClose, err, path_, detail);
+  }
+
+  // 8. The message is stored; a lock that cannot be removed is only worth a warning
+  // (a stale lock is broken after LOCKTIMEOUT).
+  if (sys::Status unlocked = dotlock.release(); !unlocked.ok()) {
+    report->warnings.push_back(unlocked.message());
+  }
+  report->stored.push_back(path_);
+  report->bytes_written = written;
+  return sys::Status::ok_status();
+}
+
+}  // namespace mailsift::deliver
