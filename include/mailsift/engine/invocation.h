@@ -1,0 +1,27 @@
+// Invocation: what the command line asked for, in procmail's terms (procmail(1)).
+// The CLI fills it; the engine runs it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailsift::engine {
+
+struct Invocation {
+  bool preserve_environment = false;  // -p
+  bool fail_softly = false;           // -t
+  bool override_from = false;         // -o
+  bool berkeley = false;              // -Y: ignore Content-Length
+  bool mail_filter = false;           // -m
+  bool procmail_exit_codes = false;   // --procmail-exit-codes
+  std::optional<std::string> from;    // -f NAME (or -r NAME)
+  std::vector<std::string> arguments;   // -a ARG, or the words after a -m rcfile
+  std::vector<std::string> recipients;  // -d USER ...
+  std::vector<std::string> assignments;  // NAME=value, in order
+  std::vector<std::string> rcfiles;      // in order (-m: exactly one)
+  std::vector<std::string> warnings;     // problems with the command line, for the log
+  std::string program_name = "mailsift";  // argv[0], for $0
+};
+
+}  // namespace mailsift::engine

@@ -1,0 +1,44 @@
+// Log: mailsift's diagnostics, in procmail's format so that mailstat and other log
+// readers keep working. Lines go to stderr until LOGFILE names a file; then they
+// are appended to it (and children's stderr follows, later).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "mailsift/sys/io.h"
+
+namespace mailsift::engine {
+
+class Log {
+ public:
+  Log(sys::Io& io, int stderr_fd) : io_(io), fd_(stderr_fd) {}
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // "mailsift: <text>\n" (procmail writes "procmail: "; readers match the text).
+  void line(std::string_view text);
+  // Only when VERBOSE is on.
+  void verbose(std::string_view text);
+  // Exactly these bytes (LOG=..., the abstract).
+  void raw(std::string_view text);
+
+  // LOGFILE=path: append to path from now on (created 0666 & ~umask). An empty
+  // path means /dev/null. On failure the log stays where it was and the failure is
+  // logged there; returns false.
+  bool open_file(const std::string& path, mode_t umask);
+  bool file_open() const { return owned_fd_ >= 0; }
+  int fd() const { return fd_; }
+
+  void set_verbose(bool on) { verbose_ = on; }
+  bool verbose_on() const { return verbose_; }
+
+ private:
+  sys::Io& io_;
+  int fd_;
+  int owned_fd_ = -1;
+  bool verbose_ = false;
+};
+
+}  // namespace mailsift::engine

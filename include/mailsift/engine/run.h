@@ -1,0 +1,23 @@
+// run(): one message, from stdin to an exit code. Reads the whole message, takes
+// the recipient's identity, applies command-line assignments, runs the rcfile(s),
+// delivers to $DEFAULT when nothing else stored the message, writes the log
+// abstract, and returns the exit code (exit_status.h).
+#pragma once
+
+#include "mailsift/engine/invocation.h"
+#include "mailsift/sys/io.h"
+
+namespace mailsift::engine {
+
+struct RunContext {
+  sys::Io* io = nullptr;          // nullptr: the real file system
+  int stdin_fd = 0;
+  int stderr_fd = 2;
+  const char* const* environ = nullptr;
+  // For tests: do not change the process's user ids, umask or cwd state beyond
+  // what a delivery needs (run() still chdirs to MAILDIR).
+};
+
+int run(const Invocation& invocation, const RunContext& context);
+
+}  // namespace mailsift::engine

@@ -1,0 +1,43 @@
+#include "mailsift/engine/log.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace mailsift::engine {
+
+Log::~Log() {
+  if (owned_fd_ >= 0) io_.close(owned_fd_);
+}
+
+void Log::raw(std::string_view text) {
+  // A log that cannot be written must not stop a delivery: errors are ignored.
+  (void)sys::write_all(io_, fd_, text.data(), text.size());
+}
+
+void Log::line(std::string_view text) {
+  std::string out = "mailsift: ";
+  out += text;
+  out += '\n';
+  raw(out);
+}
+
+void Log::verbose(std::string_view text) {
+  if (verbose_) line(text);
+}
+
+bool Log::open_file(const std::string& path, mode_t umask) {
+  const std::string target = path.empty() ? "/dev/null" : path;
+  const int fd = io_.open(target.c_str(), O_WRONLY | O_APPEND | O_CREAT,
+                          static_cast<mode_t>(0666 & ~umask));
+  if (fd < 0) {
+    const int err = errno;
+    line("Error while writing to \"" + target + "\": " + std::strerror(err));
+    return false;
+  }
+  if (owned_fd_ >= 0) io_.close(owned_fd_);
+  owned_fd_ = fd;
+  fd_ = fd;
+  return true;
+}
+
+}  // namespace mailsift::engine

@@ -1,0 +1,228 @@
+#include "mailsift/engine/run.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "mailsift/deliver/folder_kind.h"
+#include "mailsift/engine/abstract.h"
+#include "mailsift/engine/exit_status.h"
+#include "mailsift/engine/log.h"
+#include "mailsift/engine/rcfile.h"
+#include "mailsift/engine/session.h"
+#include "mailsift/limits.h"
+#include "mailsift/message/reader.h"
+#include "mailsift/rc/script.h"
+#include "mailsift/sys/hostname.h"
+#include "mailsift/sys/privileges.h"
+#include "mailsift/sys/process.h"
+
+namespace mailsift::engine {
+namespace {
+
+constexpr const char* kDefaultShellMetas = "&|<>~;?*[";
+
+std::string environment_value(const char* const* environ, std::string_view name) {
+  if (environ == nullptr) return {};
+  for (const char* const* e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    if (entry.size() > name.size() && entry.substr(0, name.size()) == name &&
+        entry[name.size()] == '=')
+      return std::string(entry.substr(name.size() + 1));
+  }
+  return {};
+}
+
+// procmail's variables at start-up (procmailrc(5), "Environment variable defaults").
+Variables initial_variables(const Invocation& inv, const RunContext& ctx,
+                            const sys::Account& account) {
+  Variables vars = Variables::from_environment(ctx.environ, inv.preserve_environment);
+  vars.set("LOGNAME", account.name);
+  vars.set("HOME", account.home);
+  vars.set("SHELL", account.shell);
+  const std::string orgmail = "/var/mail/" + account.name;
+  vars.set("ORGMAIL", orgmail);
+  vars.set("MAILSIFT_VERSION", "0.1.0");
+  vars.set("SENDMAILFLAGS", "-oi");
+  vars.set("SENDMAIL", "/usr/sbin/sendmail");
+  vars.set("DEFAULT", orgmail);
+  vars.set("SHELLFLAGS", "-c");
+  vars.set("MSGPREFIX", "msg.");
+  vars.set("LOCKEXT", ".lock");
+  vars.set("SHELLMETAS", kDefaultShellMetas);
+  vars.set("HOST", sys::hostname());
+  vars.set("PATH", account.home + "/bin:/usr/local/bin:/usr/bin:/bin");
+  vars.set("LINEBUF", "2048");
+  for (const char* name : {"LASTFOLDER", "EXITCODE", "IFS", "ENV", "PWD"}) vars.unset(name);
+  if (!inv.rcfiles.empty() || inv.mail_filter) vars.set("COMSAT", "no");
+  if (inv.mail_filter) vars.unset("ORGMAIL");
+  vars.arguments = inv.arguments;
+  return vars;
+}
+
+bool starts_relative_to_cwd(const Invocation& inv) {
+  if (inv.rcfiles.empty()) return false;
+  const std::string& first = inv.rcfiles.front();
+  if (first.empty() || first[0] == '/') return false;
+  return inv.mail_filter || first.rfind("./", 0) == 0;
+}
+
+// The "fall off the end" delivery: $DEFAULT (with the dotlock $DEFAULT$LOCKEXT when
+// it is a file), then $ORGMAIL when it is set and differs.
+void deliver_fallback(sys::Io& io, Session& session, const Invocation& inv,
+                      const message::Message& message) {
+  const Variables& vars = session.variables();
+  const auto fallback = vars.get("DEFAULT");
+  const bool default_usable = !inv.mail_filter || session.default_assigned();
+  if (default_usable && fallback && !fallback->empty()) {
+    const auto name = deliver::classify_folder(io, *fallback, false);
+    const std::string dotlock = name.kind == deliver::FolderKind::kMbox
+                                    ? *fallback + vars.get_or("LOCKEXT", ".lock")
+                                    : std::string();
+    if (session.deliver({*fallback}, message, dotlock)) return;
+  }
+  const auto orgmail = vars.get("ORGMAIL");
+  if (orgmail && !orgmail->empty() && orgmail != fallback) session.deliver({*orgmail}, message, "");
+}
+
+void write_abstract(Session& session, Log& log, const message::Message& message,
+                    int code) {
+  const auto setting = session.variables().get("LOGABSTRACT");
+  const long level = setting ? parse_number_or_boolean(*setting, -1) : -1;
+  const bool wanted = level > 0 || (level < 0 && (log.file_open() || log.verbose_on()));
+  if (!wanted) return;
+  const std::string folder = code == kExitOk && session.stored()
+                                 ? session.variables().get_or("LASTFOLDER", "")
+                                 : failure_folder_name(code);
+  log.raw(format_abstract(message, folder, session.last_write_size()));
+}
+
+// One recipient (or the invoking user): identity, variables, rcfiles, fall-back.
+int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& log,
+                const message::Message& message, const std::string* recipient) {
+  const ExitPolicy policy{inv.procmail_exit_codes, inv.fail_softly};
+  Outcome outcome;
+  sys::Account account;
+  if (recipient != nullptr) {
+    if (!sys::lookup_account(*recipient, &account)) {
+      log.line("Unknown user \"" + *recipient + "\"");
+      outcome.kind = Outcome::Kind::kUnknownUser;
+      return exit_code(outcome, policy);
+    }
+    if (::geteuid() == 0) {
+      const sys::Status became = sys::become(account);
+      if (!became.ok()) {
+        log.line("Couldn't become \"" + account.name + "\": " + became.message());
+        outcome.kind = Outcome::Kind::kInternalError;
+        return exit_code(outcome, policy);
+      }
+    } else if (account.uid != ::getuid()) {
+      log.line("Insufficient privileges to deliver as \"" + account.name + "\"");
+      outcome.kind = Outcome::Kind::kInsufficientPrivileges;
+      return exit_code(outcome, policy);
+    }
+  } else {
+    account = sys::current_account();
+  }
+
+  ::umask(077);
+  Session session(io, log, initial_variables(inv, ctx, account));
+  for (const auto& argument : inv.assignments) {
+    std::vector<rc::Diagnostic> diagnostics;
+    const auto assignment = rc::parse_assignment_argument(argument, &diagnostics);
+    std::string value;
+    std::string error;
+    if (!assignment || !diagnostics.empty() ||
+        !expand_value(*assignment->value, session.lookup(), &value, &error)) {
+      log.line("Ignoring the command-line assignment \"" + argument + "\"" +
+               (error.empty() ? std::string() : ": " + error));
+      continue;
+    }
+    session.assign(assignment->name, value);
+  }
+  // The initial directory: "." for ./rcfile (and relative -m rcfiles), else $HOME.
+  if (!session.maildir_assigned()) {
+    if (starts_relative_to_cwd(inv)) {
+      session.variables().set("MAILDIR", ".");
+    } else {
+      session.assign("MAILDIR", account.home);
+    }
+  }
+
+  const std::string home = session.variables().get_or("HOME", account.home);
+  if (inv.rcfiles.empty()) {
+    if (!inv.mail_filter) {
+      // The default rcfile; a missing one is not an error.
+      const std::string path = home + "/.procmailrc";
+      struct stat st;
+      if (io.stat(path.c_str(), &st) == 0) run_rcfile(io, session, log, path);
+    }
+  } else {
+    for (const auto& name : inv.rcfiles) {
+      const std::string path = resolve_rcfile(name, home, inv.mail_filter);
+      if (run_rcfile(io, session, log, path) != RcfileResult::kUnreadable) break;
+      if (inv.mail_filter) break;
+    }
+  }
+
+  if (!session.stored()) deliver_fallback(io, session, inv, message);
+
+  outcome.kind = session.stored() ? Outcome::Kind::kStored : Outcome::Kind::kNotStored;
+  if (const auto exitcode = session.variables().get("EXITCODE")) {
+    const long n = parse_number_or_boolean(*exitcode, -2);
+    if (n >= 0) outcome.exitcode = static_cast<int>(n);
+  }
+  const int code = exit_code(outcome, policy);
+  write_abstract(session, log, message, code);
+  return code;
+}
+
+}  // namespace
+
+int run(const Invocation& inv, const RunContext& ctx) {
+  sys::Io& io = ctx.io != nullptr ? *ctx.io : sys::real_io();
+  Log log(io, ctx.stderr_fd);
+  const ExitPolicy policy{inv.procmail_exit_codes, inv.fail_softly};
+  for (const auto& warning : inv.warnings) log.line(warning);
+
+  message::ReadOptions read;
+  read.from_line.manage = !inv.recipients.empty() || inv.from.has_value();
+  read.from_line.sender = inv.from;
+  read.from_line.invoker = sys::current_account().name;
+  read.from_line.override_existing = inv.override_from;
+  read.berkeley = inv.berkeley;
+  read.in_memory_limit = limits::kMaxInMemoryMessage;
+  const std::string tmpdir = environment_value(ctx.environ, "TMPDIR");
+  read.spool_directory = tmpdir.empty() ? "/tmp" : tmpdir;
+  message::Message message;
+  const sys::Status status = message::read_message(io, ctx.stdin_fd, read, &message);
+  if (!status.ok()) {
+    // Nothing can be delivered from a partial message: the MTA must keep it.
+    log.line("Couldn't read the message: " + status.message());
+    Outcome outcome;
+    outcome.kind = Outcome::Kind::kInternalError;
+    return exit_code(outcome, policy);
+  }
+
+  if (inv.recipients.size() <= 1) {
+    const std::string* recipient = inv.recipients.empty() ? nullptr : &inv.recipients.front();
+    return deliver_for(inv, ctx, io, log, message, recipient);
+  }
+  // Several recipients: each is delivered in a child of its own (each takes that
+  // user's identity); the run succeeds only when every one did.
+  int worst = kExitOk;
+  for (const auto& recipient : inv.recipients) {
+    const int code = sys::run_in_child(
+        [&] { return deliver_for(inv, ctx, io, log, message, &recipient); });
+    if (code != kExitOk) {
+      Outcome failed;
+      failed.kind = Outcome::Kind::kNotStored;
+      worst = code < 0 ? exit_code(failed, policy) : code;
+    }
+  }
+  return worst;
+}
+
+}  // namespace mailsift::engine

@@ -1,0 +1,113 @@
+#include "mailsift/engine/session.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <cstdlib>
+
+#include "mailsift/deliver/folder_set.h"
+#include "mailsift/sys/hostname.h"
+
+namespace mailsift::engine {
+namespace {
+
+unsigned seconds_from(const std::optional<std::string>& value, unsigned current) {
+  if (!value) return current;
+  const long n = parse_number_or_boolean(*value, -1);
+  return n < 0 ? current : static_cast<unsigned>(n);
+}
+
+}  // namespace
+
+Session::Session(sys::Io& io, Log& log, Variables variables)
+    : io_(io), log_(log), variables_(std::move(variables)), hostname_(sys::hostname()) {
+  lock_.give_up_after_seconds = seconds_from(variables_.get("TIMEOUT"), lock_.give_up_after_seconds);
+}
+
+VariableLookup Session::lookup() const {
+  return [this](std::string_view name) -> std::optional<std::string> {
+    if (name == "$") return std::to_string(::getpid());
+    if (name == "#") return std::to_string(variables_.arguments.size());
+    if (name == "_") return current_rcfile_;
+    if (name == "-") return variables_.get("LASTFOLDER");
+    if (name.size() == 1 && name[0] >= '1' && name[0] <= '9') {
+      const auto i = static_cast<std::size_t>(name[0] - '1');
+      if (i < variables_.arguments.size()) return variables_.arguments[i];
+      return std::nullopt;
+    }
+    if (name == "0") return std::string("mailsift");
+    return variables_.get(name);
+  };
+}
+
+void Session::assign(const std::string& name, const std::optional<std::string>& value) {
+  if (value) {
+    variables_.set(name, *value);
+    log_.verbose("Assigning \"" + name + "=" + *value + "\"");
+  } else {
+    variables_.unset(name);
+    log_.verbose("Assigning \"" + name + "\"");
+  }
+  const std::string text = value.value_or("");
+  if (name == "MAILDIR") {
+    maildir_assigned_ = true;
+    if (::chdir(text.c_str()) != 0) {
+      log_.line("Couldn't chdir to \"" + text + "\": " + std::strerror(errno));
+      variables_.set("MAILDIR", ".");
+    }
+  } else if (name == "LOGFILE") {
+    log_.open_file(text, umask_);
+  } else if (name == "LOG") {
+    log_.raw(text);
+  } else if (name == "VERBOSE") {
+    log_.set_verbose(parse_number_or_boolean(text, 0) > 0);
+  } else if (name == "UMASK") {
+    char* end = nullptr;
+    const long mask = std::strtol(text.c_str(), &end, 8);
+    if (end != text.c_str() && mask >= 0) {
+      umask_ = static_cast<mode_t>(mask) & 0777;
+      ::umask(umask_);
+    }
+  } else if (name == "LOCKSLEEP") {
+    lock_.sleep_seconds = seconds_from(value, lock_.sleep_seconds);
+  } else if (name == "LOCKTIMEOUT") {
+    lock_.stale_after_seconds = seconds_from(value, lock_.stale_after_seconds);
+  } else if (name == "SUSPEND") {
+    lock_.suspend_seconds = seconds_from(value, lock_.suspend_seconds);
+  } else if (name == "TIMEOUT") {
+    lock_.give_up_after_seconds = seconds_from(value, lock_.give_up_after_seconds);
+  } else if (name == "DEFAULT") {
+    default_assigned_ = true;
+  }
+}
+
+bool Session::deliver(const std::vector<std::string>& folders, const message::Message& message,
+                      const std::string& dotlock) {
+  deliver::DeliveryOptions options;
+  options.umask = umask_;
+  options.msgprefix = variables_.get_or("MSGPREFIX", "msg.");
+  options.hostname = hostname_;
+  options.dotlock = dotlock;
+  options.lock = lock_;
+  deliver::DeliveryReport report;
+  const sys::Status status = deliver::deliver_to_folders(io_, folders, message, options, &report);
+  for (const auto& warning : report.warnings) log_.line(warning);
+  last_write_size_ = report.bytes_written;
+  if (!status.ok()) {
+    log_.line("Couldn't deliver to \"" + (folders.empty() ? std::string() : folders.front()) +
+              "\": " + status.message());
+    return false;
+  }
+  std::string lastfolder;
+  for (const auto& name : report.stored) {
+    if (!lastfolder.empty()) lastfolder += ' ';
+    lastfolder += name;
+  }
+  variables_.set("LASTFOLDER", lastfolder);
+  stored_ = true;
+  return true;
+}
+
+}  // namespace mailsift::engine
