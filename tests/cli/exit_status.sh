@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Exit codes and fall-backs of whole runs, with real failures (no fault injection):
+# /dev/full fails every write with ENOSPC.
+source "$(dirname "$0")/../support/e2e.sh"
+cd "$WORK"
+msg=$TEST_DATA/messages/simple.eml
+[ -f "$msg" ] || printf 'From: a@example.org\nSubject: simple\n\nbody\n' > "$WORK/simple.eml"
+[ -f "$msg" ] || msg=$WORK/simple.eml
+
+# DEFAULT (a maildir under a regular file) and ORGMAIL both fail: 75, and the log
+# says why. (ORGMAIL is written without a dotlock, so nothing is created in /dev.)
+touch plainfile
+"$MAILSIFT" ORGMAIL=/dev/full DEFAULT="$WORK/plainfile/inbox/" /dev/null < "$msg" 2> log1
+expect_eq "both fail: exit" "$?" 75
+expect_contains "both fail: log names the step" log1 'write "/dev/full"'
+
+# procmail's codes on request.
+"$MAILSIFT" --procmail-exit-codes ORGMAIL= DEFAULT="$WORK/plainfile/inbox/" /dev/null < "$msg" 2> /dev/null
+expect_eq "procmail exit codes" "$?" 73
+"$MAILSIFT" --procmail-exit-codes -t ORGMAIL= DEFAULT="$WORK/plainfile/inbox/" /dev/null < "$msg" 2> /dev/null
+expect_eq "procmail exit codes with -t" "$?" 75
+
+# DEFAULT fails, ORGMAIL stores: 0.
+"$MAILSIFT" ORGMAIL="$WORK/orgmail" DEFAULT="$WORK/plainfile/inbox/" /dev/null < "$msg" 2> log2
+expect_eq "ORGMAIL rescues: exit" "$?" 0
+expect_contains "ORGMAIL rescues: stored" orgmail "Subject:"
+
+expect_contains "DEFAULT failure logged" log1 "plainfile/inbox"
+
+# A broken rcfile is reported with file:line:col and the message goes to DEFAULT.
+printf 'DEFAULT=%s\n\n:0\n* ^Subject: x\nfolder\n' "$WORK/never" > broken.rc
+"$MAILSIFT" ORGMAIL= DEFAULT="$WORK/fallback" "$WORK/broken.rc" < "$msg" 2> log4
+expect_eq "broken rcfile: exit" "$?" 0
+expect_contains "broken rcfile: position" log4 "$WORK/broken.rc:3:1: error:"
+expect_contains "broken rcfile: source line" log4 ":0"
+expect_contains "broken rcfile: delivered to DEFAULT" fallback "Subject:"
+[ -e "$WORK/never" ] && fail "broken rcfile: its assignments must not run" || pass
+
+# An rcfile that cannot be read: DEFAULT.
+"$MAILSIFT" ORGMAIL= DEFAULT="$WORK/fallback2" "$WORK/missing.rc" < "$msg" 2> log5
+expect_eq "missing rcfile: exit" "$?" 0
+expect_contains "missing rcfile: logged" log5 "Couldn't read"
+
+# -d with an unknown user: 67 (permanent), nothing delivered.
+"$MAILSIFT" -d no-such-user-mailsift < "$msg" 2> log6
+expect_eq "unknown user: exit" "$?" 67
+expect_contains "unknown user: logged" log6 'Unknown user "no-such-user-mailsift"'
+
+# -m without an rcfile: 66; -m without DEFAULT in the rcfile: nothing stored, 75.
+"$MAILSIFT" -m < "$msg" 2> /dev/null
+expect_eq "-m without rcfile" "$?" 66
+echo 'LOGFILE=' > empty.rc
+"$MAILSIFT" -m ./empty.rc < "$msg" 2> /dev/null
+expect_eq "-m falls off the end" "$?" 75
+
+# EXITCODE set by the rules wins.
+printf 'DEFAULT=/dev/null\nEXITCODE=67\n' > reject.rc
+"$MAILSIFT" ./reject.rc < "$msg" 2> /dev/null
+expect_eq "EXITCODE" "$?" 67
+
+# LOG writes to the log; LOGABSTRACT=no suppresses the abstract.
+printf 'LOGFILE=%s\nLOG="hello log\n"\nLOGABSTRACT=no\nDEFAULT=/dev/null\n' "$WORK/own.log" > log.rc
+"$MAILSIFT" ./log.rc < "$msg"
+expect_eq "LOG: exit" "$?" 0
+expect_eq "LOG text" "$(cat own.log)" "hello log"
+
+# Version and help.
+"$MAILSIFT" --version > version.out 2>&1
+expect_eq "--version" "$?" 0
+expect_contains "--version text" version.out "mailsift"
+"$MAILSIFT" --help > help.out 2>&1
+expect_eq "--help" "$?" 0
+expect_contains "--help lists -d" help.out "-d"
+finish
