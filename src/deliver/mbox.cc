@@ -56,6 +56,12 @@ std::string truncate_after_close(sys::Io& io, const std::string& path,
   return detail;
 }
 
+// True when the dotlock could not be made because the directory does not let this
+// user create files (as opposed to a lock held by another, or a full disk).
+bool dotlock_not_permitted(const sys::Status& status) {
+  return status.err() == EACCES || status.err() == EPERM || status.err() == EROFS;
+}
+
 }  // namespace
 
 sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
@@ -63,13 +69,21 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
   // 1. The dotlock first, then the kernel lock: the order of Debian policy §22.6,
   // so that mailsift interlocks with mutt, Postfix local(8) and procmail. procmail
   // delivers even when it cannot get the dotlock; mailsift never risks interleaving
-  // two messages, so a dotlock not obtained within give_up_after_seconds fails the
-  // delivery (Step::kLock) and the MTA retries later.
+  // two messages, so a dotlock held by another and not released within
+  // give_up_after_seconds fails the delivery (Step::kLock) and the MTA retries later.
+  // A directory in which this user may not create files at all (Debian's /var/mail
+  // is root:mail 2775 and mailsift is not setgid mail) cannot hold anyone's dotlock
+  // made by this user either; there the kernel lock alone guards the write, with a
+  // warning, as Postfix local(8) does when it cannot dotlock.
   sys::Dotlock dotlock;
   if (!options.dotlock.empty()) {
     sys::Status locked =
         sys::Dotlock::acquire(io, options.dotlock, options.lock, options.hostname, &dotlock);
-    if (!locked.ok()) return locked;
+    if (!locked.ok() && dotlock_not_permitted(locked)) {
+      report->warnings.push_back(locked.message() + "; using the kernel lock only");
+    } else if (!locked.ok()) {
+      return locked;
+    }
     if (dotlock.forced()) {
       report->warnings.push_back("removed the stale lock \"" + options.dotlock + "\"");
     }

@@ -284,6 +284,37 @@ TEST(Mbox, FreshDotlockHeldByOtherFailsWithLockStep) {
   EXPECT_EQ(io.slept(), std::chrono::seconds(20));
 }
 
+TEST(Mbox, DotlockNotPermittedDeliversUnderTheKernelLockWithAWarning) {
+  TempDir dir;
+  const std::string path = dir / "mbox";
+  testing::write_file(path, kOld);
+  FaultyIo io;
+  io.add(fault(Op::kOpen, EACCES, "_lock."));  // the lock's temporary file
+  DeliveryReport report;
+  const Status st = MboxFolder(path).deliver(io, parse("From a\n\nx\n"),
+                                             options_with_lock(dir / "mbox.lock", 20), &report);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(io.fired(), 1);
+  EXPECT_EQ(testing::read_file(path).substr(0, kOld.size()), kOld);
+  EXPECT_NE(testing::read_file(path).find("\nx\n\n"), std::string::npos);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_NE(report.warnings[0].find("Permission denied"), std::string::npos) << report.warnings[0];
+  EXPECT_NE(report.warnings[0].find("kernel lock only"), std::string::npos) << report.warnings[0];
+}
+
+TEST(Mbox, DotlockFailingForOtherReasonsFailsTheDelivery) {
+  TempDir dir;
+  const std::string path = dir / "mbox";
+  testing::write_file(path, kOld);
+  FaultyIo io;
+  io.add(fault(Op::kOpen, ENAMETOOLONG, "_lock."));
+  DeliveryReport report;
+  const Status st = MboxFolder(path).deliver(io, parse("From a\n\nx\n"),
+                                             options_with_lock(dir / "mbox.lock", 20), &report);
+  EXPECT_EQ(st.step(), sys::Step::kLock) << st.message();
+  EXPECT_EQ(testing::read_file(path), kOld);
+}
+
 TEST(Mbox, StaleDotlockIsBroken) {
   TempDir dir;
   const std::string path = dir / "mbox";

@@ -68,6 +68,9 @@ struct FaultCase {
   const char* logged;  // the step the log must name
 };
 
+// Keeps test names readable in ctest's listing.
+[[maybe_unused]] void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
+
 class BackendFault : public ::testing::TestWithParam<FaultCase> {};
 
 TEST_P(BackendFault, KeepsTheMessageAndRequeues) {
