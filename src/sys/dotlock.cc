@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "mailsift/limits.h"
+#include "mailsift/sys/unique_name.h"
 
 namespace mailsift::sys {
 namespace {
@@ -23,22 +24,6 @@ bool transient(int err) {
   return err == ENOSPC || err == EIO || err == EDQUOT || err == EINTR;
 }
 
-// The host name as it may appear in a file name ('/' and ':' in octal, as maildir
-// names write them).
-std::string escaped_host(const std::string& hostname) {
-  std::string out;
-  for (const char c : hostname) {
-    if (c == '/') {
-      out += "\\057";
-    } else if (c == ':') {
-      out += "\\072";
-    } else {
-      out += c;
-    }
-  }
-  return out.empty() ? std::string("localhost") : out;
-}
-
 // A name for the temporary file, unique across hosts (hostname), processes (pid)
 // and attempts within one process (counter).
 std::string temp_name(const std::string& directory, const std::string& hostname, time_t now) {
@@ -46,7 +31,7 @@ std::string temp_name(const std::string& directory, const std::string& hostname,
   ++counter;
   std::string name = directory + "/_lock." + std::to_string(::getpid()) + "." +
                      std::to_string(now) + "." + std::to_string(counter) + "." +
-                     escaped_host(hostname);
+                     (hostname.empty() ? std::string("localhost") : escape_hostname(hostname));
   return name;
 }
 

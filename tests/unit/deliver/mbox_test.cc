@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "faulty_io.h"
+#include "lock_holder.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
 #include "temp_dir.h"
@@ -209,52 +210,11 @@ TEST(Mbox, CloseFailureDoesNotCutAnotherWritersMessage) {
   EXPECT_EQ(testing::read_file(path), kOld + "From a\n\nx\n\nother\n");
 }
 
-// A child process that holds an fcntl write lock on a file until destroyed.
-class OtherHolder {
- public:
-  explicit OtherHolder(const std::string& path) {
-    int ready[2];
-    int done[2];
-    if (::pipe(ready) != 0 || ::pipe(done) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::close(ready[0]);
-      ::close(done[1]);
-      const int fd = ::open(path.c_str(), O_WRONLY);
-      struct flock lock {};
-      lock.l_type = F_WRLCK;
-      lock.l_whence = SEEK_SET;
-      const char ok = fd >= 0 && ::fcntl(fd, F_SETLK, &lock) == 0 ? 'y' : 'n';
-      if (::write(ready[1], &ok, 1) != 1) _exit(1);
-      char c;
-      while (::read(done[0], &c, 1) > 0) {
-      }
-      _exit(0);
-    }
-    ::close(ready[1]);
-    ::close(done[0]);
-    done_ = done[1];
-    char c = 'n';
-    holding_ = ::read(ready[0], &c, 1) == 1 && c == 'y';
-    ::close(ready[0]);
-  }
-  ~OtherHolder() {
-    if (done_ >= 0) ::close(done_);
-    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
-  }
-  bool holding() const { return holding_; }
-
- private:
-  pid_t pid_ = -1;
-  int done_ = -1;
-  bool holding_ = false;
-};
-
 TEST(Mbox, KernelLockHeldByOtherProcessFailsWithLockStep) {
   TempDir dir;
   const std::string path = dir / "mbox";
   testing::write_file(path, kOld);
-  OtherHolder other(path);
+  testing::LockHolder other(path);
   ASSERT_TRUE(other.holding());
   FaultyIo io;
   io.use_fake_time(kFakeStart);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "faulty_io.h"
+#include "lock_holder.h"
 #include "temp_dir.h"
 
 namespace mailsift::sys {
@@ -39,47 +40,6 @@ bool lockable_by_other_process(const std::string& path) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-// A child process that holds a write lock on a file until destroyed.
-class OtherHolder {
- public:
-  explicit OtherHolder(const std::string& path) {
-    int ready[2];
-    int done[2];
-    if (::pipe(ready) != 0 || ::pipe(done) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::close(ready[0]);
-      ::close(done[1]);
-      const int fd = ::open(path.c_str(), O_WRONLY);
-      struct flock lock {};
-      lock.l_type = F_WRLCK;
-      lock.l_whence = SEEK_SET;
-      const char ok = fd >= 0 && ::fcntl(fd, F_SETLK, &lock) == 0 ? 'y' : 'n';
-      if (::write(ready[1], &ok, 1) != 1) _exit(1);
-      char c;
-      while (::read(done[0], &c, 1) > 0) {
-      }
-      _exit(0);
-    }
-    ::close(ready[1]);
-    ::close(done[0]);
-    done_ = done[1];
-    char c = 'n';
-    holding_ = ::read(ready[0], &c, 1) == 1 && c == 'y';
-    ::close(ready[0]);
-  }
-  ~OtherHolder() {
-    if (done_ >= 0) ::close(done_);
-    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
-  }
-  bool holding() const { return holding_; }
-
- private:
-  pid_t pid_ = -1;
-  int done_ = -1;
-  bool holding_ = false;
-};
-
 TEST(KernelLock, LocksAndUnlocksWholeFile) {
   TempDir dir;
   const std::string path = dir / "mbox";
@@ -99,7 +59,7 @@ TEST(KernelLock, HeldByOtherProcessGivesUpWithEagain) {
   TempDir dir;
   const std::string path = dir / "mbox";
   testing::write_file(path, "x");
-  OtherHolder other(path);
+  testing::LockHolder other(path);
   ASSERT_TRUE(other.holding());
   const int fd = ::open(path.c_str(), O_WRONLY);
   ASSERT_GE(fd, 0);
@@ -121,7 +81,7 @@ TEST(KernelLock, TakenOnceOtherLetsGo) {
   const int fd = ::open(path.c_str(), O_WRONLY);
   ASSERT_GE(fd, 0);
   {
-    OtherHolder other(path);
+    testing::LockHolder other(path);
     ASSERT_TRUE(other.holding());
     EXPECT_EQ(kernel_lock(real_io(), fd, path, give_up_after(0)).step(), Step::kLock);
   }
