@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "mailsift/rc/lexer.h"
+
 namespace mailsift::rc {
 
 bool is_name_start(char c) {
@@ -12,56 +14,60 @@ bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-// Position of text[offset], given the position of text[0].
-Position position_at(std::string_view text, std::size_t offset, Position base) {
-  Position p = base;
-  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++p.line;
-      p.column = 1;
-    } else {
-      ++p.column;
-    }
-  }
-  return p;
-}
-
+// The value tokenizer (behaviour §3.2): quotes, backslash escapes, substitutions and
+// backquotes. It reads one word; the callers decide what separates words.
 class ValueParser {
  public:
   ValueParser(std::string_view text, std::size_t pos, Position base,
               std::vector<Diagnostic>* diagnostics)
       : text_(text), pos_(pos), base_(base), diagnostics_(diagnostics) {}
 
-  // Parses until an unquoted blank/newline (top level) or an unquoted '}' (inside
-  // ${...}).
-  Value parse(bool inside_braces) {
+  // One word: it ends at the first unquoted blank or newline.
+  Value word() { return parse(Context::kWord); }
+
+  std::size_t pos() const { return pos_; }
+
+ private:
+  enum class Context {
+    kWord,    // a whole word
+    kBraces,  // the alternative word of ${NAME:-word} outside double quotes
+  };
+
+  Value parse(Context context) {
     Value out;
+    const std::size_t start = pos_;
     bool in_double = false;
-    bool word_start = true;
+    std::size_t double_open = 0;
     while (pos_ < text_.size()) {
       const char c = text_[pos_];
       if (!in_double && (is_blank(c) || c == '\n')) {
-        if (inside_braces)
+        if (context == Context::kBraces) {
+          // procmail ends the whole value here and reads the rest as statements;
+          // that is never what the writer meant.
           error(pos_, "a blank inside ${...} ends the value; quote the alternative word");
+          move_to_brace_on_line();
+        }
         break;
       }
-      if (!in_double && inside_braces && c == '}') break;
-      if (!in_double && word_start && c == '#' && !inside_braces) {
+      if (!in_double && context == Context::kBraces && c == '}') break;
+      if (!in_double && context == Context::kWord && pos_ == start && c == '#') {
         // A comment ends the statement: skip to the end of the line.
         while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
         break;
       }
-      word_start = false;
       if (c == '\'' && !in_double) {
         single_quoted(&out);
       } else if (c == '"') {
+        if (in_double) {
+          // "" is an empty word in argument mode: mark it with a quoted part.
+          if (out.empty() || !out.back().quoted) literal(&out, "", true);
+        } else {
+          double_open = pos_;
+        }
         in_double = !in_double;
         ++pos_;
       } else if (c == '\\') {
-        escape(&out, in_double, inside_braces);
+        escape(&out, in_double, context == Context::kBraces, pos_ == start);
       } else if (c == '$') {
         dollar(&out, in_double);
       } else if (c == '`') {
@@ -71,16 +77,47 @@ class ValueParser {
         ++pos_;
       }
     }
-    if (in_double) error(pos_, "unexpected end of line inside double quotes");
+    if (in_double) error(double_open, "unterminated double quote");
     return out;
   }
 
-  std::size_t pos() const { return pos_; }
+  // The alternative word of ${NAME:-word} inside double quotes: quotes and blanks
+  // are literal there (procmail: "${U:-"x y"}" gives "x y" with the quotes).
+  Value brace_word_in_double() {
+    Value out;
+    while (pos_ < text_.size() && text_[pos_] != '}') {
+      const char c = text_[pos_];
+      if (c == '\\') {
+        escape(&out, true, true, false);
+      } else if (c == '$') {
+        dollar(&out, true);
+      } else if (c == '`') {
+        backquote(&out, true);
+      } else {
+        literal(&out, std::string(1, c), true);
+        ++pos_;
+      }
+    }
+    return out;
+  }
 
- private:
   void error(std::size_t at, std::string message) {
+    ++errors_;
     if (diagnostics_ != nullptr)
-      diagnostics_->push_back({position_at(text_, at, base_), std::move(message)});
+      diagnostics_->push_back({advance_position(base_, text_, at), std::move(message)});
+  }
+
+  // After a bad substitution: continue after the "}" that closes it when it is on
+  // the same line, so that one mistake gives one diagnostic.
+  void skip_past_brace_on_line() {
+    move_to_brace_on_line();
+    if (pos_ < text_.size() && text_[pos_] == '}') ++pos_;
+  }
+
+  void move_to_brace_on_line() {
+    std::size_t i = pos_;
+    while (i < text_.size() && text_[i] != '\n' && text_[i] != '}') ++i;
+    if (i < text_.size() && text_[i] == '}') pos_ = i;
   }
 
   static void literal(Value* out, const std::string& s, bool quoted) {
@@ -100,7 +137,7 @@ class ValueParser {
     const std::size_t start = pos_;
     const std::size_t end = text_.find('\'', pos_ + 1);
     if (end == std::string_view::npos) {
-      error(start, "unexpected end of file inside single quotes");
+      error(start, "unterminated single quote");
       pos_ = text_.size();
       return;
     }
@@ -108,7 +145,8 @@ class ValueParser {
     pos_ = end + 1;
   }
 
-  void escape(Value* out, bool in_double, bool inside_braces) {
+  // Backslash escapes exactly as behaviour §3.2 lists them.
+  void escape(Value* out, bool in_double, bool inside_braces, bool at_word_start) {
     const std::size_t start = pos_;
     ++pos_;
     if (pos_ >= text_.size()) {
@@ -116,7 +154,11 @@ class ValueParser {
       return;
     }
     const char c = text_[pos_++];
-    if (c == '\n') return;  // line continuation
+    if (c == '\n') return;  // line continuation, also inside double quotes
+    if (c == '}' && inside_braces) {
+      literal(out, "}", in_double);
+      return;
+    }
     if (in_double) {
       if (c == '"' || c == '\\' || c == '$' || c == '`') {
         literal(out, std::string(1, c), true);
@@ -125,8 +167,8 @@ class ValueParser {
       }
       return;
     }
-    if (c == '}' && inside_braces) {
-      literal(out, "}", false);
+    if (c == '#' && !at_word_start) {
+      literal(out, "\\#", false);  // "a\#b" stays "a\#b"
       return;
     }
     literal(out, std::string(1, c), false);
@@ -185,6 +227,7 @@ class ValueParser {
       name = read_name();
     } else {
       error(start, "bad substitution: ${ must be followed by a variable name");
+      skip_past_brace_on_line();
       return;
     }
     if (pos_ >= text_.size()) {
@@ -211,14 +254,18 @@ class ValueParser {
       ++pos_;
     } else {
       error(pos_, "bad substitution of \"" + name + "\": expected }, :-, :+, - or +");
+      skip_past_brace_on_line();
       return;
     }
-    Value word = parse(true);
-    if (pos_ >= text_.size() || text_[pos_] != '}') {
+    const int errors_before = errors_;
+    Value word = in_double ? brace_word_in_double() : parse(Context::kBraces);
+    const bool closed = pos_ < text_.size() && text_[pos_] == '}';
+    if (closed) ++pos_;
+    if (errors_ != errors_before) return;  // already reported
+    if (!closed) {
       error(start, "bad substitution of \"" + name + "\": missing }");
       return;
     }
-    ++pos_;
     ValuePart part;
     part.kind = ValuePart::Kind::kVariable;
     part.text = name;
@@ -265,7 +312,7 @@ class ValueParser {
       command += c;
       ++pos_;
     }
-    if (!closed && !in_double) error(start, "missing closing backquote");
+    if (!closed && !in_double) error(start, "unterminated backquote");
     ValuePart part;
     part.kind = ValuePart::Kind::kBackquote;
     part.text = std::move(command);
@@ -277,6 +324,7 @@ class ValueParser {
   std::size_t pos_;
   Position base_;
   std::vector<Diagnostic>* diagnostics_;
+  int errors_ = 0;
 };
 
 }  // namespace
@@ -284,9 +332,37 @@ class ValueParser {
 Value parse_value(std::string_view text, std::size_t* pos, Position base,
                   std::vector<Diagnostic>* diagnostics) {
   ValueParser parser(text, *pos, base, diagnostics);
-  Value value = parser.parse(false);
+  Value value = parser.word();
   *pos = parser.pos();
   return value;
+}
+
+std::vector<Value> parse_argument_words(std::string_view text, std::size_t* pos,
+                                        bool stop_at_newline, Position base,
+                                        std::vector<Diagnostic>* diagnostics) {
+  std::vector<Value> words;
+  std::size_t i = *pos;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (is_blank(c)) {
+      ++i;
+    } else if (c == '\\' && i + 1 < text.size() && text[i + 1] == '\n') {
+      i += 2;  // a continuation separates words like a blank
+    } else if (c == '\n') {
+      if (stop_at_newline) break;
+      ++i;
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else {
+      ValueParser parser(text, i, base, diagnostics);
+      Value word = parser.word();
+      i = parser.pos();
+      // A word whose only content was a reported mistake leaves nothing behind.
+      if (!word.empty()) words.push_back(std::move(word));
+    }
+  }
+  *pos = i;
+  return words;
 }
 
 }  // namespace mailsift::rc

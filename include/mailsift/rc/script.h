@@ -1,9 +1,6 @@
-// An rcfile parsed into statements with source positions.
-//
-// This is the first part of the procmailrc language: comments, assignments and
-// unsets. Recipes (":0 ...") are recognised and reported as not yet supported, so
-// that a delivery with such an rcfile logs why and falls back to $DEFAULT instead of
-// doing something half right.
+// The old assignment-only reading of an rcfile, kept only until nothing uses it:
+// rc/parser.h reads the whole language (and now holds parse_assignment_argument and
+// format_diagnostic, which this header used to declare).
 #pragma once
 
 #include <optional>
@@ -11,15 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "mailsift/rc/value.h"
+#include "mailsift/rc/parser.h"
 
 namespace mailsift::rc {
-
-struct Assignment {
-  std::string name;
-  std::optional<Value> value;  // nullopt: "NAME" alone unsets the variable
-  Position position;
-};
 
 struct Script {
   std::vector<Assignment> statements;
@@ -27,14 +18,5 @@ struct Script {
 };
 
 Script parse_script(std::string_view text);
-
-// A command-line argument "NAME=value" (value syntax as in an rcfile). nullopt when
-// the argument is not an assignment.
-std::optional<Assignment> parse_assignment_argument(std::string_view argument,
-                                                    std::vector<Diagnostic>* diagnostics);
-
-// "file:line:col: error: message", then the source line and a caret under the column.
-std::string format_diagnostic(const std::string& file, std::string_view text,
-                              const Diagnostic& diagnostic);
 
 }  // namespace mailsift::rc

@@ -16,9 +16,12 @@ struct Position {
   int column = 1;  // 1-based, in bytes
 };
 
+enum class Severity { kError, kWarning };
+
 struct Diagnostic {
   Position position;
   std::string message;
+  Severity severity = Severity::kError;
 };
 
 struct ValuePart;
@@ -44,11 +47,21 @@ struct ValuePart {
 };
 
 // Parses one value in single-word mode starting at text[*pos]: it ends at the first
-// unquoted blank or newline (or end of text). *pos is left at the first byte after
-// the value. Problems are appended to diagnostics (positions relative to `base`,
-// the position of text[0]).
+// unquoted blank or newline (or end of text); quoted strings may span lines. *pos is
+// left at the first byte after the value. Problems are appended to diagnostics
+// (positions relative to `base`, the position of text[0]). "" yields a quoted empty
+// literal, so that an argument word made of it exists even though it is empty.
 Value parse_value(std::string_view text, std::size_t* pos, Position base,
                   std::vector<Diagnostic>* diagnostics);
+
+// Argument mode (action lines, commands run without a shell): the words from
+// text[*pos] on, separated by unquoted blanks and tabs (and backslash-newlines); a
+// "#" at the start of a word comments out the rest of the line. With
+// stop_at_newline the words end at the first unquoted newline (*pos is left on it),
+// else newlines separate words too and the whole text is read.
+std::vector<Value> parse_argument_words(std::string_view text, std::size_t* pos,
+                                        bool stop_at_newline, Position base,
+                                        std::vector<Diagnostic>* diagnostics);
 
 bool is_name_start(char c);
 bool is_name_char(char c);

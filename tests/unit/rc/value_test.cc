@@ -1,4 +1,4 @@
-#include "mailsift/rc/script.h"
+#include "mailsift/rc/parser.h"
 #include "mailsift/rc/value.h"
 
 #include <gtest/gtest.h>
@@ -91,7 +91,8 @@ TEST(ParseValue, ErrorsHavePositions) {
     int column;
   } const cases[] = {
       {"unterminated single quote", "x'abc", 1, 2},
-      {"unterminated double quote", "\"abc\ndef", 2, 4},
+      // At the opening quote: the string runs to the end of the file.
+      {"unterminated double quote", "x\"abc\ndef", 1, 2},
       {"bad substitution", "${ A}", 1, 1},
       {"bad operator", "${A*b}", 1, 4},
       {"missing brace", "${A:-b", 1, 1},
@@ -104,43 +105,6 @@ TEST(ParseValue, ErrorsHavePositions) {
     EXPECT_EQ(diagnostics.front().position.line, c.line) << c.name;
     EXPECT_EQ(diagnostics.front().position.column, c.column) << c.name;
   }
-}
-
-TEST(ParseScript, AssignmentsUnsetsAndComments) {
-  const Script s = parse_script(
-      "# a comment\n"
-      "MAILDIR=$HOME/Mail   # trailing comment\n"
-      "  DEFAULT = inbox/\n"
-      "A = hello world\n"
-      "GONE\n");
-  ASSERT_TRUE(s.diagnostics.empty()) << s.diagnostics.front().message;
-  ASSERT_EQ(s.statements.size(), 5u);
-  EXPECT_EQ(s.statements[0].name, "MAILDIR");
-  EXPECT_EQ(render(*s.statements[0].value), "${HOME}/Mail");
-  EXPECT_EQ(s.statements[0].position.line, 2);
-  EXPECT_EQ(s.statements[1].name, "DEFAULT");
-  EXPECT_EQ(render(*s.statements[1].value), "inbox/");
-  EXPECT_EQ(s.statements[1].position.column, 3);
-  // As in procmail, "A = hello world" sets A=hello and then unsets "world".
-  EXPECT_EQ(render(*s.statements[2].value), "hello");
-  EXPECT_EQ(s.statements[3].name, "world");
-  EXPECT_FALSE(s.statements[3].value.has_value());
-  EXPECT_EQ(s.statements[4].name, "GONE");
-  EXPECT_FALSE(s.statements[4].value.has_value());
-}
-
-TEST(ParseScript, RecipeIsReportedWithItsPosition) {
-  const Script s = parse_script("A=1\n\n  :0:\n* ^Subject: x\nfolder\n");
-  ASSERT_EQ(s.diagnostics.size(), 1u);
-  EXPECT_EQ(s.diagnostics[0].position.line, 3);
-  EXPECT_EQ(s.diagnostics[0].position.column, 3);
-}
-
-TEST(ParseScript, UnexpectedTextIsAnError) {
-  const Script s = parse_script("A=1\n  junk-x = 3\n");
-  ASSERT_EQ(s.diagnostics.size(), 1u);
-  EXPECT_EQ(s.diagnostics[0].position.line, 2);
-  EXPECT_EQ(s.diagnostics[0].position.column, 7);
 }
 
 TEST(FormatDiagnostic, FileLineColumnSourceAndCaret) {

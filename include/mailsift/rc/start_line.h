@@ -1,0 +1,36 @@
+// The start line of a recipe, ":N flags :lockfile" (behaviour §3.3, §4).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mailsift/rc/ast.h"
+#include "mailsift/rc/lexer.h"
+
+namespace mailsift::rc {
+
+struct StartLine {
+  RecipeFlags flags;
+  // How many of the following lines are conditions even without "*" (the old
+  // syntax ":N"; ":" or ": flags" without a number means 1, or 0 with A, a, E or e).
+  int old_conditions = 0;
+  std::optional<Value> lockfile;  // as in Recipe::lockfile
+  Position lockfile_colon;        // the ":" that introduces the lockfile
+  // Where each flag letter was first written (indexed by the letter), for warnings.
+  std::vector<std::optional<Position>> flag_positions = std::vector<std::optional<Position>>(128);
+  std::string text;  // from the ":" to the end of the line, as written
+
+  std::optional<Position> flag_position(char letter) const {
+    const auto index = static_cast<unsigned char>(letter);
+    return index < flag_positions.size() ? flag_positions[index] : std::nullopt;
+  }
+};
+
+// Reads the start line whose ":" is at *pos. *pos is left on the newline that ends
+// the line (or at the end of the text). Problems are appended to diagnostics.
+StartLine parse_start_line(const SourceText& source, std::size_t* pos,
+                           std::vector<Diagnostic>* diagnostics);
+
+}  // namespace mailsift::rc

@@ -1,0 +1,168 @@
+// Conditions: the text after "*" (behaviour §3.4, procmailsc(5)).
+#include <cstdlib>
+#include <string>
+
+#include "mailsift/rc/parser.h"
+
+namespace mailsift::rc {
+namespace {
+
+// A decimal number as procmail's strtod reads a weight: [+-]digits[.digits][e[+-]digits].
+bool read_decimal(std::string_view text, std::size_t* pos, double* out) {
+  std::size_t i = *pos;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  std::size_t digits = 0;
+  while (i < text.size() && is_digit(text[i])) ++i, ++digits;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && is_digit(text[i])) ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    std::size_t j = i + 1;
+    if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
+    if (j < text.size() && is_digit(text[j])) {
+      while (j < text.size() && is_digit(text[j])) ++j;
+      i = j;
+    }
+  }
+  *out = std::strtod(std::string(text.substr(*pos, i - *pos)).c_str(), nullptr);
+  *pos = i;
+  return true;
+}
+
+std::size_t skip_blanks(std::string_view text, std::size_t i) {
+  while (i < text.size() && is_blank(text[i])) ++i;
+  return i;
+}
+
+// "w^x": a weight, blanks, "^", blanks, an exponent.
+bool read_weight(std::string_view text, std::size_t* pos, double* weight, double* exponent) {
+  std::size_t i = *pos;
+  if (!read_decimal(text, &i, weight)) return false;
+  i = skip_blanks(text, i);
+  if (i >= text.size() || text[i] != '^') return false;
+  i = skip_blanks(text, i + 1);
+  if (!read_decimal(text, &i, exponent)) return false;
+  *pos = i;
+  return true;
+}
+
+bool all_digits(std::string_view text) {
+  if (text.empty()) return false;
+  for (const char c : text)
+    if (!is_digit(c)) return false;
+  return true;
+}
+
+MappedText tail(const MappedText& text, std::size_t from) {
+  MappedText out;
+  out.text = text.text.substr(from);
+  out.positions.assign(text.positions.begin() + static_cast<std::ptrdiff_t>(from),
+                       text.positions.end());
+  return out;
+}
+
+}  // namespace
+
+Condition parse_condition(const MappedText& mapped, std::vector<Diagnostic>* diagnostics) {
+  const std::string& text = mapped.text;
+  Condition condition;
+  condition.text = text;
+  condition.position = mapped.position_of(0);
+  auto finish = [&](ConditionKind kind, std::size_t from) {
+    condition.kind = kind;
+    condition.operand = text.substr(from);
+    condition.operand_position = mapped.position_of(from);
+  };
+  auto error = [&](std::size_t at, std::string message) {
+    diagnostics->push_back({mapped.position_of(at), std::move(message)});
+  };
+
+  // Each prefix is taken off and the rest dispatched again, so prefixes stack.
+  std::size_t i = 0;
+  while (true) {
+    if (i >= text.size()) {
+      finish(ConditionKind::kRegex, i);  // an empty regex: always true
+      return condition;
+    }
+    const char c = text[i];
+    if (c == '!') {
+      condition.prefixes.push_back({ConditionPrefix::Kind::kNot, 0, 0, {}});
+      i = skip_blanks(text, i + 1);
+      continue;
+    }
+    if (c == '$') {
+      finish(ConditionKind::kExpand, skip_blanks(text, i + 1));
+      return condition;
+    }
+    if (c == '?') {
+      const std::size_t from = skip_blanks(text, i + 1);
+      finish(ConditionKind::kProgram, from);
+      if (from >= text.size()) {
+        error(i, "\"?\" needs a command to run");
+      } else {
+        parse_command_words(tail(mapped, from), diagnostics);
+      }
+      return condition;
+    }
+    if (c == '<' || c == '>') {
+      const std::size_t from = skip_blanks(text, i + 1);
+      finish(c == '<' ? ConditionKind::kLess : ConditionKind::kGreater, from);
+      const std::string_view operand = condition.operand;
+      if (from >= text.size()) {
+        error(i, std::string("\"") + c + "\" needs a size in bytes after it");
+      } else if (operand.find_first_of("$`") == std::string_view::npos &&
+                 !all_digits(operand)) {
+        // procmail reads the leading digits and skips the rest ("< 1k" is "< 1").
+        error(from, std::string("the size after \"") + c + "\" must be a number of bytes, not \"" +
+                        std::string(operand) + "\"");
+      }
+      return condition;
+    }
+    if (c == '\\') {
+      finish(ConditionKind::kRegex, i + 1);  // the rest is a regex, taken literally
+      return condition;
+    }
+    if (is_digit(c) || c == '+' || c == '-' || c == '.') {
+      ConditionPrefix weight{ConditionPrefix::Kind::kWeight, 0, 0, {}};
+      std::size_t j = i;
+      if (read_weight(text, &j, &weight.weight, &weight.exponent)) {
+        condition.prefixes.push_back(weight);
+        i = skip_blanks(text, j);
+        continue;
+      }
+      finish(ConditionKind::kRegex, i);
+      return condition;
+    }
+    if (is_name_start(c)) {
+      std::size_t j = i;
+      while (j < text.size() && is_name_char(text[j])) ++j;
+      const std::size_t k = skip_blanks(text, j);
+      if (text.compare(k, 2, "??") == 0) {
+        condition.prefixes.push_back(
+            {ConditionPrefix::Kind::kVariable, 0, 0, text.substr(i, j - i)});
+        i = skip_blanks(text, k + 2);
+        continue;
+      }
+    }
+    finish(ConditionKind::kRegex, i);
+    return condition;
+  }
+}
+
+Condition parse_condition(std::string_view text, Position at,
+                          std::vector<Diagnostic>* diagnostics) {
+  MappedText mapped;
+  mapped.text = std::string(text);
+  mapped.positions.reserve(text.size() + 1);
+  Position p = at;
+  for (const char c : text) {
+    mapped.positions.push_back(p);
+    p = advance_position(p, std::string_view(&c, 1), 1);
+  }
+  mapped.positions.push_back(p);
+  return parse_condition(mapped, diagnostics);
+}
+
+}  // namespace mailsift::rc
