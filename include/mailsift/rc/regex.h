@@ -1,0 +1,54 @@
+// procmail's regex dialect on RE2 (behaviour §5; procmailrc(5) "Extended regular
+// expressions"; procmailsc(5)). The one place that translates procmail regexes:
+// macros (^TO_, ^TO, ^FROM_DAEMON, ^FROM_MAILER), case folding unless D, "^"/"$"
+// as newline matches with virtual newlines at the area's edges, "^^", "\<" "\>",
+// "\/" and MATCH, one postfix operator per atom, literal "{" "}", classes with a
+// literal backslash. Objects never throw; they carry ok() and error().
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace mailsift::rc {
+
+class Regex {
+ public:
+  Regex();
+  Regex(Regex&&) noexcept;
+  Regex& operator=(Regex&&) noexcept;
+  ~Regex();
+
+  // Substitutes the macros, translates and compiles. `case_sensitive` is the D
+  // flag (ignored for a regex holding ^FROM_DAEMON, as procmail does).
+  static Regex compile(std::string_view procmail_text, bool case_sensitive);
+
+  bool ok() const;
+  // Why the regex is not usable, in words a user understands; empty when ok().
+  const std::string& error() const;
+  // Byte offset in procmail_text the error points at (0 when unknown).
+  std::size_t error_offset() const;
+
+  // True when the regex holds "\/" (a match assigns MATCH).
+  bool extracts() const;
+
+  // Searches area (header, body, both, or a variable's value). On a match returns
+  // true and, when extracts() and `extracted` is not null, sets *extracted to the
+  // text matched by the part after "\/" (procmail's MATCH, §5.4).
+  bool search(std::string_view area, std::string* extracted) const;
+
+  // The score of a weighted regex condition "w^x regex" on area (procmailsc(5),
+  // behaviour §5.5): successive leftmost-shortest matches, the k-th adding
+  // w*x^(k-1), with procmail's stopping rules; clamped to +-2147483647.
+  double score(std::string_view area, double weight, double exponent) const;
+
+  // The RE2 pattern the regex was translated to (for traces and tests).
+  const std::string& translated() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace mailsift::rc

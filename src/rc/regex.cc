@@ -1,0 +1,312 @@
+#include "mailsift/rc/regex.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "regex_dialect.h"
+
+namespace mailsift::rc {
+namespace {
+
+using dialect::Lead;
+using dialect::Part;
+using dialect::Trail;
+
+// procmail's score limit (procmailsc(5)): a score never leaves [-MAX, MAX].
+constexpr double kMaxScore = 2147483647.0;
+
+// What an RE2 object compiled from the regex is used for.
+enum class Use {
+  kWhole,    // the whole regex, unanchored (yes/no, counting, the "\/" position)
+  kLeftEnd,  // the part before "\/", anchored at the end of the slice it is run on
+  kRight,    // the part after "\/", leftmost-longest, run anchored at the split
+};
+constexpr std::size_t kUses = 3;
+constexpr std::size_t kLeads = 4;
+constexpr std::size_t kTrails = 3;
+
+re2::StringPiece piece(std::string_view text) {
+  // RE2 reports positions as pointers; keep them meaningful for an empty view.
+  if (text.data() == nullptr) return re2::StringPiece("", 0);
+  return re2::StringPiece(text.data(), text.size());
+}
+
+std::size_t offset_in(const re2::StringPiece& text, const re2::StringPiece& part) {
+  return static_cast<std::size_t>(part.data() - text.data());
+}
+
+}  // namespace
+
+struct Regex::State {
+  dialect::Pattern pattern;
+  std::string error;
+  std::size_t error_offset = 0;
+  std::string translated;
+  // The regex matches the empty string and no path of the part after "\/" takes the
+  // virtual newline before the area: MATCH is always empty (see search()).
+  bool empty_match_is_final = false;
+
+  // RE2 objects for the uses above and each kind of virtual newline at the slice's
+  // edges, compiled on first use: a plain condition needs only one of them.
+  struct Slot {
+    std::once_flag once;
+    std::unique_ptr<RE2> re;
+  };
+  std::array<Slot, kUses * kLeads * kTrails> slots;
+
+  // nullptr when RE2 rejects the pattern (only the first one is checked at compile
+  // time; the others differ from it by an anchor, so they do not fail in practice).
+  const RE2* variant(Use use, Lead lead, Trail trail) {
+    const std::size_t index =
+        (static_cast<std::size_t>(use) * kLeads + static_cast<std::size_t>(lead)) * kTrails +
+        static_cast<std::size_t>(trail);
+    Slot& slot = slots[index];
+    std::call_once(slot.once, [&] {
+      std::string text;
+      switch (use) {
+        case Use::kWhole:
+          text = pattern.to_re2(Part::kWhole, lead, trail);
+          break;
+        case Use::kLeftEnd:
+          text = "(?:" + pattern.to_re2(Part::kLeft, lead, trail) + ")\\z";
+          break;
+        case Use::kRight:
+          text = pattern.to_re2(Part::kRight, lead, trail);
+          break;
+      }
+      RE2::Options options;
+      options.set_encoding(RE2::Options::EncodingLatin1);  // bytes, never UTF-8
+      options.set_log_errors(false);
+      options.set_longest_match(use == Use::kRight);
+      auto re = std::make_unique<RE2>(text, options);
+      if (re->ok()) slot.re = std::move(re);
+    });
+    return slot.re.get();
+  }
+
+  std::optional<std::size_t> extraction_length(const re2::StringPiece& text, std::size_t begin,
+                                               std::size_t split);
+  std::optional<std::size_t> earliest_end(const re2::StringPiece& text, std::size_t start,
+                                          Lead lead);
+};
+
+Regex::Regex() = default;
+Regex::Regex(Regex&&) noexcept = default;
+Regex& Regex::operator=(Regex&&) noexcept = default;
+Regex::~Regex() = default;
+
+Regex Regex::compile(std::string_view procmail_text, bool case_sensitive) {
+  Regex regex;
+  regex.state_ = std::make_unique<State>();
+  State& state = *regex.state_;
+  const dialect::Substituted substituted = dialect::substitute_macros(procmail_text);
+  // procmail makes a regex holding ^FROM_DAEMON case-insensitive even under D.
+  const bool fold = !case_sensitive || substituted.has_from_daemon;
+  state.pattern = dialect::Pattern::parse(substituted.text, !fold);
+  if (!state.pattern.ok()) {
+    state.error = state.pattern.error();
+    const std::size_t at = state.pattern.error_offset();
+    state.error_offset = at < substituted.origin.size() ? substituted.origin[at]
+                                                        : procmail_text.size();
+    return regex;
+  }
+  state.translated = state.pattern.to_re2(Part::kWhole, Lead::kAreaStart, Trail::kNewline);
+  state.empty_match_is_final =
+      state.pattern.matches_empty() &&
+      state.pattern.to_re2(Part::kRight, Lead::kAreaStartTaken, Trail::kNewline) ==
+          dialect::kNeverMatches;
+  if (state.variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline) == nullptr) {
+    RE2::Options options;
+    options.set_encoding(RE2::Options::EncodingLatin1);
+    options.set_log_errors(false);
+    const RE2 failed(state.translated, options);
+    state.error = "regex too complex for the matcher: " + failed.error();
+    state.error_offset = 0;
+  }
+  return regex;
+}
+
+bool Regex::ok() const { return state_ != nullptr && state_->error.empty(); }
+
+const std::string& Regex::error() const {
+  static const std::string kNotCompiled = "regex not compiled";
+  if (state_ == nullptr) return kNotCompiled;
+  return state_->error;
+}
+
+std::size_t Regex::error_offset() const { return state_ ? state_->error_offset : 0; }
+
+bool Regex::extracts() const { return ok() && state_->pattern.extracts(); }
+
+const std::string& Regex::translated() const {
+  static const std::string kNone;
+  return state_ ? state_->translated : kNone;
+}
+
+bool Regex::search(std::string_view area, std::string* extracted) const {
+  if (!ok()) return false;
+  const re2::StringPiece text = piece(area);
+  const RE2* whole = state_->variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline);
+  if (whole == nullptr) return false;
+  if (!state_->pattern.extracts() || extracted == nullptr) {
+    return whole->Match(text, 0, text.size(), RE2::UNANCHORED, nullptr, 0);
+  }
+  // procmail returns at once when the regex matches before reading anything, unless
+  // the part after "\/" goes on by taking the virtual newline before the area:
+  // "x?\/a*" and "\<?\/a*" on "aaa" give "", "(x|)\/a+" gives "aaa", "\/\<*[^a]*"
+  // on "x x " gives "x x ".
+  if (state_->empty_match_is_final) {
+    extracted->clear();
+    return true;
+  }
+  std::array<re2::StringPiece, 2> groups;
+  if (!whole->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), 2)) return false;
+  // MATCH (§5.4): the left part ends as early as possible, the right part is as long
+  // as possible from there. Every match starts at or after RE2's leftmost start and
+  // RE2's own split is a valid one, so the earliest split lies between them.
+  const std::size_t begin = offset_in(text, groups[0]);
+  const std::size_t split = offset_in(text, groups[1]);
+  for (std::size_t at = begin; at <= split; ++at) {
+    if (auto length = state_->extraction_length(text, begin, at)) {
+      extracted->assign(area.substr(at, *length));
+      return true;
+    }
+  }
+  // Not reached (RE2's split is valid); keep RE2's answer rather than none.
+  extracted->assign(area.substr(split, offset_in(text, groups[0]) + groups[0].size() - split));
+  return true;
+}
+
+// When the left part can end at `split` (starting at or after `begin`) and the right
+// part can start there, the length of the longest right part; else nothing. The
+// virtual newline before the area goes to at most one of the parts, and so does the
+// one after it; a split before a virtual newline is earlier than one after it
+// (procmail: "\/\<" on "\nab" gives "", not "\n"). MATCH never holds a virtual
+// newline ("^Subject: \/.*$" on "Subject: hello" without a final newline gives
+// "hello").
+std::optional<std::size_t> Regex::State::extraction_length(const re2::StringPiece& text,
+                                                           std::size_t begin,
+                                                           std::size_t split) {
+  struct Edges {
+    Lead left_lead;
+    Trail left_trail;
+    Lead right_lead;
+    Trail right_trail;
+  };
+  std::array<Edges, 4> options;  // earliest split first
+  std::size_t count = 0;
+  const Lead left_lead = begin == 0 ? Lead::kAreaStart : Lead::kNone;
+  for (int lead_to_left = split == 0 ? 0 : 1; lead_to_left < 2; ++lead_to_left) {
+    for (int trail_to_left = 0; trail_to_left < (split == text.size() ? 2 : 1); ++trail_to_left) {
+      options[count++] = Edges{lead_to_left ? left_lead : Lead::kNone,
+                               trail_to_left ? Trail::kNewline : Trail::kNone,
+                               lead_to_left ? Lead::kNone : Lead::kAreaStartTaken,
+                               trail_to_left ? Trail::kNone : Trail::kNewline};
+    }
+  }
+  const re2::StringPiece right_text(text.data() + split, text.size() - split);
+  const re2::StringPiece left_text(text.data() + begin, split - begin);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Edges& edges = options[i];
+    const RE2* right = variant(Use::kRight, edges.right_lead, edges.right_trail);
+    const RE2* left = variant(Use::kLeftEnd, edges.left_lead, edges.left_trail);
+    if (right == nullptr || left == nullptr) continue;
+    // Cheap tests first: RE2 stops at the earliest match when no position is asked.
+    if (!right->Match(right_text, 0, right_text.size(), RE2::ANCHOR_START, nullptr, 0)) continue;
+    if (!left->Match(left_text, 0, left_text.size(), RE2::UNANCHORED, nullptr, 0)) continue;
+    re2::StringPiece longest;
+    if (!right->Match(right_text, 0, right_text.size(), RE2::ANCHOR_START, &longest, 1)) continue;
+    return longest.size();
+  }
+  return std::nullopt;
+}
+
+// The end of the match that ends first among all matches starting at or after
+// `start` (procmail's "leftmost shortest"), as an offset in text; text.size() + 1
+// when the only matches take the virtual newline after the area with "^", "$", "\<"
+// or "\>" ("^^" anchors there without moving past the end: "1^1 \<^^" on "xb\n"
+// finds "\n" and then an empty match at the end, which makes the score MAX).
+//
+// RE2 stops at the earliest match end when no position is asked for, but does not
+// say where that is; so the end is found by galloping and then bisecting on "a match
+// lies within text[start, end)". Each probe costs at most the probe's length, so
+// finding an end d bytes away costs O(d log d), and counting all matches of an area
+// O(n log n) (asking RE2 for the leftmost match instead could scan a long greedy
+// match for every short one counted: "[a-z]" over a long word).
+std::optional<std::size_t> Regex::State::earliest_end(const re2::StringPiece& text,
+                                                      std::size_t start, Lead lead) {
+  const re2::StringPiece rest(text.data() + start, text.size() - start);
+  const RE2* anywhere = variant(Use::kWhole, lead, Trail::kNewline);
+  const RE2* to_end = variant(Use::kWhole, lead, Trail::kAnchorOnly);
+  const RE2* within = variant(Use::kWhole, lead, Trail::kNone);
+  if (anywhere == nullptr || to_end == nullptr || within == nullptr) return std::nullopt;
+  if (!anywhere->Match(rest, 0, rest.size(), RE2::UNANCHORED, nullptr, 0)) return std::nullopt;
+  auto contains = [&](std::size_t end) {
+    const re2::StringPiece slice(rest.data(), end);
+    const RE2* re = end == rest.size() ? to_end : within;
+    return re->Match(slice, 0, slice.size(), RE2::UNANCHORED, nullptr, 0);
+  };
+  if (!contains(rest.size())) return text.size() + 1;
+  if (contains(0)) return start;
+  std::size_t low = 0;  // contains(low) is false, contains(high) true
+  std::size_t high = 1;
+  while (high < rest.size() && !contains(high)) {
+    low = high;
+    high = std::min(rest.size(), high * 2);
+  }
+  while (high - low > 1) {
+    const std::size_t middle = low + (high - low) / 2;
+    if (contains(middle)) {
+      high = middle;
+    } else {
+      low = middle;
+    }
+  }
+  return start + high;
+}
+
+double Regex::score(std::string_view area, double weight, double exponent) const {
+  if (!ok()) return 0;
+  const re2::StringPiece text = piece(area);
+  double total = 0;
+  double term = weight;
+  std::size_t start = 0;
+  Lead lead = Lead::kAreaStart;
+  for (;;) {
+    const std::optional<std::size_t> end = state_->earliest_end(text, start, lead);
+    if (!end) break;
+    total += term;
+    if (total >= kMaxScore || total <= -kMaxScore) break;
+    if (*end == start) {
+      // A match that does not advance would repeat forever: procmail adds what the
+      // remaining infinite series would, and stops.
+      if (exponent > 0 && exponent < 1) {
+        total += term * exponent / (1 - exponent);
+      } else if (exponent >= 1 && term != 0) {
+        total = term > 0 ? kMaxScore : -kMaxScore;
+      }
+      break;
+    }
+    if (*end > text.size()) break;  // took the final virtual newline: nothing is left
+    // procmail's stopping rule, reproduced: once a term's square is below 1 and the
+    // next one is smaller still, later matches are not counted ("0.9^0.99 x" counts
+    // one match, "2^0.99 x" seventy).
+    const double next = term * exponent;
+    if (next * next < term * term && term * term < 1) break;
+    term = next;
+    start = *end;
+    // A later search gets a virtual newline in front only right after a newline.
+    // (procmail, searching again at the very end of the area after a match that
+    // ended there on another byte, seems to read a byte past the area: "1^2 \>\>"
+    // on "a  " counts 2 matches; mailsift counts 1.)
+    lead = text[start - 1] == '\n' ? Lead::kNewline : Lead::kNone;
+  }
+  return std::clamp(total, -kMaxScore, kMaxScore);
+}
+
+}  // namespace mailsift::rc

@@ -1,0 +1,677 @@
+#include "regex_dialect.h"
+
+#include <array>
+#include <cstdio>
+#include <utility>
+
+namespace mailsift::rc::dialect {
+namespace {
+
+// The macro texts of behaviour §5.3 (procmailrc(5) "MISCELLANEOUS"), one per macro;
+// the character classes hold a real TAB. Order matters: ^TO_ is looked for before
+// its prefix ^TO.
+struct Macro {
+  std::string_view name;
+  std::string_view text;
+};
+
+constexpr std::string_view kToAddress =
+    "(^((Original-)?(Resent-)?(To|Cc|Bcc)|(X-Envelope|Apparently(-Resent)?)-To):"
+    "(.*[^-a-zA-Z0-9_.])?)";
+constexpr std::string_view kToWord =
+    "(^((Original-)?(Resent-)?(To|Cc|Bcc)|(X-Envelope|Apparently(-Resent)?)-To):"
+    "(.*[^a-zA-Z])?)";
+constexpr std::string_view kFromDaemon =
+    "(^(Mailing-List:|Precedence:.*(junk|bulk|list)|To: Multiple recipients of |"
+    "(((Resent-)?(From|Sender)|X-Envelope-From):|>?From )([^>]*[^(.%@a-z0-9])?"
+    "(Post(ma?(st(e?r)?|n)|office)|(send)?Mail(er)?|daemon|m(mdf|ajordomo)|n?uucp|"
+    "LIST(SERV|proc)|NETSERV|o(wner|ps)|r(e(quest|sponse)|oot)|b(ounce|bs\\.smtp)|echo|"
+    "mirror|s(erv(ices?|er)|mtp(error)?|ystem)|A(dmin(istrator)?|MMGR|utoanswer))"
+    "(([^).!:a-z0-9][-_a-z0-9]*)?[%@>\t ][^<)]*(\\(.*\\).*)?)?$([^>]|$)))";
+constexpr std::string_view kFromMailer =
+    "(^(((Resent-)?(From|Sender)|X-Envelope-From):|>?From )([^>]*[^(.%@a-z0-9])?"
+    "(Post(ma(st(er)?|n)|office)|(send)?Mail(er)?|daemon|mmdf|n?uucp|ops|r(esponse|oot)|"
+    "(bbs\\.)?smtp(error)?|s(erv(ices?|er)|ystem)|A(dmin(istrator)?|MMGR))"
+    "(([^).!:a-z0-9][-_a-z0-9]*)?[%@>\t ][^<)]*(\\(.*\\).*)?)?$([^>]|$))";
+
+constexpr std::array<Macro, 4> kMacros = {{
+    {"^TO_", kToAddress},
+    {"^TO", kToWord},
+    {"^FROM_DAEMON", kFromDaemon},
+    {"^FROM_MAILER", kFromMailer},
+}};
+
+bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_ascii_alnum(unsigned char c) { return is_ascii_letter(c) || (c >= '0' && c <= '9'); }
+
+unsigned char other_case(unsigned char c) {
+  return static_cast<unsigned char>(c ^ 0x20);  // only called for ASCII letters
+}
+
+// Case-insensitive mode folds A-Z/a-z only; bytes >= 128 are never folded (§5.1).
+void fold(std::bitset<256>* bytes) {
+  for (unsigned c = 'a'; c <= 'z'; ++c) {
+    const unsigned upper = c - 0x20;
+    if ((*bytes)[c] || (*bytes)[upper]) {
+      bytes->set(c);
+      bytes->set(upper);
+    }
+  }
+}
+
+// One byte in RE2 syntax, usable inside and outside a class.
+void append_byte(unsigned char c, std::string* out) {
+  if (is_ascii_alnum(c) || c == ' ') {
+    out->push_back(static_cast<char>(c));
+  } else if (c > 0x20 && c < 0x7f) {
+    out->push_back('\\');  // RE2 takes any escaped punctuation literally
+    out->push_back(static_cast<char>(c));
+  } else {
+    char buf[12];
+    std::snprintf(buf, sizeof buf, "\\x{%02x}", c);
+    out->append(buf);
+  }
+}
+
+void append_bytes(const std::bitset<256>& bytes, std::string* out) {
+  if (bytes.count() == 1) {
+    for (unsigned c = 0; c < 256; ++c) {
+      if (bytes[c]) append_byte(static_cast<unsigned char>(c), out);
+    }
+    return;
+  }
+  out->push_back('[');
+  unsigned c = 0;
+  while (c < 256) {
+    if (!bytes[c]) {
+      ++c;
+      continue;
+    }
+    unsigned end = c;
+    while (end + 1 < 256 && bytes[end + 1]) ++end;
+    append_byte(static_cast<unsigned char>(c), out);
+    if (end > c) {
+      if (end > c + 1) out->push_back('-');
+      append_byte(static_cast<unsigned char>(end), out);
+    }
+    c = end + 1;
+  }
+  out->push_back(']');
+}
+
+// Deeper nesting than any real regex needs; bounds the recursion (RE2 has a
+// similar limit of its own).
+constexpr int kMaxNesting = 200;
+
+}  // namespace
+
+Substituted substitute_macros(std::string_view procmail_text) {
+  Substituted result;
+  result.text.assign(procmail_text);
+  result.origin.resize(procmail_text.size());
+  for (std::size_t i = 0; i < procmail_text.size(); ++i) result.origin[i] = i;
+  // After each replacement the search starts again with the first macro. The first
+  // occurrence of a macro decides: when a backslash precedes it, that macro is not
+  // replaced at all (later occurrences included), as in procmail.
+  bool replaced = true;
+  while (replaced) {
+    replaced = false;
+    for (const Macro& macro : kMacros) {
+      const std::size_t at = result.text.find(macro.name);
+      if (at == std::string::npos) continue;
+      if (at > 0 && result.text[at - 1] == '\\') continue;
+      result.text.replace(at, macro.name.size(), macro.text);
+      const std::size_t from = result.origin[at];
+      result.origin.erase(result.origin.begin() + static_cast<std::ptrdiff_t>(at),
+                          result.origin.begin() +
+                              static_cast<std::ptrdiff_t>(at + macro.name.size()));
+      result.origin.insert(result.origin.begin() + static_cast<std::ptrdiff_t>(at),
+                           macro.text.size(), from);
+      if (macro.text == kFromDaemon) result.has_from_daemon = true;
+      replaced = true;
+      break;
+    }
+  }
+  return result;
+}
+
+// Recursive descent over procmail's grammar: alternatives of sequences of atoms,
+// each atom with at most one postfix operator.
+class Pattern::Parser {
+ public:
+  Parser(Pattern* pattern, std::string_view text, bool case_sensitive)
+      : pattern_(pattern), text_(text), case_sensitive_(case_sensitive) {}
+
+  int parse() {
+    const int root = alternatives();
+    // procmail ends the regex at an unmatched ")" and implies a missing ")" at the
+    // end (logging "Invalid regexp" but using what it understood). mailsift rejects
+    // both instead: a typo must not silently change what a rule matches.
+    if (failed()) return root;
+    if (pos_ < text_.size()) fail(pos_, "unmatched ')'");
+    return root;
+  }
+
+ private:
+  bool failed() const { return !pattern_->error_.empty(); }
+  void fail(std::size_t offset, std::string message) {
+    if (failed()) return;
+    pattern_->error_ = std::move(message);
+    pattern_->error_offset_ = offset;
+  }
+  bool at(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
+  unsigned char byte(std::size_t i) const { return static_cast<unsigned char>(text_[i]); }
+
+  int alternatives() {
+    Node alt;
+    alt.kind = Kind::kAlt;
+    alt.offset = pos_;
+    alt.kids.push_back(sequence());
+    while (!failed() && at('|')) {
+      ++pos_;
+      alt.kids.push_back(sequence());
+    }
+    if (alt.kids.size() == 1) return alt.kids.front();
+    return pattern_->add(std::move(alt));
+  }
+
+  int sequence() {
+    Node seq;
+    seq.kind = Kind::kConcat;
+    seq.offset = pos_;
+    while (!failed() && pos_ < text_.size() && !at('|') && !at(')')) {
+      seq.kids.push_back(piece());
+    }
+    return pattern_->add(std::move(seq));
+  }
+
+  // An atom and its postfix operator. Only one operator applies: in "a**" or ".*+"
+  // the second one starts the next piece, where it is a literal character.
+  int piece() {
+    const std::size_t start = pos_;
+    bool split = false;
+    const int atom = this->atom(&split);
+    if (failed() || pos_ >= text_.size()) return atom;
+    const char op = text_[pos_];
+    if (op != '*' && op != '+' && op != '?') return atom;
+    ++pos_;
+    // A repeated "\/" is still just the split point (procmail: "\/*a" on "*a" gives
+    // MATCH "a"), so the operator is dropped.
+    if (split) return atom;
+    Node repeat;
+    repeat.kind = op == '*' ? Kind::kStar : op == '+' ? Kind::kPlus : Kind::kQuest;
+    repeat.offset = start;
+    repeat.kids.push_back(atom);
+    return pattern_->add(std::move(repeat));
+  }
+
+  int atom(bool* split) {
+    const std::size_t start = pos_;
+    const char c = text_[pos_];
+    switch (c) {
+      case '(': {
+        // The parser and the translation recurse once per level.
+        if (++depth_ > kMaxNesting) {
+          fail(start, "parentheses nested too deeply");
+          return pattern_->add(Node{});
+        }
+        ++pos_;
+        const int inner = alternatives();
+        --depth_;
+        if (failed()) return inner;
+        if (!at(')')) {
+          fail(start, "missing ')' for this '('");
+          return inner;
+        }
+        ++pos_;
+        return inner;
+      }
+      case '[':
+        return bracket();
+      case '.': {
+        std::bitset<256> bytes;
+        bytes.set();
+        bytes.reset('\n');
+        ++pos_;
+        return bytes_node(bytes, start);
+      }
+      case '^':
+        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '^') {
+          pos_ += 2;
+          Node node;
+          node.kind = Kind::kVirtualNewline;
+          node.offset = start;
+          return pattern_->add(std::move(node));
+        }
+        [[fallthrough]];
+      case '$': {
+        ++pos_;
+        return newline_node(start);
+      }
+      case '\\':
+        return escape(split);
+      default:
+        // Includes a postfix character with nothing before it ("*a"): literal.
+        ++pos_;
+        return literal(byte(start), start);
+    }
+  }
+
+  int escape(bool* split) {
+    const std::size_t start = pos_;
+    if (pos_ + 1 >= text_.size()) {  // a trailing backslash stands for itself
+      ++pos_;
+      return literal('\\', start);
+    }
+    const char next = text_[pos_ + 1];
+    pos_ += 2;
+    if (next == '/') {
+      *split = true;
+      Node node;
+      node.kind = Kind::kSplit;
+      node.offset = start;
+      return pattern_->add(std::move(node));
+    }
+    if (next == '<' || next == '>') {
+      // One byte that is not [a-zA-Z0-9_], or a newline (which is such a byte).
+      std::bitset<256> bytes;
+      bytes.set();
+      for (unsigned b = 0; b < 256; ++b) {
+        if (is_ascii_alnum(static_cast<unsigned char>(b)) || b == '_') bytes.reset(b);
+      }
+      return bytes_node(bytes, start);
+    }
+    return literal(byte(start + 1), start);  // "\c" is c; "\n" is n
+  }
+
+  // "[set]" / "[^set]": "]" first is a member, "-" first or last is a member, a
+  // backslash is a member, no named classes; a negated set never holds newline.
+  int bracket() {
+    const std::size_t start = pos_;
+    ++pos_;
+    bool negated = false;
+    if (at('^')) {
+      negated = true;
+      ++pos_;
+    }
+    std::bitset<256> bytes;
+    bool first = true;
+    while (pos_ < text_.size() && (first || text_[pos_] != ']')) {
+      first = false;
+      const unsigned char low = byte(pos_);
+      if (pos_ + 2 < text_.size() && text_[pos_ + 1] == '-' && text_[pos_ + 2] != ']') {
+        const unsigned char high = byte(pos_ + 2);
+        for (unsigned b = low; b <= high; ++b) bytes.set(b);  // a reversed range is empty
+        pos_ += 3;
+      } else {
+        bytes.set(low);
+        ++pos_;
+      }
+    }
+    // procmail takes the rest of the regex as the set; mailsift rejects it (see the
+    // other syntax errors in parse()).
+    if (!at(']')) {
+      fail(start, "missing ']' for this '['");
+      return pattern_->add(Node{});
+    }
+    ++pos_;
+    if (!case_sensitive_) fold(&bytes);
+    if (negated) {
+      bytes.flip();
+      bytes.reset('\n');
+    }
+    return bytes_node(bytes, start);
+  }
+
+  int literal(unsigned char c, std::size_t offset) {
+    std::bitset<256> bytes;
+    bytes.set(c);
+    if (!case_sensitive_ && is_ascii_letter(c)) bytes.set(other_case(c));
+    return bytes_node(bytes, offset);
+  }
+
+  int newline_node(std::size_t offset) {
+    std::bitset<256> bytes;
+    bytes.set('\n');
+    return bytes_node(bytes, offset);
+  }
+
+  int bytes_node(const std::bitset<256>& bytes, std::size_t offset) {
+    Node node;
+    node.kind = Kind::kBytes;
+    node.bytes = bytes;
+    node.offset = offset;
+    return pattern_->add(std::move(node));
+  }
+
+  Pattern* pattern_;
+  std::string_view text_;
+  bool case_sensitive_;
+  std::size_t pos_ = 0;
+  int depth_ = 0;
+};
+
+int Pattern::add(Node node) {
+  nodes_.push_back(std::move(node));
+  const Node& added = nodes_.back();
+  // Kids are always added before their parent, so their answers are known.
+  bool empty = false;
+  switch (added.kind) {
+    case Kind::kEmpty:
+    case Kind::kSplit:
+    case Kind::kStar:
+    case Kind::kQuest:
+      empty = true;
+      break;
+    case Kind::kBytes:
+    case Kind::kVirtualNewline:
+      empty = false;
+      break;
+    case Kind::kPlus:
+      empty = nullable_[static_cast<std::size_t>(added.kids.front())];
+      break;
+    case Kind::kConcat:
+      empty = true;
+      for (int kid : added.kids) empty = empty && nullable_[static_cast<std::size_t>(kid)];
+      break;
+    case Kind::kAlt:
+      for (int kid : added.kids) empty = empty || nullable_[static_cast<std::size_t>(kid)];
+      break;
+  }
+  nullable_.push_back(empty);
+  return static_cast<int>(nodes_.size() - 1);
+}
+
+bool Pattern::nullable(int node) const { return nullable_[static_cast<std::size_t>(node)]; }
+
+Pattern Pattern::parse(std::string_view text, bool case_sensitive) {
+  Pattern pattern;
+  Parser parser(&pattern, text, case_sensitive);
+  const int root = parser.parse();
+  if (!pattern.ok()) return pattern;
+
+  pattern.ends_regex_.assign(pattern.nodes_.size(), false);
+  pattern.mark_regex_end(root, true);
+
+  // Flatten the top-level sequence: a group without "|" and without a postfix
+  // operator is just a sequence, so "(^Subject: \/.*)" splits like "^Subject: \/.*".
+  std::vector<int> pending{root};
+  while (!pending.empty()) {
+    const int node = pending.back();
+    pending.pop_back();
+    const Node& n = pattern.nodes_[static_cast<std::size_t>(node)];
+    if (n.kind == Kind::kConcat) {
+      for (auto kid = n.kids.rbegin(); kid != n.kids.rend(); ++kid) pending.push_back(*kid);
+    } else {
+      pattern.items_.push_back(node);
+    }
+  }
+  std::vector<bool> top_level(pattern.nodes_.size(), false);
+  for (std::size_t i = 0; i < pattern.items_.size(); ++i) {
+    const auto node = static_cast<std::size_t>(pattern.items_[i]);
+    top_level[node] = true;
+    // The last "\/" reached defines MATCH ("\/y\/es" on "yes" gives "es").
+    if (pattern.nodes_[node].kind == Kind::kSplit) pattern.split_item_ = static_cast<int>(i);
+  }
+  // A "\/" inside an alternative or a repeated group has no single left and right
+  // part; procmail gives it a meaning that depends on how its matcher walks the
+  // alternatives. mailsift makes it an error.
+  for (std::size_t i = 0; i < pattern.nodes_.size(); ++i) {
+    if (pattern.nodes_[i].kind != Kind::kSplit || top_level[i]) continue;
+    pattern.error_ = "'\\/' inside an alternative or a repeated group is not supported";
+    pattern.error_offset_ = pattern.nodes_[i].offset;
+    break;
+  }
+  return pattern;
+}
+
+void Pattern::mark_regex_end(int index, bool at_end) {
+  ends_regex_[static_cast<std::size_t>(index)] = at_end;
+  const Node& node = nodes_[static_cast<std::size_t>(index)];
+  // A repeated node is followed by its next repetition, so nothing inside "*" or "+"
+  // ends the regex ("b\/(a^^)?" on "ba" gives MATCH "a", "b\/(a^^)*" gives "",
+  // "a^^+" never matches).
+  const bool repeated = node.kind == Kind::kStar || node.kind == Kind::kPlus;
+  const bool sequence = node.kind == Kind::kConcat;
+  for (std::size_t i = 0; i < node.kids.size(); ++i) {
+    mark_regex_end(node.kids[i],
+                   at_end && !repeated && (!sequence || i + 1 == node.kids.size()));
+  }
+}
+
+bool Pattern::matches_empty() const {
+  for (int item : items_) {
+    if (!nullable(item)) return false;
+  }
+  return true;
+}
+
+bool Pattern::left_matches_empty() const {
+  for (int i = 0; i < split_item_; ++i) {
+    if (!nullable(items_[static_cast<std::size_t>(i)])) return false;
+  }
+  return true;
+}
+
+std::string Pattern::to_re2(Part part, Lead lead, Trail trail) const {
+  std::string out;
+  std::size_t begin = 0;
+  std::size_t end = items_.size();
+  if (part == Part::kLeft && split_item_ >= 0) end = static_cast<std::size_t>(split_item_);
+  if (part == Part::kRight && split_item_ >= 0) begin = static_cast<std::size_t>(split_item_) + 1;
+  if (lead == Lead::kAreaStartTaken) {
+    if (!emit_items_after_lead(begin, end, trail, &out)) out = kNeverMatches;
+    return out;
+  }
+  emit_items(begin, end, part == Part::kWhole, lead, trail, &out);
+  return out;
+}
+
+// The matches of items[begin, end) that begin by taking the virtual newline before
+// the area, written without that newline (a Brzozowski derivative): for a sequence,
+// the derivative of each item that only nullable items precede, followed by the rest
+// as usual. False when there are none.
+bool Pattern::emit_items_after_lead(std::size_t begin, std::size_t end, Trail trail,
+                                    std::string* out) const {
+  std::vector<bool> empty_after(end - begin + 1, true);
+  for (std::size_t i = end; i > begin; --i) {
+    empty_after[i - 1 - begin] = empty_after[i - begin] && nullable(items_[i - 1]);
+  }
+  std::vector<std::string> alternatives;
+  for (std::size_t i = begin; i < end; ++i) {
+    std::string alternative;
+    if (emit_after_lead(items_[i], empty_after[i + 1 - begin], trail, &alternative)) {
+      for (std::size_t j = i + 1; j < end; ++j) {
+        emit(items_[j], false, empty_after[j + 1 - begin], Lead::kNone, trail, &alternative);
+      }
+      alternatives.push_back(std::move(alternative));
+    }
+    if (!nullable(items_[i])) break;
+  }
+  if (alternatives.empty()) return false;
+  out->append("(?:");
+  for (std::size_t i = 0; i < alternatives.size(); ++i) {
+    if (i > 0) out->push_back('|');
+    out->append(alternatives[i]);
+  }
+  out->push_back(')');
+  return true;
+}
+
+bool Pattern::emit_after_lead(int index, bool last, Trail trail, std::string* out) const {
+  const Node& node = nodes_[static_cast<std::size_t>(index)];
+  switch (node.kind) {
+    case Kind::kEmpty:
+    case Kind::kSplit:
+      return false;
+    case Kind::kBytes:
+      if (!node.bytes['\n']) return false;
+      out->append("(?:)");  // the atom took the newline: nothing of it is left
+      return true;
+    case Kind::kVirtualNewline:
+      out->append("(?:)");  // "^^" takes the newline at the start of the area
+      return true;
+    case Kind::kConcat: {
+      const std::size_t n = node.kids.size();
+      std::vector<bool> empty_after(n + 1, true);
+      for (std::size_t i = n; i > 0; --i) {
+        empty_after[i - 1] = empty_after[i] && nullable(node.kids[i - 1]);
+      }
+      std::vector<std::string> alternatives;
+      for (std::size_t i = 0; i < n; ++i) {
+        std::string alternative;
+        if (emit_after_lead(node.kids[i], last && empty_after[i + 1], trail, &alternative)) {
+          for (std::size_t j = i + 1; j < n; ++j) {
+            emit(node.kids[j], false, last && empty_after[j + 1], Lead::kNone, trail,
+                 &alternative);
+          }
+          alternatives.push_back(std::move(alternative));
+        }
+        if (!nullable(node.kids[i])) break;
+      }
+      if (alternatives.empty()) return false;
+      out->append("(?:");
+      for (std::size_t i = 0; i < alternatives.size(); ++i) {
+        if (i > 0) out->push_back('|');
+        out->append(alternatives[i]);
+      }
+      out->push_back(')');
+      return true;
+    }
+    case Kind::kAlt: {
+      std::vector<std::string> alternatives;
+      for (int kid : node.kids) {
+        std::string alternative;
+        if (emit_after_lead(kid, last, trail, &alternative)) {
+          alternatives.push_back(std::move(alternative));
+        }
+      }
+      if (alternatives.empty()) return false;
+      out->append("(?:");
+      for (std::size_t i = 0; i < alternatives.size(); ++i) {
+        if (i > 0) out->push_back('|');
+        out->append(alternatives[i]);
+      }
+      out->push_back(')');
+      return true;
+    }
+    case Kind::kQuest:
+      return emit_after_lead(node.kids.front(), last, trail, out);
+    case Kind::kStar:
+    case Kind::kPlus: {
+      // d(x*) = d(x+) = d(x) x*
+      std::string first;
+      if (!emit_after_lead(node.kids.front(), last, trail, &first)) return false;
+      out->append("(?:");
+      out->append(first);
+      out->append("(?:");
+      emit(node.kids.front(), false, last, Lead::kNone, trail, out);
+      out->append(")*)");
+      return true;
+    }
+  }
+  return false;
+}
+
+// first/last: whether nothing can have been consumed before/after this node within
+// the part, i.e. whether its atoms may take the virtual newline at that edge.
+void Pattern::emit_items(std::size_t begin, std::size_t end, bool capture_split, Lead lead,
+                         Trail trail, std::string* out) const {
+  std::vector<bool> empty_after(end - begin + 1, true);
+  for (std::size_t i = end; i > begin; --i) {
+    empty_after[i - 1 - begin] = empty_after[i - begin] && nullable(items_[i - 1]);
+  }
+  bool empty_before = true;
+  for (std::size_t i = begin; i < end; ++i) {
+    const int item = items_[i];
+    if (capture_split && static_cast<int>(i) == split_item_) {
+      out->append("()");
+    } else {
+      emit(item, empty_before, empty_after[i + 1 - begin], lead, trail, out);
+    }
+    empty_before = empty_before && nullable(item);
+  }
+}
+
+void Pattern::emit(int index, bool first, bool last, Lead lead, Trail trail,
+                   std::string* out) const {
+  const Node& node = nodes_[static_cast<std::size_t>(index)];
+  switch (node.kind) {
+    case Kind::kEmpty:
+    case Kind::kSplit:
+      return;
+    case Kind::kBytes:
+    case Kind::kVirtualNewline:
+      emit_atom(index, first, last, lead, trail, out);
+      return;
+    case Kind::kConcat: {
+      out->append("(?:");
+      const std::size_t n = node.kids.size();
+      std::vector<bool> empty_after(n + 1, true);
+      for (std::size_t i = n; i > 0; --i) {
+        empty_after[i - 1] = empty_after[i] && nullable(node.kids[i - 1]);
+      }
+      bool empty_before = true;
+      for (std::size_t i = 0; i < n; ++i) {
+        emit(node.kids[i], first && empty_before, last && empty_after[i + 1], lead, trail, out);
+        empty_before = empty_before && nullable(node.kids[i]);
+      }
+      out->push_back(')');
+      return;
+    }
+    case Kind::kAlt:
+      out->append("(?:");
+      for (std::size_t i = 0; i < node.kids.size(); ++i) {
+        if (i > 0) out->push_back('|');
+        emit(node.kids[i], first, last, lead, trail, out);
+      }
+      out->push_back(')');
+      return;
+    case Kind::kStar:
+    case Kind::kPlus:
+    case Kind::kQuest:
+      out->append("(?:");
+      emit(node.kids.front(), first, last, lead, trail, out);
+      out->push_back(')');
+      out->push_back(node.kind == Kind::kStar ? '*' : node.kind == Kind::kPlus ? '+' : '?');
+      return;
+  }
+}
+
+void Pattern::emit_atom(int index, bool first, bool last, Lead lead, Trail trail,
+                        std::string* out) const {
+  const Node& node = nodes_[static_cast<std::size_t>(index)];
+  const bool virtual_only = node.kind == Kind::kVirtualNewline;
+  const bool takes_newline = virtual_only || node.bytes['\n'];
+  std::vector<std::string> branches;
+  if (!virtual_only && node.bytes.any()) {
+    std::string bytes;
+    append_bytes(node.bytes, &bytes);
+    branches.push_back(std::move(bytes));
+  }
+  // "^^" takes only the virtual newline at the very start of the area, not the one
+  // a later search of weighted scoring sees after a '\n' (procmail: "1^1 ^^a" on
+  // "a\na\na" scores 1, "1^1 ^a" scores 3).
+  const bool area_start = lead == Lead::kAreaStart || lead == Lead::kAreaStartTaken;
+  const bool takes_lead =
+      first && takes_newline && (virtual_only ? area_start : lead != Lead::kNone);
+  if (takes_lead) branches.emplace_back("\\A");
+  const bool takes_trail =
+      virtual_only ? trail != Trail::kNone && ends_regex_[static_cast<std::size_t>(index)]
+                   : trail == Trail::kNewline && takes_newline;
+  if (last && takes_trail) branches.emplace_back("\\z");
+  if (branches.empty()) {
+    out->append(kNeverMatches);
+  } else if (branches.size() == 1) {
+    out->append(branches.front());
+  } else {
+    out->append("(?:");
+    for (std::size_t i = 0; i < branches.size(); ++i) {
+      if (i > 0) out->push_back('|');
+      out->append(branches[i]);
+    }
+    out->push_back(')');
+  }
+}
+
+}  // namespace mailsift::rc::dialect

@@ -1,0 +1,121 @@
+// procmail's regex dialect (behaviour §5.1–§5.3) parsed and written out in RE2
+// syntax. Private to the rc layer: regex.cc is its only user.
+//
+// The matching model this translation implements (§5.2, checked against procmail):
+// the matcher sees the area with a *virtual* newline before it and one after it.
+// "^" and "$" are atoms that match one newline, real or virtual; "\<" and "\>" match
+// one non-word byte or a newline; "^^" matches a virtual newline only (so it anchors
+// at the start or the end and never in the middle). Virtual newlines are not bytes of
+// the text, so they cannot be searched for in it; the translation turns them into
+// RE2's \A and \z: an atom that may take the newline before the text gets an extra
+// "\A" branch, one that may take the newline after it a "\z" branch. Only atoms that
+// can be the first (last) consuming atom of a match get the branch, so two atoms
+// never take the same virtual newline ("$^" needs two newlines, also at the edges).
+// "^^" is stricter at the end: it must be the regex's last element (see
+// ends_regex_).
+#pragma once
+
+#include <bitset>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailsift::rc::dialect {
+
+// The result of replacing ^TO_, ^TO, ^FROM_DAEMON and ^FROM_MAILER (§5.3).
+struct Substituted {
+  std::string text;
+  // origin[i]: offset in the original text of text[i] (a replacement's bytes all
+  // point at the macro's first byte), so errors point into what the user wrote.
+  std::vector<std::size_t> origin;
+  bool has_from_daemon = false;  // forces case-insensitive matching, as in procmail
+};
+
+Substituted substitute_macros(std::string_view procmail_text);
+
+// What the text around the searched slice offers as a virtual newline in front of it.
+enum class Lead {
+  kNone,       // the search starts after a byte that is not a newline
+  kNewline,    // a later search that starts right after a '\n' (weighted scoring)
+  kAreaStart,  // the start of the area: "^^" may take it too
+  // The start of the area, and a match must begin by taking that newline (the part
+  // after a "\/" placed before it); to_re2() then writes the part's derivative by
+  // the newline.
+  kAreaStartTaken,
+};
+
+// What the text offers as a virtual newline after the slice.
+enum class Trail {
+  kNone,        // the slice ends before the end of the area
+  kAnchorOnly,  // only "^^" may take it (it anchors there without moving past the end)
+  kNewline,     // the end of the area: "^", "$", "\<", "\>" and "^^" may take it
+};
+
+// Which part of the regex to write out: all of it, the part before the "\/" that
+// defines MATCH, or the part after it.
+enum class Part { kWhole, kLeft, kRight };
+
+// An RE2 expression no text matches (an atom whose every branch is impossible, like
+// "^^" in the middle of a regex). In Latin-1 mode this class is empty.
+inline constexpr std::string_view kNeverMatches = "[^\\x00-\\x{ff}]";
+
+class Pattern {
+ public:
+  // text: the regex after macro substitution. Never throws; check ok().
+  static Pattern parse(std::string_view text, bool case_sensitive);
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  std::size_t error_offset() const { return error_offset_; }
+
+  // True when the regex holds a "\/" (the last one defines MATCH).
+  bool extracts() const { return split_item_ >= 0; }
+  // True when the whole regex matches the empty string without taking a newline.
+  bool matches_empty() const;
+  // True when the part before the "\/" matches the empty string without a newline.
+  bool left_matches_empty() const;
+
+  // The part in RE2 syntax (Latin-1, case folding spelled out as classes), for a
+  // slice of the area with the given virtual newlines before and after it. In kWhole
+  // the "\/" becomes the empty capture group 1.
+  std::string to_re2(Part part, Lead lead, Trail trail) const;
+
+ private:
+  enum class Kind { kEmpty, kBytes, kVirtualNewline, kSplit, kConcat, kAlt, kStar, kPlus, kQuest };
+  struct Node {
+    Kind kind = Kind::kEmpty;
+    std::bitset<256> bytes;  // kBytes: the bytes the atom matches
+    std::vector<int> kids;
+    std::size_t offset = 0;  // where it starts in the text (for errors)
+  };
+  class Parser;
+
+  int add(Node node);
+  bool nullable(int node) const;
+  void emit(int node, bool first, bool last, Lead lead, Trail trail, std::string* out) const;
+  void emit_items(std::size_t begin, std::size_t end, bool capture_split, Lead lead, Trail trail,
+                  std::string* out) const;
+  bool emit_after_lead(int node, bool last, Trail trail, std::string* out) const;
+  bool emit_items_after_lead(std::size_t begin, std::size_t end, Trail trail,
+                             std::string* out) const;
+  void emit_atom(int index, bool first, bool last, Lead lead, Trail trail,
+                 std::string* out) const;
+
+  void mark_regex_end(int node, bool at_end);
+
+  std::vector<Node> nodes_;
+  std::vector<bool> nullable_;
+  // Whether nothing at all follows the node in the regex (")", "|..." and "?" aside):
+  // "^^" takes the final virtual newline only then ("a^^" and "x|(a^^)?" match "a";
+  // "a^^b?", "a^^()" and "a^^+" never match).
+  std::vector<bool> ends_regex_;
+  // The top-level sequence (groups without "|" or a postfix operator flattened), so
+  // that the "\/" splits it into a left and a right part.
+  std::vector<int> items_;
+  int split_item_ = -1;  // index in items_ of the "\/" that defines MATCH
+  std::string error_;
+  std::size_t error_offset_ = 0;
+};
+
+}  // namespace mailsift::rc::dialect

@@ -1,0 +1,429 @@
+// procmail's regex dialect on RE2: every row below is procmail's own answer, produced
+// by tests/tools/procmail_regex_answers.py (run it again after adding a row).
+#include "mailsift/rc/regex.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <string_view>
+
+namespace mailsift::rc {
+namespace {
+
+using namespace std::string_view_literals;
+
+std::string show(std::string_view bytes) {
+  std::string out;
+  for (char c : bytes) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (u < 0x20 || u >= 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// flags: "D" = case sensitive; "H" = the text is a header area (for the table's
+// generator; the regex sees the text as it is either way).
+struct MatchRow {
+  std::string_view regex;
+  std::string_view flags;
+  std::string_view text;
+  bool matches;
+  std::string_view match;  // MATCH, for a regex with "\/"
+};
+
+const MatchRow kMatchRows[] = {
+    {"foo"sv, "", "a FOO b"sv, true, ""sv},
+    {"FOO"sv, "", "a foo b"sv, true, ""sv},
+    {"FOO"sv, "D", "a foo b"sv, false, ""sv},
+    {"foo"sv, "D", "a foo b"sv, true, ""sv},
+    {"\304"sv, "", "\344"sv, false, ""sv},
+    {"\344"sv, "", "\304"sv, false, ""sv},
+    {"\344x"sv, "", "a\344X"sv, true, ""sv},
+    {"[A-z]"sv, "", "_"sv, true, ""sv},
+    {"[a-z]"sv, "", "Q"sv, true, ""sv},
+    {"[^A]"sv, "", "a"sv, false, ""sv},
+    {"[Z-a]"sv, "", "A"sv, true, ""sv},
+    {"a.b"sv, "", "a\000b"sv, true, ""sv},
+    {"\\<b"sv, "", "a\000b"sv, true, ""sv},
+    {"x[^a]y"sv, "", "x\000y"sv, true, ""sv},
+    {"x.y"sv, "", "x\ny"sv, false, ""sv},
+    {"x[^a]y"sv, "", "x\ny"sv, false, ""sv},
+    {"a.c"sv, "", "abc"sv, true, ""sv},
+    {"^foo"sv, "", "foo bar"sv, true, ""sv},
+    {"^foo"sv, "", "xfoo"sv, false, ""sv},
+    {"^foo"sv, "", "x\nfoo"sv, true, ""sv},
+    {"foo$"sv, "", "a foo"sv, true, ""sv},
+    {"foo$"sv, "", "foox"sv, false, ""sv},
+    {"foo$"sv, "", "foo\nx"sv, true, ""sv},
+    {"$^"sv, "", "abc"sv, false, ""sv},
+    {"abc$^def"sv, "", "abc\ndef"sv, false, ""sv},
+    {"abc$^def"sv, "", "abc\n\ndef"sv, true, ""sv},
+    {"^$"sv, "", ""sv, true, ""sv},
+    {"^$"sv, "", "a"sv, false, ""sv},
+    {"^$"sv, "", "a\n"sv, true, ""sv},
+    {"^$^"sv, "", ""sv, false, ""sv},
+    {"^$$"sv, "", "\n"sv, true, ""sv},
+    {"^$"sv, "H", "From: x\nSubject: y\n\n"sv, true, ""sv},
+    {"x^*y"sv, "", "xy"sv, true, ""sv},
+    {"x^+y"sv, "", "x\ny"sv, true, ""sv},
+    {"(^)+a"sv, "", "a"sv, true, ""sv},
+    {"^?^a"sv, "", "a"sv, true, ""sv},
+    {"^^foo"sv, "", "foo"sv, true, ""sv},
+    {"^^foo"sv, "", "xfoo"sv, false, ""sv},
+    {"^^foo"sv, "", "\nfoo"sv, false, ""sv},
+    {"^^^foo"sv, "", "foo"sv, false, ""sv},
+    {"^^^foo"sv, "", "\nfoo"sv, true, ""sv},
+    {"x^^"sv, "", "x"sv, true, ""sv},
+    {"x^^"sv, "", "x\n"sv, false, ""sv},
+    {"x$^^"sv, "", "x\n"sv, true, ""sv},
+    {"x$^^"sv, "", "x"sv, false, ""sv},
+    {"x$$^^"sv, "", "x\n"sv, false, ""sv},
+    {"a^^b"sv, "", "ab"sv, false, ""sv},
+    {"^^"sv, "", "abc"sv, true, ""sv},
+    {"^^^^"sv, "", ""sv, true, ""sv},
+    {"^^^^"sv, "", "a"sv, false, ""sv},
+    {"x|^^b"sv, "", "b"sv, true, ""sv},
+    {"x|^^b"sv, "", "ab"sv, false, ""sv},
+    {"(^^)a"sv, "", "a"sv, true, ""sv},
+    {"x$$^^"sv, "H", "Subject: x\n\n"sv, true, ""sv},
+    {"x?^^a"sv, "", "a"sv, true, ""sv},
+    {"()^^a"sv, "", "a"sv, true, ""sv},
+    {"b(^^a)"sv, "", "ba"sv, false, ""sv},
+    {"a(^^)"sv, "", "a"sv, true, ""sv},
+    {"a^^+"sv, "", "a"sv, false, ""sv},
+    {"b\\/(a^^)?"sv, "", "ba"sv, true, "a"sv},
+    {"b\\/(a^^)*"sv, "", "ba"sv, true, ""sv},
+    {"b\\/(c|a^^)"sv, "", "ba"sv, true, "a"sv},
+    {"a^^b?"sv, "", "a"sv, false, ""sv},
+    {"a^^()"sv, "", "a"sv, false, ""sv},
+    {"a$b?"sv, "", "a"sv, true, ""sv},
+    {"[z-a]"sv, "", "m"sv, false, ""sv},
+    {"\\<foo\\>"sv, "", "a foo b"sv, true, ""sv},
+    {"\\<foo\\>"sv, "", "afoo b"sv, false, ""sv},
+    {"\\<foo\\>"sv, "", "foo"sv, true, ""sv},
+    {"\\<foo"sv, "", "_foo"sv, false, ""sv},
+    {"x\\<y"sv, "", "x\ny"sv, true, ""sv},
+    {"a\\>b"sv, "", "a-b"sv, true, ""sv},
+    {"\\<*a"sv, "", "  a"sv, true, ""sv},
+    {"a**"sv, "", "aaa*"sv, true, ""sv},
+    {"a**"sv, "", "aaa"sv, false, ""sv},
+    {"a.*+b"sv, "", "axxb"sv, false, ""sv},
+    {"a.*+b"sv, "", "axx+b"sv, true, ""sv},
+    {"*a"sv, "", "*a"sv, true, ""sv},
+    {"*a"sv, "", "a"sv, false, ""sv},
+    {"x|*b"sv, "", "*b"sv, true, ""sv},
+    {"(ab)+c"sv, "", "xababc"sv, true, ""sv},
+    {"(ab)?c"sv, "", "c"sv, true, ""sv},
+    {"a{2}"sv, "", "aa"sv, false, ""sv},
+    {"a{2}"sv, "", "a{2}"sv, true, ""sv},
+    {"{"sv, "", "{"sv, true, ""sv},
+    {"[]a]"sv, "", "]"sv, true, ""sv},
+    {"[^]a]"sv, "", "b"sv, true, ""sv},
+    {"[^]a]"sv, "", "\n"sv, false, ""sv},
+    {"[a\\]]"sv, "", "\\]"sv, true, ""sv},
+    {"[a-]"sv, "", "-"sv, true, ""sv},
+    {"[-a]"sv, "", "-"sv, true, ""sv},
+    {"[\\n]"sv, "", "n"sv, true, ""sv},
+    {"[\\n]"sv, "", "\\"sv, true, ""sv},
+    {"[[:alpha:]]"sv, "", "h]"sv, true, ""sv},
+    {"[[:alpha:]]"sv, "", "b]"sv, false, ""sv},
+    {"\\n"sv, "", "\n"sv, false, ""sv},
+    {"\\n"sv, "", "n"sv, true, ""sv},
+    {"a\\.b"sv, "", "axb"sv, false, ""sv},
+    {"\\(a\\)"sv, "", "(a)"sv, true, ""sv},
+    {"a\\\\b"sv, "", "a\\b"sv, true, ""sv},
+    {"a\\*"sv, "", "aaa"sv, false, ""sv},
+    {"(a|)b"sv, "", "b"sv, true, ""sv},
+    {"()"sv, "", "x"sv, true, ""sv},
+    {"a||b"sv, "", "c"sv, true, ""sv},
+    {"(foo|bar)baz"sv, "", "xbarbaz"sv, true, ""sv},
+    {""sv, "", "anything"sv, true, ""sv},
+    {"^TO_joe@"sv, "H", "To: joe@x.org\n\n"sv, true, ""sv},
+    {"^TO_joe@"sv, "H", "To: xjoe@x.org\n\n"sv, false, ""sv},
+    {"^TO_joe@"sv, "H", "To: list-joe@x.org\n\n"sv, false, ""sv},
+    {"^TO_joe@"sv, "H", "Cc: Joe <joe@x.org>\n\n"sv, true, ""sv},
+    {"^TO_joe@"sv, "H", "Resent-To: a@b, joe@x.org\n\n"sv, true, ""sv},
+    {"^TO_joe@"sv, "H", "Delivered-To: joe@x.org\n\n"sv, false, ""sv},
+    {"^TO_joe@example\\.com"sv, "H", "To: joe@example.com.au\n\n"sv, true, ""sv},
+    {"^TO_joe@"sv, "DH", "TO: joe@x.org\n\n"sv, false, ""sv},
+    {"^TOjoe"sv, "H", "To: 1joe\n\n"sv, true, ""sv},
+    {"^TOjoe"sv, "H", "To: xjoe\n\n"sv, false, ""sv},
+    {"\\^TO_joe"sv, "H", "To: joe\n\n"sv, false, ""sv},
+    {"\\^TO_joe"sv, "H", "^TO_joe\n\n"sv, true, ""sv},
+    {"^FROM_DAEMON"sv, "H", "From: MAILER-DAEMON@x.org\n\n"sv, true, ""sv},
+    {"^FROM_DAEMON"sv, "H", "Precedence: bulk\n\n"sv, true, ""sv},
+    {"^FROM_DAEMON"sv, "H", "From: joe@x.org\n\n"sv, false, ""sv},
+    {"^FROM_DAEMON"sv, "DH", "from: mailer-daemon@x.org\n\n"sv, true, ""sv},
+    {"^FROM_DAEMON"sv, "H", "From: owner-list@x.org\n\n"sv, true, ""sv},
+    {"^FROM_MAILER"sv, "H", "From: postmaster@x.org\n\n"sv, true, ""sv},
+    {"^FROM_MAILER"sv, "H", "Precedence: bulk\n\n"sv, false, ""sv},
+    {"^FROM_MAILER"sv, "H", "From: Joe <joe@x.org>\n\n"sv, false, ""sv},
+    {"^FROM_MAILER"sv, "DH", "from: mailer-daemon@x.org\n\n"sv, false, ""sv},
+    {"^Subject: \\/.*"sv, "", "Subject: hello world\n"sv, true, "hello world"sv},
+    {"^Subject: \\/.*$"sv, "", "Subject: hello\n"sv, true, "hello\n"sv},
+    {"^Subject: \\/.*$"sv, "", "Subject: hello"sv, true, "hello"sv},
+    {"^Subject:.*\\/x+"sv, "", "Subject: aaxxx yxx\n"sv, true, "xxx"sv},
+    {"^Subject: *\\/[^ ].*"sv, "", "Subject:   hello world\n"sv, true, "hello world"sv},
+    {"abc\\/"sv, "", "xabcx"sv, true, ""sv},
+    {"\\/y\\/es"sv, "", "yes"sv, true, "es"sv},
+    {"a\\/b"sv, "", "ac ab"sv, true, "b"sv},
+    {"a.*\\/b.*"sv, "", "xxaxxbxxbxx"sv, true, "bxxbxx"sv},
+    {"a.*\\/bc"sv, "", "abxbc"sv, true, "bc"sv},
+    {"a+\\/a+"sv, "", "aaaa"sv, true, "aaa"sv},
+    {"(a|ab)\\/(c|bcd)"sv, "", "abcd"sv, true, "bcd"sv},
+    {"x\\/a*"sv, "", "xaaab"sv, true, "aaa"sv},
+    {"\\/a*"sv, "", "aaab"sv, true, ""sv},
+    {"\\/a+"sv, "", "aaab"sv, true, "aaa"sv},
+    {"x?\\/a*"sv, "", "aaa"sv, true, ""sv},
+    {"(x|)\\/a+"sv, "", "aaa"sv, true, "aaa"sv},
+    {"^\\/a*"sv, "", "aaab"sv, true, "aaa"sv},
+    {"^\\/a*"sv, "", "x\naaab"sv, true, ""sv},
+    {"^From:(.*<)?\\/[^>]+"sv, "", "From: Joe <joe@x.org>\n"sv, true, " Joe <joe@x.org"sv},
+    {"^From:.*\\/[a-z]+@[a-z.]+"sv, "", "From: Joe <joe@x.org>\n"sv, true, "joe@x.org"sv},
+    {"x\\/$"sv, "", "ax\nb"sv, true, "\n"sv},
+    {"\\/*a"sv, "", "*a"sv, true, "a"sv},
+    {"(^Subject: \\/.*)"sv, "", "Subject: grouped\n"sv, true, "grouped"sv},
+    {"^subject: \\/.*"sv, "", "SUBJECT: Mixed Case\n"sv, true, "Mixed Case"sv},
+    {"b\\/\\>"sv, "", "ab c"sv, true, " "sv},
+    {"\\/\\<"sv, "", "\naxAx\nAb"sv, true, ""sv},
+    {"b?A*\\/$"sv, "", "\naAxxbA"sv, true, ""sv},
+    {"\\/\\<*[^a]*"sv, "", "x x "sv, true, "x x "sv},
+    {"(a)*\\/\\>?\\<"sv, "", "\nAa"sv, true, "\n"sv},
+    {"\\/A?^+"sv, "D", "\nabAx xb\n\nA"sv, true, "\n"sv},
+    {"\\<?\\/a*"sv, "", "aaab"sv, true, ""sv},
+};
+
+TEST(RegexTest, MatchesLikeProcmail) {
+  ASSERT_GE(std::size(kMatchRows), 80u);
+  for (const MatchRow& row : kMatchRows) {
+    const bool case_sensitive = row.flags.find('D') != std::string_view::npos;
+    const Regex regex = Regex::compile(row.regex, case_sensitive);
+    const std::string what = "regex \"" + show(row.regex) + "\" flags \"" + std::string(row.flags) +
+                             "\" on \"" + show(row.text) + "\" (RE2: " + show(regex.translated()) +
+                             ")";
+    ASSERT_TRUE(regex.ok()) << what << ": " << regex.error();
+    EXPECT_EQ(regex.search(row.text, nullptr), row.matches) << what;
+    std::string extracted = "unset";
+    EXPECT_EQ(regex.search(row.text, &extracted), row.matches) << what << " (extracting)";
+    if (regex.extracts() && row.matches) {
+      EXPECT_EQ(show(extracted), show(row.match)) << what << ": MATCH got vs wanted";
+    } else {
+      EXPECT_EQ(extracted, "unset") << what << ": MATCH must stay unchanged";
+    }
+  }
+}
+
+struct ScoreRow {
+  double weight;
+  double exponent;
+  std::string_view regex;
+  std::string_view flags;
+  std::string_view text;
+  long long dollar_equals;  // what procmail put in $= after the recipe
+};
+
+const ScoreRow kScoreRows[] = {
+    {1.0, 1.0, "a"sv, "", "aaa"sv, 3},
+    {-1.0, 1.0, "a"sv, "", "aaa"sv, -3},
+    {1.0, 2.0, "a"sv, "", "aaaa"sv, 15},
+    {1.0, 0.0, "a"sv, "", "aaa"sv, 1},
+    {1.0, -1.0, "a"sv, "", "aaa"sv, 1},
+    {1.0, 1.0, "b"sv, "", "abab"sv, 2},
+    {1.0, 1.0, "a"sv, "", ""sv, 0},
+    {1.0, 1.0, "^.*$"sv, "", "a\nb\n"sv, 3},
+    {1.0, 1.0, "^.*$"sv, "", "a\nb"sv, 2},
+    {1.0, 1.0, "^.*$"sv, "", ""sv, 1},
+    {1.0, 1.0, "^$"sv, "", "\n\n\n"sv, 4},
+    {1.0, 1.0, "^a"sv, "", "a\na\na"sv, 3},
+    {1.0, 1.0, "a$"sv, "", "a\na\na"sv, 3},
+    {1.0, 1.0, "\\<a"sv, "", "a a a"sv, 3},
+    {1.0, 1.0, "^^a"sv, "", "a\na\na"sv, 1},
+    {1.0, 1.0, "a^^"sv, "", "aaa"sv, 1},
+    {-1.0, -1.0, ".^^b?"sv, "", "a\nb\nAba"sv, 0},
+    {2.0, 0.0, "[^a]\\<?^^+"sv, "", "abab\n"sv, 0},
+    {1.0, 2.0, "\\>\\>"sv, "", "a  b"sv, 1},
+    {1.0, 2.0, "\\>\\>"sv, "", "\n b"sv, 3},
+    {1.0, 1.0, "\\<^^"sv, "", "xb\n"sv, 2147483647},
+    {-1.0, 1.0, "(\\<|a)([ab][^a]|^^)"sv, "", "\nxbb bx\n"sv, -2147483647},
+    {1.0, 2.0, "\\>a"sv, "", "a a"sv, 3},
+    {1.0, 1.0, "^"sv, "", "a\nb\n"sv, 2147483647},
+    {1.0, 1.0, "$"sv, "", ""sv, 2147483647},
+    {1.0, 1.0, "x*"sv, "", "abc"sv, 2147483647},
+    {3.0, 1.0, "x*"sv, "", "abc"sv, 2147483647},
+    {-3.0, 1.0, "x*"sv, "", "abc"sv, -2147483647},
+    {0.0, 1.0, "x*"sv, "", "abc"sv, 0},
+    {1.0, 0.5, "x*"sv, "", "abc"sv, 2},
+    {-1.0, 0.5, "x*"sv, "", "abc"sv, -2},
+    {3.0, -0.5, "x*"sv, "", "abc"sv, 3},
+    {3.0, 0.0, "x*"sv, "", "abc"sv, 3},
+    {1.0, 0.5, "a*"sv, "", "aab"sv, 2},
+    {10.0, 0.5, "a"sv, "", "aaaa"sv, 18},
+    {0.9, 0.99, "x"sv, "", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"sv, 1},
+    {2.0, 0.99, "x"sv, "", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"sv, 101},
+    {1000.0, 2.0, "a"sv, "", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"sv, 2147483647},
+    {1.0, 1.0, "ab|b"sv, "", "abab"sv, 2},
+    {1.0, 1.0, "[a-z]+"sv, "", "ab cd ef"sv, 6},
+};
+
+// $= as procmail sets it from a score: truncated toward zero, but (0,1) gives 1.
+long long dollar_equals(double score) {
+  if (score > 0 && score < 1) return 1;
+  return static_cast<long long>(std::trunc(score));
+}
+
+TEST(RegexTest, ScoresLikeProcmail) {
+  ASSERT_GE(std::size(kScoreRows), 15u);
+  for (const ScoreRow& row : kScoreRows) {
+    const Regex regex = Regex::compile(row.regex, row.flags.find('D') != std::string_view::npos);
+    ASSERT_TRUE(regex.ok()) << regex.error();
+    const double got = regex.score(row.text, row.weight, row.exponent);
+    EXPECT_EQ(dollar_equals(got), row.dollar_equals)
+        << row.weight << "^" << row.exponent << " \"" << show(row.regex) << "\" on \""
+        << show(row.text) << "\": score " << got;
+  }
+}
+
+TEST(RegexTest, ScoreKeepsFractions) {
+  const Regex regex = Regex::compile("a", false);
+  EXPECT_DOUBLE_EQ(regex.score("aaaa", 10, 0.5), 18.75);
+  EXPECT_DOUBLE_EQ(regex.score("xyz", 10, 0.5), 0);
+  EXPECT_DOUBLE_EQ(Regex::compile("x*", false).score("abc", 1, 0.75), 4);
+}
+
+struct ErrorRow {
+  std::string_view regex;
+  std::string_view error;  // a word the message must hold
+  std::size_t offset;
+};
+
+// procmail logs "Invalid regexp" and matches what it understood (a missing ")" is
+// implied, an unmatched ")" ends the regex, an unclosed "[" runs to the end).
+// mailsift rejects these regexes instead, saying what and where.
+TEST(RegexTest, SyntaxErrorsSayWhatAndWhere) {
+  const ErrorRow rows[] = {
+      {"(Hello", "missing ')'", 0},
+      {"ab(c(d)", "missing ')'", 2},
+      {"Hello)xyz", "unmatched ')'", 5},
+      {"x)|^Subject", "unmatched ')'", 1},
+      {"a[bc", "missing ']'", 1},
+      {"a(b\\/c|d)", "\\/", 3},
+      {"(a\\/b)*", "\\/", 2},
+      {"a|\\/b", "\\/", 2},
+      {"^TO_x)", "unmatched ')'", 5},
+      {"x^FROM_MAILER(", "missing ')'", 13},
+  };
+  for (const ErrorRow& row : rows) {
+    const Regex regex = Regex::compile(row.regex, false);
+    EXPECT_FALSE(regex.ok()) << row.regex;
+    EXPECT_NE(regex.error().find(row.error), std::string::npos)
+        << row.regex << ": error got \"" << regex.error() << "\", wanted one with \"" << row.error
+        << "\"";
+    EXPECT_EQ(regex.error_offset(), row.offset) << row.regex << ": offset";
+    EXPECT_FALSE(regex.search("Hello x)|^Subject abc", nullptr)) << row.regex;
+  }
+}
+
+TEST(RegexTest, RejectsDeepNesting) {
+  const std::string deep = std::string(300, '(') + "a" + std::string(300, ')');
+  const Regex regex = Regex::compile(deep, false);
+  EXPECT_FALSE(regex.ok());
+  EXPECT_NE(regex.error().find("nested"), std::string::npos) << regex.error();
+  EXPECT_TRUE(Regex::compile(std::string(50, '(') + "a" + std::string(50, ')'), false).ok());
+}
+
+// procmailrc(5) BUGS: "some non-optimal and non-obvious regexps set MATCH to an
+// incorrect value". mailsift gives the egrep answer there (left part as short as
+// possible, right part as long as possible from where it ends), not procmail's.
+TEST(RegexTest, MatchIsEgrepCorrectWhereProcmailIsNot) {
+  std::string extracted;
+  // procmail: "xbbx x".
+  EXPECT_TRUE(Regex::compile("[^a]+\\/", true).search("xxbbx xa", &extracted));
+  EXPECT_EQ(extracted, "");
+}
+
+TEST(RegexTest, FromDaemonIsCaseInsensitiveEvenWithD) {
+  EXPECT_TRUE(Regex::compile("^FROM_DAEMON", true).search("FROM: MAILER-DAEMON@X\n\n", nullptr));
+  // ...and makes the rest of the regex insensitive too, as in procmail.
+  EXPECT_TRUE(Regex::compile("^FROM_DAEMONXYZ|^SUBJECT", true).search("subject: a\n", nullptr));
+  EXPECT_FALSE(Regex::compile("^FROM_MAILERXYZ|^SUBJECT", true).search("subject: a\n", nullptr));
+}
+
+TEST(RegexTest, Extracts) {
+  EXPECT_TRUE(Regex::compile("a\\/b", false).extracts());
+  EXPECT_FALSE(Regex::compile("a\\\\/b", false).extracts());
+  EXPECT_FALSE(Regex::compile("a[\\/]b", false).extracts());
+  EXPECT_FALSE(Regex::compile("^TO_", false).extracts());
+}
+
+TEST(RegexTest, NoMatchLeavesMatchAlone) {
+  const Regex regex = Regex::compile("^Subject: \\/.*", false);
+  std::string extracted = "before";
+  EXPECT_FALSE(regex.search("From: x\n", &extracted));
+  EXPECT_EQ(extracted, "before");
+}
+
+TEST(RegexTest, TranslationSpellsOutCaseFolding) {
+  EXPECT_EQ(Regex::compile("a.", false).translated(), "[Aa][\\x{00}-\\x{09}\\x{0b}-\\x{ff}]");
+  EXPECT_EQ(Regex::compile("a\xe4", true).translated(), "a\\x{e4}");
+  EXPECT_EQ(Regex::compile("^a$", true).translated(), "(?:\\x{0a}|\\A)a(?:\\x{0a}|\\z)");
+  EXPECT_EQ(Regex::compile("a\\/b", true).translated(), "a()b");
+}
+
+TEST(RegexTest, MovedAndDefaultRegexesAreNotUsable) {
+  Regex empty;
+  EXPECT_FALSE(empty.ok());
+  EXPECT_FALSE(empty.error().empty());
+  EXPECT_FALSE(empty.search("x", nullptr));
+  Regex source = Regex::compile("x", false);
+  Regex target = std::move(source);
+  EXPECT_TRUE(target.ok());
+  EXPECT_TRUE(target.search("x", nullptr));
+}
+
+TEST(RegexTest, MatchesTheWholeOfALongArea) {
+  std::string body(1 << 20, 'a');
+  body += "\nSubject: last\n";
+  const Regex regex = Regex::compile("^subject: \\/.*", false);
+  std::string extracted;
+  EXPECT_TRUE(regex.search(body, &extracted));
+  EXPECT_EQ(extracted, "last");
+  EXPECT_EQ(dollar_equals(Regex::compile("^.*$", false).score(body, 1, 1)), 3);
+}
+
+// Counting many short matches in a long area must not rescan the area per match.
+TEST(RegexTest, CountsManyMatchesInALongArea) {
+  const std::string text(1 << 16, 'a');
+  EXPECT_EQ(dollar_equals(Regex::compile("[a-z]", false).score(text, 1, 1)), 1 << 16);
+  EXPECT_EQ(dollar_equals(Regex::compile("a+", false).score(text, 1, 1)), 1 << 16);
+  std::string lines;
+  for (int i = 0; i < 5000; ++i) lines += "line\n";
+  EXPECT_EQ(dollar_equals(Regex::compile("^.*$", false).score(lines, 1, 1)), 5001);
+}
+
+// RE2 keeps matching linear: regexes that make backtracking matchers explode on a
+// long text return (this test has no timing assertion; it must simply finish).
+TEST(RegexTest, PathologicalRegexesFinish) {
+  const std::string text(1 << 20, 'a');
+  const std::string_view regexes[] = {"(a+)+$", "(.*)*x", "(a|aa)+b", "(a*)*\\/b", "^(a?)+\\/a*x"};
+  for (std::string_view source : regexes) {
+    const Regex regex = Regex::compile(source, false);
+    ASSERT_TRUE(regex.ok()) << source << ": " << regex.error();
+    std::string extracted;
+    const bool want = source == "(a+)+$";
+    EXPECT_EQ(regex.search(text, &extracted), want) << source;
+  }
+  EXPECT_EQ(dollar_equals(Regex::compile("(a+)+$", false).score(text, 1, 1)), 1);
+}
+
+}  // namespace
+}  // namespace mailsift::rc
