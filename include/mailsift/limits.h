@@ -45,4 +45,29 @@ inline constexpr int kUniqueNameAttempts = 8;
 // Largest number of folders named in one action.
 inline constexpr std::size_t kMaxFoldersPerAction = 64;
 
+// How deep INCLUDERC may nest (procmail has no limit and recurses until it runs out
+// of file descriptors; an include loop must end with a clear log line instead).
+inline constexpr int kMaxIncludeDepth = 32;
+
+// How deep "{ }" blocks may nest in one rcfile. The parser recurses once per level;
+// this bound keeps a hostile or broken file from exhausting the stack (procmail has
+// no limit). Real rcfiles nest a handful of levels.
+inline constexpr int kMaxBlockNesting = 256;
+
+// How many SWITCHRC switches one run may make (SWITCHRC=$_ restarts a file; a loop
+// of switches must end).
+inline constexpr int kMaxSwitches = 1000;
+
+// Output kept from a backquote command or a capture ("VAR=| cmd"); procmail reads a
+// capture without limit and a backquote up to LINEBUF. More is dropped and logged.
+inline constexpr std::size_t kMaxCapturedOutput = 16u << 20;
+
+// Output kept from a filter: the new message. Larger output is spooled like stdin.
+inline constexpr std::size_t kMaxFilterOutput = 256u << 20;
+
+// When TIMEOUT runs out, a program's process group gets SIGTERM and, if any of it is
+// still there this much later, SIGKILL: time enough for a program to clean up, short
+// enough that one ignoring SIGTERM does not hold the delivery much past TIMEOUT.
+inline constexpr unsigned kKillGraceMilliseconds = 500;
+
 }  // namespace mailsift::limits

@@ -1,6 +1,139 @@
 #include "mailsift/engine/expand.h"
 
+#include <utility>
+
 namespace mailsift::engine {
+namespace {
+
+bool is_split_blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+// Collects argument words: text is appended to the current word; a split closes it.
+class WordBuilder {
+ public:
+  void append(std::string_view text) {
+    current_ += text;
+    open_ = true;
+  }
+  // An unquoted result: its blanks separate words.
+  void append_split(std::string_view text) {
+    for (const char c : text) {
+      if (is_split_blank(c)) {
+        close();
+      } else {
+        current_ += c;
+        open_ = true;
+      }
+    }
+  }
+  // A quoted part was seen: the word exists even when it is empty ("").
+  void mark_open() { open_ = true; }
+  void close() {
+    if (open_) words_.push_back(std::move(current_));
+    current_.clear();
+    open_ = false;
+  }
+  std::vector<std::string> take() {
+    close();
+    return std::move(words_);
+  }
+
+ private:
+  std::string current_;
+  bool open_ = false;
+  std::vector<std::string> words_;
+};
+
+// The text one variable part stands for, or nullopt when it stands for its
+// alternative word (which the caller expands).
+struct Substituted {
+  bool use_word = false;
+  std::string text;
+};
+
+Substituted substitute(const rc::ValuePart& part, const VariableLookup& lookup) {
+  using Sub = rc::Substitution;
+  const std::optional<std::string> v = lookup(part.text);
+  const bool set = v.has_value();
+  const bool non_empty = set && !v->empty();
+  switch (part.substitution) {
+    case Sub::kPlain:
+      return {false, set ? *v : std::string()};
+    case Sub::kRegexQuoted:
+      return {false, regex_quote(set ? *v : std::string())};
+    case Sub::kUnsetOrEmpty:
+      return non_empty ? Substituted{false, *v} : Substituted{true, {}};
+    case Sub::kUnset:
+      return set ? Substituted{false, *v} : Substituted{true, {}};
+    case Sub::kSetAndNonEmpty:
+      return non_empty ? Substituted{true, {}} : Substituted{false, {}};
+    case Sub::kSet:
+      return set ? Substituted{true, {}} : Substituted{false, {}};
+  }
+  return {};
+}
+
+bool run_backquote(const rc::ValuePart& part, const Expander& expander, std::string* out,
+                   std::string* error) {
+  if (!expander.backquote) {
+    *error = "a backquote command (`" + part.text + "`) cannot be run here";
+    return false;
+  }
+  const std::optional<std::string> output = expander.backquote(part.text);
+  if (!output) {
+    *error = "the backquote command `" + part.text + "` could not be run";
+    return false;
+  }
+  *out = *output;
+  return true;
+}
+
+bool expand_into_words(const rc::Value& value, const Expander& expander, WordBuilder* words,
+                       std::string* error) {
+  using Kind = rc::ValuePart::Kind;
+  for (const auto& part : value) {
+    // A quoted part makes a word even when empty (""), except "$@" without
+    // arguments, which makes none (as in sh).
+    const bool all_arguments = part.kind == Kind::kVariable && part.text == "@";
+    if (part.quoted && !all_arguments) words->mark_open();
+    switch (part.kind) {
+      case Kind::kLiteral:
+        words->append(part.text);
+        break;
+      case Kind::kBackquote: {
+        std::string output;
+        if (!run_backquote(part, expander, &output, error)) return false;
+        if (part.quoted) {
+          words->append(output);
+        } else {
+          words->append_split(output);
+        }
+        break;
+      }
+      case Kind::kVariable: {
+        if (part.text == "@") {
+          // "$@": one word per argument (only quoted; unquoted it was parsed as "@").
+          for (std::size_t i = 0; i < expander.arguments.size(); ++i) {
+            if (i > 0) words->close();
+            words->append(expander.arguments[i]);
+          }
+          break;
+        }
+        const Substituted s = substitute(part, expander.lookup);
+        if (s.use_word) {
+          if (!expand_into_words(part.word, expander, words, error)) return false;
+        } else if (part.quoted) {
+          words->append(s.text);
+        } else {
+          words->append_split(s.text);
+        }
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 std::string regex_quote(std::string_view text) {
   std::string out = "()";
@@ -18,54 +151,51 @@ std::string regex_quote(std::string_view text) {
   return out;
 }
 
-bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::string* out,
+bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
                   std::string* error) {
   using Kind = rc::ValuePart::Kind;
-  using Sub = rc::Substitution;
   for (const auto& part : value) {
     switch (part.kind) {
       case Kind::kLiteral:
         *out += part.text;
         break;
-      case Kind::kBackquote:
-        *error = "backquote command substitution (`" + part.text +
-                 "`) is not supported by this version of mailsift yet";
-        return false;
+      case Kind::kBackquote: {
+        std::string output;
+        if (!run_backquote(part, expander, &output, error)) return false;
+        *out += output;
+        break;
+      }
       case Kind::kVariable: {
-        const std::optional<std::string> v = lookup(part.text);
-        const bool set = v.has_value();
-        const bool non_empty = set && !v->empty();
-        switch (part.substitution) {
-          case Sub::kPlain:
-            if (set) *out += *v;
-            break;
-          case Sub::kRegexQuoted:
-            *out += regex_quote(set ? *v : std::string());
-            break;
-          case Sub::kUnsetOrEmpty:
-            if (non_empty) {
-              *out += *v;
-            } else if (!expand_value(part.word, lookup, out, error)) {
-              return false;
-            }
-            break;
-          case Sub::kUnset:
-            if (set) {
-              *out += *v;
-            } else if (!expand_value(part.word, lookup, out, error)) {
-              return false;
-            }
-            break;
-          case Sub::kSetAndNonEmpty:
-            if (non_empty && !expand_value(part.word, lookup, out, error)) return false;
-            break;
-          case Sub::kSet:
-            if (set && !expand_value(part.word, lookup, out, error)) return false;
-            break;
+        if (part.text == "@") {
+          // "$@" outside a command line expands to nothing (behaviour §3.2).
+          break;
+        }
+        const Substituted s = substitute(part, expander.lookup);
+        if (s.use_word) {
+          if (!expand_value(part.word, expander, out, error)) return false;
+        } else {
+          *out += s.text;
         }
         break;
       }
     }
+  }
+  return true;
+}
+
+bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::string* out,
+                  std::string* error) {
+  Expander expander;
+  expander.lookup = lookup;
+  return expand_value(value, expander, out, error);
+}
+
+bool expand_words(const std::vector<rc::Value>& values, const Expander& expander,
+                  std::vector<std::string>* words, std::string* error) {
+  for (const auto& value : values) {
+    WordBuilder builder;
+    if (!expand_into_words(value, expander, &builder, error)) return false;
+    for (auto& word : builder.take()) words->push_back(std::move(word));
   }
   return true;
 }

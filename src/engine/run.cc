@@ -14,7 +14,8 @@
 #include "mailsift/engine/session.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
-#include "mailsift/rc/script.h"
+#include "mailsift/engine/evaluator.h"
+#include "mailsift/rc/parser.h"
 #include "mailsift/sys/hostname.h"
 #include "mailsift/sys/privileges.h"
 #include "mailsift/sys/process.h"
@@ -70,8 +71,8 @@ bool starts_relative_to_cwd(const Invocation& inv) {
 }
 
 // The "fall off the end" delivery: $DEFAULT (with the dotlock $DEFAULT$LOCKEXT when
-// it is a file), then $ORGMAIL when it is set and differs.
-void deliver_fallback(sys::Io& io, Session& session, const Invocation& inv,
+// it is a file), then $ORGMAIL when it is set and differs. True when stored.
+bool deliver_fallback(sys::Io& io, Session& session, const Invocation& inv,
                       const message::Message& message) {
   const Variables& vars = session.variables();
   const auto fallback = vars.get("DEFAULT");
@@ -81,10 +82,24 @@ void deliver_fallback(sys::Io& io, Session& session, const Invocation& inv,
     const std::string dotlock = name.kind == deliver::FolderKind::kMbox
                                     ? *fallback + vars.get_or("LOCKEXT", ".lock")
                                     : std::string();
-    if (session.deliver({*fallback}, message, dotlock)) return;
+    // The global LOCKFILE may be this very lock already.
+    const bool held = !dotlock.empty() && dotlock == vars.get_or("LOCKFILE", "");
+    if (session.deliver({*fallback}, message, held ? std::string() : dotlock)) return true;
   }
   const auto orgmail = vars.get("ORGMAIL");
-  if (orgmail && !orgmail->empty() && orgmail != fallback) session.deliver({*orgmail}, message, "");
+  if (orgmail && !orgmail->empty() && orgmail != fallback)
+    return session.deliver({*orgmail}, message, "");
+  return false;
+}
+
+// TRAP at the end of a run (procmailrc(5)): its stdin is the message, its stdout
+// and stderr go to the log. Returns its exit status, or -1 when there was none.
+int run_trap(Session& session, Evaluator& evaluator, int code) {
+  const auto trap = session.variables().get("TRAP");
+  if (!trap || trap->empty()) return -1;
+  if (!session.variables().is_set("EXITCODE"))
+    session.variables().set("EXITCODE", std::to_string(code));
+  return evaluator.run_trap(*trap);
 }
 
 void write_abstract(Session& session, Log& log, const message::Message& message,
@@ -101,7 +116,7 @@ void write_abstract(Session& session, Log& log, const message::Message& message,
 
 // One recipient (or the invoking user): identity, variables, rcfiles, fall-back.
 int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& log,
-                const message::Message& message, const std::string* recipient) {
+                message::Message& message, const std::string* recipient) {
   const ExitPolicy policy{inv.procmail_exit_codes, inv.fail_softly};
   Outcome outcome;
   sys::Account account;
@@ -128,6 +143,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   }
 
   ::umask(077);
+  bool dropped_by_host = false;
   Session session(io, log, initial_variables(inv, ctx, account));
   for (const auto& argument : inv.assignments) {
     std::vector<rc::Diagnostic> diagnostics;
@@ -147,35 +163,70 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     if (starts_relative_to_cwd(inv)) {
       session.variables().set("MAILDIR", ".");
     } else {
-      session.assign("MAILDIR", account.home);
+      session.assign("MAILDIR", session.variables().get_or("HOME", account.home));
     }
   }
 
   const std::string home = session.variables().get_or("HOME", account.home);
-  if (inv.rcfiles.empty()) {
+  Evaluator evaluator(session, message);
+  if (session.host_mismatch()) {
+    // HOST=other on the command line: procmail ends at once, successfully.
+    dropped_by_host = true;
+  } else if (inv.rcfiles.empty()) {
     if (!inv.mail_filter) {
       // The default rcfile; a missing one is not an error.
       const std::string path = home + "/.procmailrc";
       struct stat st;
-      if (io.stat(path.c_str(), &st) == 0) run_rcfile(io, session, log, path);
+      if (io.stat(path.c_str(), &st) == 0) {
+        evaluator.run_file(path);
+        dropped_by_host = evaluator.host_mismatch();
+      }
     }
   } else {
     for (const auto& name : inv.rcfiles) {
       const std::string path = resolve_rcfile(name, home, inv.mail_filter);
-      if (run_rcfile(io, session, log, path) != RcfileResult::kUnreadable) break;
+      const RcfileResult result = evaluator.run_file(path);
+      if (evaluator.delivered()) break;
+      if (evaluator.host_mismatch()) {
+        // HOST named another machine: this rcfile ends; the next one is tried.
+        session.clear_host_mismatch();
+        session.variables().set("HOST", session.hostname());
+        dropped_by_host = true;
+        continue;
+      }
+      dropped_by_host = false;
+      if (result != RcfileResult::kUnreadable) break;
       if (inv.mail_filter) break;
     }
   }
 
-  if (!session.stored()) deliver_fallback(io, session, inv, message);
+  // procmail ends without delivering when the last rcfile was ended by HOST: the
+  // rules decided so (procmailrc(5), HOST).
+  bool stored = evaluator.delivered();
+  if (!stored && !dropped_by_host) stored = deliver_fallback(io, session, inv, message);
+  if (!stored && session.stored()) {
+    log.line("A copy (\"c\") of this message was stored in \"" +
+             session.variables().get_or("LASTFOLDER", "") +
+             "\"; the message itself could not be, so it is requeued and the retry will "
+             "store that copy again");
+  }
 
-  outcome.kind = session.stored() ? Outcome::Kind::kStored : Outcome::Kind::kNotStored;
+  outcome.kind = stored || dropped_by_host ? Outcome::Kind::kStored : Outcome::Kind::kNotStored;
   if (const auto exitcode = session.variables().get("EXITCODE")) {
     const long n = parse_number_or_boolean(*exitcode, -2);
     if (n >= 0) outcome.exitcode = static_cast<int>(n);
   }
-  const int code = exit_code(outcome, policy);
+  int code = exit_code(outcome, policy);
   write_abstract(session, log, message, code);
+  const bool exitcode_set = outcome.exitcode.has_value();
+  const int trap_status = run_trap(session, evaluator, code);
+  // A TRAP's status counts only when EXITCODE is set but not a number (§1.5), and
+  // never turns a failed delivery into success.
+  if (trap_status > 0 && !exitcode_set && session.variables().is_set("EXITCODE") &&
+      parse_number_or_boolean(session.variables().get_or("EXITCODE", ""), -2) < 0)
+    code = trap_status & 0xff;
+  session.release_global_lock();
+  evaluator.wait_for_clones();
   return code;
 }
 

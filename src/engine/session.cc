@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 #include <cstdlib>
+#include <algorithm>
+#include <cstddef>
 
 #include "mailsift/deliver/folder_set.h"
 #include "mailsift/sys/hostname.h"
@@ -29,6 +31,8 @@ Session::Session(sys::Io& io, Log& log, Variables variables)
 VariableLookup Session::lookup() const {
   return [this](std::string_view name) -> std::optional<std::string> {
     if (name == "$") return std::to_string(::getpid());
+    if (name == "?") return std::to_string(last_status_);
+    if (name == "=") return std::to_string(last_score_);
     if (name == "#") return std::to_string(variables_.arguments.size());
     if (name == "_") return current_rcfile_;
     if (name == "-") return variables_.get("LASTFOLDER");
@@ -42,13 +46,14 @@ VariableLookup Session::lookup() const {
   };
 }
 
-void Session::assign(const std::string& name, const std::optional<std::string>& value) {
+void Session::assign(const std::string& name, const std::optional<std::string>& value,
+                     bool quiet) {
   if (value) {
     variables_.set(name, *value);
-    log_.verbose("Assigning \"" + name + "=" + *value + "\"");
+    if (!quiet) log_.verbose("Assigning \"" + name + "=" + *value + "\"");
   } else {
     variables_.unset(name);
-    log_.verbose("Assigning \"" + name + "\"");
+    if (!quiet) log_.verbose("Assigning \"" + name + "\"");
   }
   const std::string text = value.value_or("");
   if (name == "MAILDIR") {
@@ -62,7 +67,7 @@ void Session::assign(const std::string& name, const std::optional<std::string>& 
   } else if (name == "LOG") {
     log_.raw(text);
   } else if (name == "VERBOSE") {
-    log_.set_verbose(parse_number_or_boolean(text, 0) > 0);
+    log_.set_verbose(parse_number_or_boolean(text, log_.verbose_on() ? 1 : 0) > 0);
   } else if (name == "UMASK") {
     char* end = nullptr;
     const long mask = std::strtol(text.c_str(), &end, 8);
@@ -80,12 +85,62 @@ void Session::assign(const std::string& name, const std::optional<std::string>& 
     lock_.give_up_after_seconds = seconds_from(value, lock_.give_up_after_seconds);
   } else if (name == "DEFAULT") {
     default_assigned_ = true;
+  } else if (name == "LOCKFILE") {
+    take_global_lock(text);
+  } else if (name == "SHIFT") {
+    const long n = parse_number_or_boolean(text, 0);
+    if (n > 0) {
+      auto& args = variables_.arguments;
+      const auto drop = std::min(args.size(), static_cast<std::size_t>(n));
+      args.erase(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(drop));
+    }
+  } else if (name == "HOST") {
+    if (text != hostname_) host_mismatch_ = true;
+  } else if (name == "DELIVERED") {
+    // procmail forks and lets the MTA believe the message is delivered at once;
+    // mailsift exits only when the message is stored, so the setting is ignored.
+    if (parse_number_or_boolean(text, 0) > 0)
+      log_.line("DELIVERED is ignored: mailsift exits only once the message is stored");
   }
 }
 
+void Session::take_global_lock(const std::string& path) {
+  // A new name first lets the old lock go; an empty one only does that.
+  if (global_lock_.held()) {
+    if (global_lock_.path() == path) return;
+    release_global_lock();
+  }
+  if (path.empty()) return;
+  sys::Dotlock lock;
+  const sys::Status status = sys::Dotlock::acquire(io_, path, lock_, hostname_, &lock);
+  if (!status.ok()) {
+    log_.line("Lock failure on \"" + path + "\": " + status.message());
+    variables_.unset("LOCKFILE");
+    return;
+  }
+  if (lock.forced()) log_.line("Forcing lock on \"" + path + "\"");
+  global_lock_ = std::move(lock);
+}
+
+void Session::forget_global_lock() { global_lock_.abandon(); }
+
+void Session::release_global_lock() {
+  if (!global_lock_.held()) return;
+  const sys::Status status = global_lock_.release();
+  if (!status.ok()) log_.line("Couldn't unlock \"" + global_lock_.path() + "\"");
+  global_lock_ = sys::Dotlock();
+}
+
+void Session::mark_delivered(const std::string& lastfolder) {
+  variables_.set("LASTFOLDER", lastfolder);
+  stored_ = true;
+}
+
 bool Session::deliver(const std::vector<std::string>& folders, const message::Message& message,
-                      const std::string& dotlock) {
+                      const std::string& dotlock, deliver::Part part, bool raw) {
   deliver::DeliveryOptions options;
+  options.part = part;
+  options.raw = raw;
   options.umask = umask_;
   options.msgprefix = variables_.get_or("MSGPREFIX", "msg.");
   options.hostname = hostname_;

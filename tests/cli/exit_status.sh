@@ -28,11 +28,11 @@ expect_contains "ORGMAIL rescues: stored" orgmail "Subject:"
 expect_contains "DEFAULT failure logged" log1 "plainfile/inbox"
 
 # A broken rcfile is reported with file:line:col and the message goes to DEFAULT.
-printf 'DEFAULT=%s\n\n:0\n* ^Subject: x\nfolder\n' "$WORK/never" > broken.rc
+printf 'DEFAULT=%s\n\n:0\n* ^Subject: x\n{\n  :0\n  folder\n' "$WORK/never" > broken.rc
 "$MAILSIFT" ORGMAIL= DEFAULT="$WORK/fallback" "$WORK/broken.rc" < "$msg" 2> log4
 expect_eq "broken rcfile: exit" "$?" 0
-expect_contains "broken rcfile: position" log4 "$WORK/broken.rc:3:1: error:"
-expect_contains "broken rcfile: source line" log4 ":0"
+expect_contains "broken rcfile: position" log4 "$WORK/broken.rc:5:1: error: missing closing brace"
+expect_contains "broken rcfile: source line" log4 "  {"
 expect_contains "broken rcfile: delivered to DEFAULT" fallback "Subject:"
 [ -e "$WORK/never" ] && fail "broken rcfile: its assignments must not run" || pass
 

@@ -1,10 +1,13 @@
-// Expanding a parsed value (rc/value.h) against the variables of a run.
+// Expanding parsed values (rc/value.h) against the variables of a run: single-word
+// mode for assignments and conditions, argument mode (unquoted results split into
+// words) for action lines and command lines (behaviour §3.2).
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mailsift/rc/value.h"
 
@@ -14,11 +17,31 @@ namespace mailsift::engine {
 // "_", "-", "=", "@"; nullopt when unset.
 using VariableLookup = std::function<std::optional<std::string>(std::string_view)>;
 
-// Expands value in single-word mode (an assignment: no word splitting). Returns
-// false and sets *error when the value needs something this version cannot do
-// (a backquote command).
+// Runs a backquoted command (its text as written between the backquotes) and
+// returns its output with the trailing newlines removed; nullopt when it could not
+// be run (the reason is the runner's to log).
+using BackquoteRunner = std::function<std::optional<std::string>(const std::string& command)>;
+
+struct Expander {
+  VariableLookup lookup;
+  BackquoteRunner backquote;  // empty: a backquote is an error
+  std::vector<std::string> arguments;  // for "$@"
+};
+
+// Single-word mode (an assignment, a condition): no word splitting. Returns false
+// and sets *error when a backquote cannot be run.
+bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
+                  std::string* error);
+// The same with variables only (a backquote is an error).
 bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::string* out,
                   std::string* error);
+
+// Argument mode: each value gives one word, except that unquoted substitution and
+// backquote results are split on blanks, tabs and newlines (an unquoted empty result
+// gives no word; "" gives an empty word) and a quoted "$@" gives one word per
+// positional argument.
+bool expand_words(const std::vector<rc::Value>& values, const Expander& expander,
+                  std::vector<std::string>* words, std::string* error);
 
 // "()" followed by text with regex metacharacters backslash-quoted ($\NAME).
 std::string regex_quote(std::string_view text);

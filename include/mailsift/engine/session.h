@@ -14,6 +14,7 @@
 #include "mailsift/engine/log.h"
 #include "mailsift/engine/variables.h"
 #include "mailsift/message/message.h"
+#include "mailsift/sys/dotlock.h"
 #include "mailsift/sys/io.h"
 
 namespace mailsift::engine {
@@ -24,8 +25,11 @@ class Session {
 
   // NAME=value (or unset when value is nullopt), then the variable's side effect:
   // MAILDIR changes directory, LOGFILE moves the log, LOG writes to it, UMASK sets
-  // the umask, VERBOSE, LOCKSLEEP, LOCKTIMEOUT, SUSPEND, TIMEOUT, EXITCODE ...
-  void assign(const std::string& name, const std::optional<std::string>& value);
+  // the umask, VERBOSE, LOCKSLEEP, LOCKTIMEOUT, SUSPEND, TIMEOUT, LOCKFILE takes the
+  // global lock, SHIFT drops positional arguments, HOST ends the rcfiles when it is
+  // not this host's name. `quiet`: no "Assigning" line (captures).
+  void assign(const std::string& name, const std::optional<std::string>& value,
+              bool quiet = false);
 
   const Variables& variables() const { return variables_; }
   Variables& variables() { return variables_; }
@@ -35,9 +39,29 @@ class Session {
   // written ("" for none). True when the message is durably stored; failures are
   // logged with the step that failed.
   bool deliver(const std::vector<std::string>& folders, const message::Message& message,
-               const std::string& dotlock);
+               const std::string& dotlock, deliver::Part part = deliver::Part::kWhole,
+               bool raw = false);
+
+  // A program or forward that received the message and exited 0: the message is
+  // delivered. `lastfolder` is what LASTFOLDER becomes.
+  void mark_delivered(const std::string& lastfolder);
 
   bool stored() const { return stored_; }
+  // $? and $= (behaviour §3.2).
+  void set_last_status(int status) { last_status_ = status; }
+  void set_last_score(long score) { last_score_ = score; }
+  // HOST was set to a name other than this host's: the rcfiles end (procmailrc(5)).
+  bool host_mismatch() const { return host_mismatch_; }
+  void clear_host_mismatch() { host_mismatch_ = false; }
+  const sys::LockPolicy& lock_policy() const { return lock_; }
+  const std::string& hostname() const { return hostname_; }
+  Log& log() { return log_; }
+  sys::Io& io() { return io_; }
+  // Releases the global LOCKFILE (at the end of the run).
+  void release_global_lock();
+  // In a clone ("c" on a block): the global lock is the parent's to release.
+  void forget_global_lock();
+  const std::string& current_rcfile() const { return current_rcfile_; }
   std::size_t last_write_size() const { return last_write_size_; }
   bool default_assigned() const { return default_assigned_; }
   bool maildir_assigned() const { return maildir_assigned_; }
@@ -45,6 +69,8 @@ class Session {
   mode_t umask() const { return umask_; }
 
  private:
+  void take_global_lock(const std::string& path);
+
   sys::Io& io_;
   Log& log_;
   Variables variables_;
@@ -56,6 +82,10 @@ class Session {
   bool default_assigned_ = false;
   bool maildir_assigned_ = false;
   std::size_t last_write_size_ = 0;
+  int last_status_ = 0;
+  long last_score_ = 0;
+  bool host_mismatch_ = false;
+  sys::Dotlock global_lock_;
 };
 
 }  // namespace mailsift::engine

@@ -46,6 +46,9 @@ class Dotlock {
   bool forced() const { return forced_; }
   // Removes the lock file now; returns the unlink status.
   Status release();
+  // Stops holding the lock without removing the file (a forked copy of the process
+  // that must not release its parent's lock).
+  void abandon() { io_ = nullptr; }
 
  private:
   Io* io_ = nullptr;

@@ -1,0 +1,128 @@
+// The evaluator: runs parsed rcfiles (rc/ast.h) against one message, as procmail
+// runs them: assignments with their side effects, recipes with procmail's flow state
+// (the A a E e flags), conditions and weighted scores, actions (folders, programs,
+// filters, captures, forwarding, nested blocks), INCLUDERC and SWITCHRC.
+//
+// An rcfile is parsed and checked whole before any of it runs; a file with errors is
+// not run (its diagnostics are logged, and the message goes on to $DEFAULT).
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mailsift/deliver/writer.h"
+#include "mailsift/engine/commands.h"
+#include "mailsift/engine/expand.h"
+#include "mailsift/engine/log.h"
+#include "mailsift/engine/session.h"
+#include "mailsift/message/message.h"
+#include "mailsift/message/search_area.h"
+#include "mailsift/rc/ast.h"
+#include "mailsift/rc/regex_cache.h"
+#include "mailsift/sys/io.h"
+
+namespace mailsift::engine {
+
+// Bytes written to a program's stdin (they must outlive the run).
+sys::InputWriter text_input(std::string_view text);
+
+enum class RcfileResult {
+  kUnreadable,  // could not be opened (the next rcfile is tried)
+  kBroken,      // has errors: logged, nothing in it was run
+  kRan,         // ran to its end, or to a delivery that ends processing
+};
+
+class Evaluator {
+ public:
+  // message: the message as it is now; a filter replaces it.
+  Evaluator(Session& session, message::Message& message);
+  ~Evaluator();
+
+  // Reads, parses, checks and runs the rcfile at path (already resolved).
+  RcfileResult run_file(const std::string& path);
+
+  // A delivering recipe succeeded: nothing more runs (and $DEFAULT is not used).
+  bool delivered() const { return delivered_; }
+  // HOST named another host: the rcfiles end (procmail then tries the next one).
+  bool host_mismatch() const { return session_.host_mismatch(); }
+
+  // Children started by "c" on a block: waited for at the end of the run.
+  void wait_for_clones();
+
+  // Runs the TRAP command text with the message on its stdin and its output in the
+  // log; returns its exit status (-1 when it could not be run).
+  int run_trap(const std::string& text);
+
+ private:
+  // What running a statement leads to.
+  enum class Control {
+    kNext,       // go on with the next statement
+    kStop,       // processing ends (delivered, HOST mismatch, or an error)
+    kEndFile,    // SWITCHRC: the current file ends here
+  };
+
+  // The flow state of procmail's recipe loop (behaviour §3.7).
+  struct Flow {
+    bool lastcond = false;
+    bool prevcond = false;
+    bool lastsucc = false;
+  };
+
+  struct LoadedFile;
+  LoadedFile* load(const std::string& path, RcfileResult* result);
+  Control run_file_chain(const std::string& path, RcfileResult* result);
+  Control run_statements(const rc::Statements& statements);
+  Control run_assignment(const rc::Assignment& assignment);
+  Control run_recipe(const rc::Recipe& recipe);
+
+  // Conditions (conditions.cc).
+  bool conditions_hold(const rc::Recipe& recipe, bool* error);
+  struct ConditionState;
+  bool condition_holds(const rc::Recipe& recipe, const rc::Condition& condition,
+                       ConditionState* state, bool* error);
+  std::string_view area_for(const rc::Recipe& recipe, const std::string* variable,
+                            std::string* storage) const;
+
+  // Actions (actions.cc). Each returns the action's success.
+  bool run_action(const rc::Recipe& recipe, Control* control);
+  bool deliver_to_folders(const rc::Recipe& recipe, bool* delivering);
+  bool run_pipe(const rc::Recipe& recipe, bool* delivering);
+  bool run_filter(const rc::Recipe& recipe);
+  bool run_capture(const rc::Recipe& recipe);
+  bool run_forward(const rc::Recipe& recipe, bool* delivering);
+  bool write_to_stdout(const rc::Recipe& recipe);
+  Control run_block(const rc::Recipe& recipe);
+  bool take_local_lock(const rc::Recipe& recipe, const std::vector<std::string>& folders,
+                       const std::string& command_word, sys::Dotlock* lock);
+
+  // "c" on a block: a copy of this process (0 in the copy, its pid here, -1 when
+  // none could be made), and waiting for one (its exit status, -1 when killed).
+  pid_t start_clone();
+  int wait_for_clone(pid_t pid);
+
+  // Helpers.
+  Expander expander();
+  std::optional<std::string> run_backquote(const std::string& command);
+  void log_at(const rc::Position& at, const std::string& text);
+  void after_copy_delivery();
+  // The message (in the given form) written to a program's stdin.
+  sys::InputWriter message_input(const deliver::WriteFormat& format) const;
+
+  Session& session_;
+  Log& log_;
+  message::Message& message_;
+  rc::RegexCache regexes_;
+  Flow flow_;
+  std::vector<std::unique_ptr<LoadedFile>> files_;  // kept alive: the tree is walked
+  std::vector<std::string> file_stack_;             // for $_ and include loops
+  int switches_ = 0;
+  bool delivered_ = false;
+  bool executing_ = true;  // false while a skipped recipe's backquotes would run
+  std::vector<pid_t> clones_;
+};
+
+}  // namespace mailsift::engine

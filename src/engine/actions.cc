@@ -1,0 +1,377 @@
+// The action of a recipe whose conditions hold (behaviour §3.5, §4, §7).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "mailsift/engine/abstract.h"
+#include "mailsift/engine/evaluator.h"
+#include "mailsift/limits.h"
+#include "mailsift/message/reader.h"
+
+namespace mailsift::engine {
+namespace {
+
+deliver::Part part_of(const rc::RecipeFlags& flags) {
+  if (flags.deliver_head && !flags.deliver_body) return deliver::Part::kHeaderOnly;
+  if (flags.deliver_body && !flags.deliver_head) return deliver::Part::kBodyOnly;
+  return deliver::Part::kWhole;
+}
+
+// What a program gets: the From_ line kept, no ">From" quoting, a final newline
+// added unless r (behaviour §7.8); forwarding drops the From_ line (§7.11).
+deliver::WriteFormat program_format(const rc::RecipeFlags& flags, bool forwarding) {
+  deliver::WriteFormat format;
+  format.part = part_of(flags);
+  format.quote_from = false;
+  format.add_final_newline = !flags.raw;
+  format.skip_from_line = forwarding;
+  return format;
+}
+
+bool blank_only(std::string_view text) {
+  for (const char c : text)
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\\') return false;
+  return true;
+}
+
+// The word after ">>" in a command line, for an implicit lockfile (§7.12).
+std::string appended_file(const std::string& command) {
+  const std::size_t at = command.find(">>");
+  if (at == std::string::npos) return {};
+  std::size_t start = at + 2;
+  while (start < command.size() && (command[start] == ' ' || command[start] == '\t')) ++start;
+  std::size_t end = start;
+  while (end < command.size() && command[end] != ' ' && command[end] != '\t' &&
+         command[end] != '\n' && command[end] != ';' && command[end] != '|' &&
+         command[end] != '&')
+    ++end;
+  return command.substr(start, end - start);
+}
+
+}  // namespace
+
+bool Evaluator::take_local_lock(const rc::Recipe& recipe, const std::vector<std::string>& folders,
+                                const std::string& command, sys::Dotlock* lock) {
+  if (!recipe.lockfile) return true;
+  const std::string lockext = session_.variables().get_or("LOCKEXT", ".lock");
+  std::string name;
+  if (!recipe.lockfile->empty()) {
+    std::string error;
+    if (!expand_value(*recipe.lockfile, expander(), &name, &error)) {
+      log_at(recipe.position, "error: " + error);
+      return false;
+    }
+  } else if (!folders.empty()) {
+    if (folders.front() == "/dev/null") return true;  // never locked
+    name = folders.front() + lockext;
+  } else {
+    const std::string target = appended_file(command);
+    if (target.empty()) {
+      log_.line("Couldn't determine implicit lockfile from \"" + command + "\"");
+      name = lockext;
+    } else {
+      name = target + lockext;
+    }
+  }
+  if (name == session_.variables().get_or("LOCKFILE", "")) {
+    log_.line("Deadlock attempted on \"" + name + "\"");
+    return true;
+  }
+  const sys::Status status =
+      sys::Dotlock::acquire(session_.io(), name, session_.lock_policy(), session_.hostname(), lock);
+  if (status.ok()) {
+    if (lock->forced()) log_.line("Forcing lock on \"" + name + "\"");
+    return true;
+  }
+  if (status.err() == EEXIST) {
+    // Held by another past TIMEOUT: running without the lock could interleave two
+    // writers, so this recipe fails (procmail waits for ever).
+    log_.line("Lock failure on \"" + name + "\": " + status.message());
+    return false;
+  }
+  // The lock cannot be made at all (no such directory, no permission): procmail
+  // goes on without it, and so does mailsift, saying so.
+  log_.line("Lock failure on \"" + name + "\": " + status.message() + "; going on without it");
+  return true;
+}
+
+bool Evaluator::run_action(const rc::Recipe& recipe, Control* control) {
+  const rc::Action& action = recipe.action;
+  bool delivering = false;
+  bool success = false;
+  switch (action.kind) {
+    case rc::Action::Kind::kBlock:
+      *control = run_block(recipe);
+      return true;
+    case rc::Action::Kind::kFolders:
+      success = deliver_to_folders(recipe, &delivering);
+      break;
+    case rc::Action::Kind::kPipe:
+      if (recipe.flags.filter) {
+        success = run_filter(recipe);
+      } else {
+        success = run_pipe(recipe, &delivering);
+      }
+      break;
+    case rc::Action::Kind::kForward:
+      success = run_forward(recipe, &delivering);
+      break;
+    case rc::Action::Kind::kCapture:
+      success = run_capture(recipe);
+      break;
+  }
+  if (success && delivering) {
+    if (recipe.flags.copy) {
+      after_copy_delivery();
+    } else {
+      delivered_ = true;
+      *control = Control::kStop;
+    }
+  }
+  return success;
+}
+
+void Evaluator::after_copy_delivery() {
+  // LOGABSTRACT=all: an abstract after each successful "c" delivery as well.
+  const auto setting = session_.variables().get("LOGABSTRACT");
+  if (setting && parse_number_or_boolean(*setting, -1) == 2) {
+    log_.raw(format_abstract(message_, session_.variables().get_or("LASTFOLDER", ""),
+                             session_.last_write_size()));
+  }
+}
+
+bool Evaluator::deliver_to_folders(const rc::Recipe& recipe, bool* delivering) {
+  *delivering = true;
+  std::vector<std::string> folders;
+  std::string error;
+  if (!expand_words(recipe.action.words, expander(), &folders, &error)) {
+    log_at(recipe.action.position, "error: " + error);
+    return false;
+  }
+  if (folders.empty() || folders.front().empty()) {
+    log_at(recipe.action.position, "error: the folder name is empty");
+    return false;
+  }
+  sys::Dotlock lock;
+  if (!take_local_lock(recipe, folders, "", &lock)) return false;
+  return session_.deliver(folders, message_, "", part_of(recipe.flags), recipe.flags.raw);
+}
+
+bool Evaluator::write_to_stdout(const rc::Recipe& recipe) {
+  deliver::WriteFormat format = program_format(recipe.flags, false);
+  std::size_t written = 0;
+  const sys::Status status =
+      deliver::write_message(session_.io(), STDOUT_FILENO, "stdout", message_, format, &written);
+  if (!status.ok()) {
+    log_.line("Error while writing to stdout: " + status.message());
+    return false;
+  }
+  session_.mark_delivered("|");
+  return true;
+}
+
+bool Evaluator::run_pipe(const rc::Recipe& recipe, bool* delivering) {
+  *delivering = true;
+  const rc::Action& action = recipe.action;
+  if (blank_only(action.raw)) return write_to_stdout(recipe);
+  Command command;
+  std::string error;
+  if (!build_command(session_, action.raw, &action.words, expander(), &command, &error)) {
+    log_at(action.position, "error: " + error);
+    return false;
+  }
+  sys::Dotlock lock;
+  if (!take_local_lock(recipe, {}, command.display, &lock)) return false;
+  const sys::ProgramOutcome outcome =
+      run_command(session_, command, message_input(program_format(recipe.flags, false)), false);
+  if (!outcome.started) return false;
+  if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
+    log_.line("Error while writing to \"" + command.display + "\": " +
+              std::strerror(outcome.input_errno));
+    return false;
+  }
+  if (!outcome.succeeded()) {
+    // mailsift waits for every delivering program and counts the delivery only when
+    // it exits 0 (procmail, without w, counts it once the program has the message).
+    const std::string code = std::to_string(outcome.procmail_code());
+    if (recipe.flags.wait_quietly && !recipe.flags.wait) {
+      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.display + "\"");
+    } else {
+      log_.line("Program failure (" + code + ") of \"" + command.display + "\"");
+    }
+    return false;
+  }
+  session_.mark_delivered(command.display);
+  return true;
+}
+
+bool Evaluator::run_forward(const rc::Recipe& recipe, bool* delivering) {
+  *delivering = true;
+  Command command;
+  std::string error;
+  if (!build_forward(session_, recipe.action.words, expander(), &command, &error)) {
+    log_at(recipe.action.position, "error: " + error);
+    return false;
+  }
+  sys::Dotlock lock;
+  if (!take_local_lock(recipe, {}, command.display, &lock)) return false;
+  const sys::ProgramOutcome outcome =
+      run_command(session_, command, message_input(program_format(recipe.flags, true)), false);
+  if (!outcome.started) return false;
+  if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
+    log_.line("Error while writing to \"" + command.display + "\": " +
+              std::strerror(outcome.input_errno));
+    return false;
+  }
+  if (!outcome.succeeded()) {
+    const std::string code = std::to_string(outcome.procmail_code());
+    if (recipe.flags.wait_quietly && !recipe.flags.wait) {
+      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.display + "\"");
+    } else {
+      log_.line("Program failure (" + code + ") of \"" + command.display + "\"");
+    }
+    return false;
+  }
+  session_.mark_delivered(command.display);
+  return true;
+}
+
+bool Evaluator::run_filter(const rc::Recipe& recipe) {
+  const rc::Action& action = recipe.action;
+  Command command;
+  std::string error;
+  if (!build_command(session_, action.raw, &action.words, expander(), &command, &error)) {
+    log_at(action.position, "error: " + error);
+    return false;
+  }
+  sys::Dotlock lock;
+  if (!take_local_lock(recipe, {}, command.display, &lock)) return false;
+  const deliver::Part part = part_of(recipe.flags);
+  const sys::ProgramOutcome outcome =
+      run_command(session_, command, message_input(program_format(recipe.flags, false)), true,
+                  -1, limits::kMaxFilterOutput);
+  if (!outcome.started) return false;
+  const bool wait = recipe.flags.wait || recipe.flags.wait_quietly;
+  const std::string code = std::to_string(outcome.procmail_code());
+  bool rescue = false;
+  if (outcome.output_truncated) {
+    // A cut-off message is not the message: keep the old one.
+    rescue = true;
+  } else if (outcome.signal != 0 || outcome.timed_out) {
+    // A filter that crashed or hung: its output is not a message (mailsift keeps
+    // the unfiltered one even without w; procmail would use whatever came out).
+    log_.line("Program failure (" + code + ") of \"" + command.display + "\"");
+    rescue = true;
+  } else if (wait && outcome.exit_status != 0) {
+    if (recipe.flags.wait) {
+      log_.line("Program failure (" + code + ") of \"" + command.display + "\"");
+    } else {
+      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.display + "\"");
+    }
+    rescue = true;
+  } else if (outcome.output.empty() && message_.size() > 0 && outcome.exit_status != 0) {
+    // Nothing came out of a filter that failed (not found, crashed before writing):
+    // procmail would deliver an empty message; mailsift keeps the old one.
+    log_.line("Program failure (" + code + ") of \"" + command.display +
+              "\" with no output");
+    rescue = true;
+  } else if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
+    log_.line("Error while writing to \"" + command.display + "\": " +
+              std::strerror(outcome.input_errno));
+    rescue = true;
+  }
+  if (rescue) {
+    log_.line("Rescue of unfiltered data succeeded");
+    return false;
+  }
+  std::string bytes;
+  switch (part) {
+    case deliver::Part::kWhole:
+      bytes = outcome.output;
+      break;
+    case deliver::Part::kHeaderOnly:
+      bytes = outcome.output;
+      bytes += message_.body();
+      break;
+    case deliver::Part::kBodyOnly:
+      bytes = std::string(message_.head());
+      bytes += outcome.output;
+      break;
+  }
+  message_ = message::message_from_bytes(std::move(bytes), message::ReadOptions());
+  return true;
+}
+
+bool Evaluator::run_capture(const rc::Recipe& recipe) {
+  const rc::Action& action = recipe.action;
+  Command command;
+  std::string error;
+  const bool forward = action.capture_forward;
+  const bool built = forward ? build_forward(session_, action.words, expander(), &command, &error)
+                             : build_command(session_, action.raw, &action.words, expander(),
+                                             &command, &error);
+  if (!built) {
+    log_at(action.position, "error: " + error);
+    return false;
+  }
+  sys::Dotlock lock;
+  if (!take_local_lock(recipe, {}, command.display, &lock)) return false;
+  const sys::ProgramOutcome outcome = run_command(
+      session_, command, message_input(program_format(recipe.flags, forward)), true);
+  if (!outcome.started) return false;
+  const bool wait = recipe.flags.wait || recipe.flags.wait_quietly;
+  if (wait && !outcome.succeeded()) {
+    if (recipe.flags.wait) {
+      log_.line("Program failure (" + std::to_string(outcome.procmail_code()) + ") of \"" +
+                command.display + "\"");
+    }
+    return false;  // the variable keeps its old value
+  }
+  std::string value = outcome.output;
+  if (!value.empty() && value.back() == '\n') value.pop_back();  // exactly one
+  session_.assign(action.capture_variable, value, true);
+  // Without w or W the exit status does not matter (as in procmail).
+  return wait ? outcome.succeeded() : outcome.signal == 0 && !outcome.timed_out;
+}
+
+Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
+  if (recipe.flags.copy) {
+    // "c" on a block: a clone runs the block and then the rest of the rcfile; this
+    // process skips the block. The clone is a copy of this process.
+    const pid_t pid = start_clone();
+    if (pid < 0) {
+      log_.line("Couldn't fork for the \"c\" block; it runs in this process instead");
+    } else if (pid > 0) {
+      const bool wait = recipe.flags.wait || recipe.flags.wait_quietly;
+      if (wait) {
+        const int status = wait_for_clone(pid);
+        if (status != 0) {
+          if (recipe.flags.wait)
+            log_.line("Program failure (" + std::to_string(status) + ") of \"mailsift\"");
+          flow_.lastsucc = false;
+          return Control::kNext;
+        }
+      } else {
+        clones_.push_back(pid);
+      }
+      flow_.lastsucc = true;
+      return Control::kNext;
+    }
+    // The clone: its own clones are its own; the parent's are not, and the global
+    // lockfile stays the parent's to remove (procmail: not inherited by the clone).
+    clones_.clear();
+    session_.forget_global_lock();
+    session_.variables().unset("LOCKFILE");
+  }
+  const Flow saved = flow_;
+  flow_.prevcond = true;
+  flow_.lastcond = true;
+  flow_.lastsucc = true;
+  const Control control = run_statements(recipe.action.block);
+  flow_.prevcond = saved.prevcond;
+  flow_.lastcond = saved.lastcond;
+  return control;
+}
+
+}  // namespace mailsift::engine

@@ -1,0 +1,130 @@
+#include "mailsift/engine/commands.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "mailsift/limits.h"
+#include "mailsift/rc/parser.h"
+
+namespace mailsift::engine {
+namespace {
+
+constexpr const char* kDefaultShellMetas = "&|<>~;?*[";
+
+bool needs_shell(const Session& session, std::string_view raw) {
+  const std::string metas = session.variables().get_or("SHELLMETAS", kDefaultShellMetas);
+  if (metas.empty()) return false;
+  return raw.find_first_of(metas) != std::string_view::npos;
+}
+
+Command shell_command(const Session& session, std::string_view raw) {
+  Command command;
+  command.via_shell = true;
+  command.argv.push_back(session.variables().get_or("SHELL", "/bin/sh"));
+  const std::string flags = session.variables().get_or("SHELLFLAGS", "-c");
+  if (!flags.empty()) command.argv.push_back(flags);
+  command.argv.emplace_back(raw);
+  command.display = std::string(raw);
+  return command;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& word : words) {
+    if (!out.empty()) out += ' ';
+    out += word;
+  }
+  return out;
+}
+
+unsigned timeout_of(const Session& session) {
+  const auto value = session.variables().get("TIMEOUT");
+  if (!value) return limits::kDefaultTimeoutSeconds;
+  const long n = parse_number_or_boolean(*value, static_cast<long>(limits::kDefaultTimeoutSeconds));
+  return n <= 0 ? 0u : static_cast<unsigned>(n);
+}
+
+}  // namespace
+
+bool build_command(const Session& session, std::string_view raw,
+                   const std::vector<rc::Value>* words, const Expander& expander,
+                   Command* command, std::string* error) {
+  if (needs_shell(session, raw)) {
+    *command = shell_command(session, raw);
+    return true;
+  }
+  std::vector<rc::Value> parsed;
+  if (words == nullptr) {
+    std::vector<rc::Diagnostic> diagnostics;
+    parsed = rc::parse_words(raw, rc::Position{}, &diagnostics);
+    if (!diagnostics.empty()) {
+      *error = diagnostics.front().message;
+      return false;
+    }
+    words = &parsed;
+  }
+  Command direct;
+  if (!expand_words(*words, expander, &direct.argv, error)) return false;
+  // procmail hands "test ..." to the shell: it is a shell builtin.
+  if (!direct.argv.empty() && direct.argv.front() == "test") {
+    *command = shell_command(session, raw);
+    return true;
+  }
+  direct.display = joined(direct.argv);
+  *command = std::move(direct);
+  return true;
+}
+
+bool build_forward(const Session& session, const std::vector<rc::Value>& words,
+                   const Expander& expander, Command* command, std::string* error) {
+  Command forward;
+  // SENDMAIL is one word (never split); SENDMAILFLAGS is split on blanks.
+  forward.argv.push_back(session.variables().get_or("SENDMAIL", "/usr/sbin/sendmail"));
+  std::string flag;
+  for (const char c : session.variables().get_or("SENDMAILFLAGS", "")) {
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (!flag.empty()) forward.argv.push_back(std::move(flag));
+      flag.clear();
+    } else {
+      flag += c;
+    }
+  }
+  if (!flag.empty()) forward.argv.push_back(std::move(flag));
+  if (!expand_words(words, expander, &forward.argv, error)) return false;
+  forward.display = joined(forward.argv);
+  *command = std::move(forward);
+  return true;
+}
+
+sys::ProgramOutcome run_command(Session& session, const Command& command,
+                                const sys::InputWriter& input, bool capture, int stdout_fd,
+                                std::size_t capture_limit) {
+  sys::ProgramSpec spec;
+  spec.argv = command.argv;
+  spec.environment = session.variables().environment();
+  spec.stderr_fd = session.log().fd();
+  spec.timeout_seconds = timeout_of(session);
+  spec.capture_output = capture;
+  spec.output_limit = capture_limit;
+  // procmail's children write their stdout to /dev/null unless it is captured.
+  int null_fd = -1;
+  if (!capture && stdout_fd < 0) {
+    null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    stdout_fd = null_fd;
+  }
+  spec.stdout_fd = stdout_fd;
+  const sys::ProgramOutcome outcome = sys::run_program(spec, input);
+  if (null_fd >= 0) ::close(null_fd);
+  if (!outcome.status.ok()) {
+    session.log().line("Couldn't run \"" + command.display + "\": " + outcome.status.message());
+  }
+  if (outcome.timed_out) session.log().line("Timeout, terminating \"" + command.display + "\"");
+  if (outcome.output_truncated) {
+    session.log().line("Excessive output quenched from \"" + command.display + "\": only the first " +
+                       std::to_string(capture_limit) + " bytes are kept");
+  }
+  session.set_last_status(outcome.procmail_code());
+  return outcome;
+}
+
+}  // namespace mailsift::engine

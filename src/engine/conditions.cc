@@ -1,0 +1,253 @@
+// The conditions of a recipe (behaviour §3.4, §5.5; procmailsc(5)).
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "mailsift/engine/evaluator.h"
+#include "mailsift/rc/parser.h"
+
+namespace mailsift::engine {
+namespace {
+
+constexpr double kMaxScore = 2147483647.0;
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+std::string integer_text(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%7ld", static_cast<long>(value));
+  return buffer;
+}
+
+// $= after a recipe's conditions: the score truncated toward zero, but a score
+// between 0 and 1 shows as 1 (it did make the recipe match).
+long shown_score(double score) {
+  if (score > 0 && score < 1) return 1;
+  return static_cast<long>(score);
+}
+
+// A leading decimal number, as procmail reads the operand of "<" and ">".
+bool parse_size(std::string_view text, double* out) {
+  std::size_t i = 0;
+  while (i < text.size() && is_blank(text[i])) ++i;
+  const std::size_t start = i;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == start) return false;
+  *out = std::strtod(std::string(text.substr(start, i - start)).c_str(), nullptr);
+  return true;
+}
+
+}  // namespace
+
+struct Evaluator::ConditionState {
+  bool weighted = false;  // the recipe has a weighted condition
+  double score = 0;
+};
+
+bool Evaluator::conditions_hold(const rc::Recipe& recipe, bool* error) {
+  ConditionState state;
+  bool all = true;
+  for (const rc::Condition& condition : recipe.conditions) {
+    if (!condition_holds(recipe, condition, &state, error)) {
+      all = false;
+      break;
+    }
+    if (*error) break;
+  }
+  session_.set_last_score(state.weighted ? shown_score(state.score) : 0);
+  if (*error || !all) return false;
+  return !state.weighted || state.score > 0;
+}
+
+std::string_view Evaluator::area_for(const rc::Recipe& recipe, const std::string* variable,
+                                     std::string* storage) const {
+  using message::Area;
+  if (variable != nullptr) {
+    if (*variable == "H") return message::search_area(message_, Area::kHeader, storage);
+    if (*variable == "B") return message::search_area(message_, Area::kBody, storage);
+    if (*variable == "HB" || *variable == "BH")
+      return message::search_area(message_, Area::kHeaderAndBody, storage);
+    *storage = session_.lookup()(*variable).value_or("");
+    return *storage;
+  }
+  const bool header = recipe.flags.header || !recipe.flags.body;
+  const bool body = recipe.flags.body;
+  const Area area = header && body ? Area::kHeaderAndBody : body ? Area::kBody : Area::kHeader;
+  return message::search_area(message_, area, storage);
+}
+
+bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& condition,
+                                ConditionState* state, bool* error) {
+  bool negated = false;
+  bool weighted = false;
+  double weight = 0;
+  double exponent = 0;
+  const std::string* variable = nullptr;
+  for (const rc::ConditionPrefix& prefix : condition.prefixes) {
+    switch (prefix.kind) {
+      case rc::ConditionPrefix::Kind::kNot:
+        negated = !negated;
+        break;
+      case rc::ConditionPrefix::Kind::kWeight:
+        weighted = true;
+        weight = prefix.weight;
+        exponent = prefix.exponent;
+        break;
+      case rc::ConditionPrefix::Kind::kVariable:
+        variable = &prefix.variable;
+        break;
+    }
+  }
+  if (weighted) {
+    state->weighted = true;
+    // Once the score is at the top, further weighted conditions are not evaluated.
+    if (state->score >= kMaxScore) return true;
+  }
+
+  if (condition.kind == rc::ConditionKind::kExpand) {
+    // "$": expand as inside double quotes, then read the result as a condition
+    // again (it may bring prefixes of its own); the prefixes so far stay in front.
+    std::string text;
+    std::string failure;
+    std::vector<rc::Diagnostic> diagnostics;
+    const std::string quoted = "\"" + condition.operand + "\"";
+    std::size_t pos = 0;
+    const rc::Value value = rc::parse_value(quoted, &pos, condition.operand_position, &diagnostics);
+    if (!diagnostics.empty() || !expand_value(value, expander(), &text, &failure)) {
+      log_at(condition.operand_position,
+             "error: cannot expand the condition: " +
+                 (diagnostics.empty() ? failure : diagnostics.front().message));
+      *error = true;
+      return false;
+    }
+    std::size_t skip = 0;
+    while (skip < text.size() && is_blank(text[skip])) ++skip;
+    rc::Condition again = rc::parse_condition(std::string_view(text).substr(skip),
+                                              condition.operand_position, &diagnostics);
+    if (!diagnostics.empty()) {
+      log_at(condition.operand_position,
+             "error: the expanded condition \"" + text + "\": " + diagnostics.front().message);
+      *error = true;
+      return false;
+    }
+    again.prefixes.insert(again.prefixes.begin(), condition.prefixes.begin(),
+                          condition.prefixes.end());
+    return condition_holds(recipe, again, state, error);
+  }
+
+  std::string storage;
+  bool matched = false;
+  double added = 0;
+  switch (condition.kind) {
+    case rc::ConditionKind::kExpand:
+      break;  // handled above
+    case rc::ConditionKind::kRegex: {
+      const rc::Regex& regex = regexes_.get(condition.operand, recipe.flags.case_sensitive);
+      if (!regex.ok()) {
+        log_at(condition.operand_position,
+               "error: invalid regular expression \"" + condition.operand + "\": " +
+                   regex.error());
+        *error = true;
+        return false;
+      }
+      const std::string_view area = area_for(recipe, variable, &storage);
+      std::string extracted;
+      matched = regex.search(area, regex.extracts() ? &extracted : nullptr);
+      if (matched && regex.extracts()) {
+        // MATCH is set by a match even when the condition is negated (§5.4).
+        const bool in_place = variable != nullptr && *variable == "MATCH";
+        session_.assign("MATCH", extracted, in_place);
+        log_.verbose("Matched \"" + extracted + "\"");
+      }
+      if (weighted) {
+        if (negated) {
+          added = matched ? 0 : weight;
+        } else {
+          added = regex.score(area, weight, exponent);
+        }
+      }
+      break;
+    }
+    case rc::ConditionKind::kProgram: {
+      Command command;
+      std::string failure;
+      Expander plain = expander();
+      if (!build_command(session_, condition.operand, nullptr, plain, &command, &failure)) {
+        log_at(condition.operand_position, "error: " + failure);
+        *error = true;
+        return false;
+      }
+      const std::string_view area = area_for(recipe, variable, &storage);
+      const sys::ProgramOutcome outcome = run_command(session_, command, text_input(area), false);
+      matched = outcome.succeeded();
+      if (!matched) {
+        log_.verbose("Non-zero exitcode (" + std::to_string(outcome.procmail_code()) +
+                     ") from \"" + command.display + "\"");
+      }
+      if (weighted) {
+        if (!negated) {
+          added = matched ? weight : exponent;
+        } else {
+          // The exit status counts as a number of matches: w + wx + ... + wx^(n-1).
+          const int n = outcome.procmail_code();
+          double term = weight;
+          for (int k = 0; k < n && std::fabs(added) < kMaxScore; ++k) {
+            added += term;
+            term *= exponent;
+          }
+        }
+      }
+      break;
+    }
+    case rc::ConditionKind::kLess:
+    case rc::ConditionKind::kGreater: {
+      std::string text;
+      std::string failure;
+      std::vector<rc::Diagnostic> diagnostics;
+      const std::string quoted = "\"" + condition.operand + "\"";
+      std::size_t pos = 0;
+      const rc::Value value = rc::parse_value(quoted, &pos, condition.operand_position, &diagnostics);
+      double limit = 0;
+      if (!diagnostics.empty() || !expand_value(value, expander(), &text, &failure) ||
+          !parse_size(text, &limit)) {
+        log_at(condition.operand_position,
+               "error: \"" + condition.operand + "\" is not a size in bytes");
+        *error = true;
+        return false;
+      }
+      const double length = variable != nullptr
+                                ? static_cast<double>(area_for(recipe, variable, &storage).size())
+                                : static_cast<double>(message_.size());
+      bool greater = condition.kind == rc::ConditionKind::kGreater;
+      matched = greater ? length > limit : length < limit;
+      if (weighted) {
+        // "!" swaps the comparison for a weighted size condition.
+        if (negated) greater = !greater;
+        const double ratio = greater ? (limit == 0 ? kMaxScore : length / limit)
+                                     : (length == 0 ? kMaxScore : limit / length);
+        added = weight * std::pow(ratio, exponent);
+      }
+      break;
+    }
+  }
+
+  if (weighted) {
+    state->score += added;
+    if (state->score >= kMaxScore) state->score = kMaxScore;
+    log_.verbose("Score: " + integer_text(added) + " " +
+                 (state->score > 0 && state->score < 1 ? std::string("     +0")
+                                                       : integer_text(state->score)) +
+                 " \"" + condition.operand + "\"");
+    if (state->score <= -kMaxScore) {
+      state->score = -kMaxScore;
+      return false;
+    }
+    return true;
+  }
+  const bool holds = matched != negated;
+  log_.verbose(std::string(holds ? "Match on " : "No match on ") + (negated ? "! " : "") + "\"" +
+               condition.operand + "\"");
+  return holds;
+}
+
+}  // namespace mailsift::engine

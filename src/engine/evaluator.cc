@@ -1,0 +1,263 @@
+#include "mailsift/engine/evaluator.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "mailsift/deliver/writer.h"
+#include "mailsift/limits.h"
+#include "mailsift/rc/checker.h"
+#include "mailsift/rc/parser.h"
+#include "mailsift/sys/process.h"
+
+namespace mailsift::engine {
+
+struct Evaluator::LoadedFile {
+  std::string path;
+  std::string text;
+  rc::Rcfile tree;
+};
+
+Evaluator::Evaluator(Session& session, message::Message& message)
+    : session_(session), log_(session.log()), message_(message) {}
+
+Evaluator::~Evaluator() { wait_for_clones(); }
+
+void Evaluator::log_at(const rc::Position& at, const std::string& text) {
+  const std::string file = file_stack_.empty() ? std::string() : file_stack_.back();
+  log_.line(file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " +
+            text);
+}
+
+Evaluator::LoadedFile* Evaluator::load(const std::string& path, RcfileResult* result) {
+  auto file = std::make_unique<LoadedFile>();
+  file->path = path;
+  if (sys::read_whole_file(session_.io(), path, &file->text) != 0) {
+    log_.line("Couldn't read \"" + path + "\": " + std::strerror(errno));
+    *result = RcfileResult::kUnreadable;
+    return nullptr;
+  }
+  log_.verbose("Rcfile: \"" + path + "\"");
+  file->tree = rc::parse_rcfile(file->text);
+  rc::check_regexes(file->tree.statements, &regexes_, &file->tree.diagnostics);
+  auto& diagnostics = file->tree.diagnostics;
+  std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                   [](const rc::Diagnostic& a, const rc::Diagnostic& b) {
+                     return a.position.line != b.position.line
+                                ? a.position.line < b.position.line
+                                : a.position.column < b.position.column;
+                   });
+  bool broken = false;
+  for (const auto& d : diagnostics) {
+    std::string formatted = rc::format_diagnostic(path, file->text, d);
+    while (!formatted.empty() && formatted.back() == '\n') formatted.pop_back();
+    log_.line(formatted);
+    if (d.severity == rc::Severity::kError) broken = true;
+  }
+  if (broken) {
+    log_.line("Rcfile \"" + path + "\" has errors and was not run");
+    *result = RcfileResult::kBroken;
+    return nullptr;
+  }
+  *result = RcfileResult::kRan;
+  files_.push_back(std::move(file));
+  return files_.back().get();
+}
+
+RcfileResult Evaluator::run_file(const std::string& path) {
+  RcfileResult result = RcfileResult::kRan;
+  run_file_chain(path, &result);
+  return result;
+}
+
+// Runs path, then whatever SWITCHRC switches to, until a file ends without a switch.
+Evaluator::Control Evaluator::run_file_chain(const std::string& first, RcfileResult* result) {
+  std::string path = first;
+  while (true) {
+    LoadedFile* file = load(path, result);
+    if (file == nullptr) return Control::kNext;
+    file_stack_.push_back(path);
+    session_.set_current_rcfile(path);
+    const Control control = run_statements(file->tree.statements);
+    file_stack_.pop_back();
+    session_.set_current_rcfile(file_stack_.empty() ? std::string() : file_stack_.back());
+    if (control != Control::kEndFile) return control;
+    // SWITCHRC: the new file replaces this one; empty or /dev/null ends it.
+    const std::string next = session_.variables().get_or("SWITCHRC", "");
+    if (next.empty() || next == "/dev/null") return Control::kNext;
+    if (++switches_ > limits::kMaxSwitches) {
+      log_.line("Too many SWITCHRC switches; the rcfiles end here");
+      return Control::kStop;
+    }
+    struct stat st {};
+    if (session_.io().stat(next.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      log_.line("Couldn't read \"" + next + "\"");
+      // procmail goes on in the current file after a failed switch; the current
+      // file has been left already here, so the switch only ends it.
+      return Control::kNext;
+    }
+    if (st.st_size == 0) return Control::kNext;
+    path = next;
+  }
+}
+
+Evaluator::Control Evaluator::run_statements(const rc::Statements& statements) {
+  for (const rc::Statement& statement : statements) {
+    Control control = Control::kNext;
+    if (const auto* assignment = std::get_if<rc::Assignment>(&statement.node)) {
+      control = run_assignment(*assignment);
+    } else {
+      control = run_recipe(std::get<rc::Recipe>(statement.node));
+    }
+    if (control != Control::kNext) return control;
+    if (session_.host_mismatch()) return Control::kStop;
+  }
+  return Control::kNext;
+}
+
+Evaluator::Control Evaluator::run_assignment(const rc::Assignment& assignment) {
+  if (!assignment.value) {
+    session_.assign(assignment.name, std::nullopt);
+    if (assignment.name == "SWITCHRC") return Control::kEndFile;
+    return Control::kNext;
+  }
+  std::string value;
+  std::string error;
+  if (!expand_value(*assignment.value, expander(), &value, &error)) {
+    log_at(assignment.position, "error: " + error);
+    return Control::kNext;
+  }
+  session_.assign(assignment.name, value);
+  if (assignment.name == "SWITCHRC") {
+    if (value.empty() || value == "/dev/null") return Control::kEndFile;
+    struct stat st {};
+    if (session_.io().stat(value.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      log_.line("Couldn't read \"" + value + "\"");
+      return Control::kNext;  // procmail goes on in the current file
+    }
+    return Control::kEndFile;
+  }
+  if (assignment.name == "INCLUDERC") {
+    if (value.empty() || value == "/dev/null") return Control::kNext;
+    struct stat st {};
+    if (session_.io().stat(value.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      log_.line("Couldn't read \"" + value + "\"");
+      return Control::kNext;
+    }
+    if (st.st_size == 0) return Control::kNext;
+    if (static_cast<int>(file_stack_.size()) >= limits::kMaxIncludeDepth) {
+      log_at(assignment.position, "error: INCLUDERC nests deeper than " +
+                                      std::to_string(limits::kMaxIncludeDepth) +
+                                      " files (an include loop?); \"" + value +
+                                      "\" is not included");
+      return Control::kNext;
+    }
+    RcfileResult ignored = RcfileResult::kRan;
+    const Control control = run_file_chain(value, &ignored);
+    return control == Control::kStop ? Control::kStop : Control::kNext;
+  }
+  return Control::kNext;
+}
+
+Evaluator::Control Evaluator::run_recipe(const rc::Recipe& recipe) {
+  const rc::RecipeFlags& f = recipe.flags;
+  // The flow flags decide whether the conditions are looked at at all (§3.7). The
+  // parser has warned about e with E or a; procmail then drops E and a.
+  const bool else_if = f.else_if && !f.on_error;
+  const bool also_if_succeeded = f.also_if_succeeded && !f.on_error;
+  bool take = true;
+  if (f.on_error) take = take && flow_.prevcond && !flow_.lastsucc;
+  if (else_if) take = take && !flow_.prevcond;
+  if (also_if_succeeded) take = take && flow_.lastcond && flow_.lastsucc;
+  if (f.also_if_matched) take = take && flow_.lastcond;
+
+  if (take) {
+    bool error = false;
+    take = conditions_hold(recipe, &error);
+    if (error) {
+      log_at(recipe.position, "error: the rcfile stops here; the message goes to $DEFAULT");
+      return Control::kStop;
+    }
+  } else {
+    session_.set_last_score(0);
+  }
+  if (!f.also_if_matched && !also_if_succeeded) flow_.lastcond = take;
+  if (!flow_.prevcond || !else_if) flow_.prevcond = take;
+  if (!take) return Control::kNext;
+
+  Control control = Control::kNext;
+  const bool success = run_action(recipe, &control);
+  // A block sets lastsucc itself (true on entry, then whatever ran inside it).
+  if (recipe.action.kind != rc::Action::Kind::kBlock) flow_.lastsucc = success;
+  return control;
+}
+
+Expander Evaluator::expander() {
+  Expander e;
+  e.lookup = session_.lookup();
+  e.backquote = [this](const std::string& command) { return run_backquote(command); };
+  e.arguments = session_.variables().arguments;
+  return e;
+}
+
+std::optional<std::string> Evaluator::run_backquote(const std::string& text) {
+  Command command;
+  std::string error;
+  Expander plain;
+  plain.lookup = session_.lookup();
+  plain.arguments = session_.variables().arguments;
+  if (!build_command(session_, text, nullptr, plain, &command, &error)) {
+    log_.line("Couldn't run `" + text + "`: " + error);
+    return std::nullopt;
+  }
+  const sys::ProgramOutcome outcome =
+      run_command(session_, command, message_input(deliver::WriteFormat()), true);
+  if (!outcome.started) return std::nullopt;
+  std::string output = outcome.output;
+  // All trailing newlines go (behaviour §3.2.1).
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  return output;
+}
+
+sys::InputWriter Evaluator::message_input(const deliver::WriteFormat& format) const {
+  sys::Io& io = session_.io();
+  const message::Message& message = message_;
+  return [&io, &message, format](int fd) {
+    std::size_t written = 0;
+    const sys::Status status = deliver::write_message(io, fd, "program", message, format, &written);
+    return status.ok() ? 0 : status.err();
+  };
+}
+
+sys::InputWriter text_input(std::string_view text) {
+  return [text](int fd) {
+    return sys::write_all(sys::real_io(), fd, text.data(), text.size()) == 0 ? 0 : errno;
+  };
+}
+
+int Evaluator::run_trap(const std::string& text) {
+  Command command;
+  std::string error;
+  if (!build_command(session_, text, nullptr, expander(), &command, &error)) {
+    log_.line("Couldn't run TRAP \"" + text + "\": " + error);
+    return -1;
+  }
+  const sys::ProgramOutcome outcome = run_command(
+      session_, command, message_input(deliver::WriteFormat()), false, log_.fd());
+  if (!outcome.started) return -1;
+  return outcome.procmail_code();
+}
+
+pid_t Evaluator::start_clone() { return sys::fork_clone(); }
+
+int Evaluator::wait_for_clone(pid_t pid) { return sys::wait_for_clone(pid); }
+
+void Evaluator::wait_for_clones() {
+  for (const pid_t pid : clones_) wait_for_clone(pid);
+  clones_.clear();
+}
+
+}  // namespace mailsift::engine

@@ -1,0 +1,46 @@
+#include "mailsift/rc/checker.h"
+
+#include <string>
+
+namespace mailsift::rc {
+namespace {
+
+Position advance(Position at, std::string_view text, std::size_t offset) {
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++at.line;
+      at.column = 1;
+    } else {
+      ++at.column;
+    }
+  }
+  return at;
+}
+
+void check_recipe(const Recipe& recipe, RegexCache* cache, std::vector<Diagnostic>* diagnostics) {
+  for (const Condition& condition : recipe.conditions) {
+    // "$" conditions are built at run time; everything else that is a regex is
+    // known now.
+    if (condition.kind != ConditionKind::kRegex) continue;
+    const Regex& regex = cache->get(condition.operand, recipe.flags.case_sensitive);
+    if (regex.ok()) continue;
+    Diagnostic d;
+    d.position = advance(condition.operand_position, condition.operand, regex.error_offset());
+    d.message = "invalid regular expression: " + regex.error();
+    diagnostics->push_back(std::move(d));
+  }
+  if (recipe.action.kind == Action::Kind::kBlock)
+    check_regexes(recipe.action.block, cache, diagnostics);
+}
+
+}  // namespace
+
+void check_regexes(const Statements& statements, RegexCache* cache,
+                   std::vector<Diagnostic>* diagnostics) {
+  for (const Statement& statement : statements) {
+    if (const auto* recipe = std::get_if<Recipe>(&statement.node))
+      check_recipe(*recipe, cache, diagnostics);
+  }
+}
+
+}  // namespace mailsift::rc
