@@ -7,7 +7,7 @@
 #include "mailsift/engine/abstract.h"
 #include "mailsift/engine/evaluator.h"
 #include "mailsift/limits.h"
-#include "mailsift/message/reader.h"
+#include "mailsift/deliver/program.h"
 
 namespace mailsift::engine {
 namespace {
@@ -21,12 +21,8 @@ deliver::Part part_of(const rc::RecipeFlags& flags) {
 // What a program gets: the From_ line kept, no ">From" quoting, a final newline
 // added unless r (behaviour §7.8); forwarding drops the From_ line (§7.11).
 deliver::WriteFormat program_format(const rc::RecipeFlags& flags, bool forwarding) {
-  deliver::WriteFormat format;
-  format.part = part_of(flags);
-  format.quote_from = false;
-  format.add_final_newline = !flags.raw;
-  format.skip_from_line = forwarding;
-  return format;
+  return forwarding ? deliver::forward_format(part_of(flags), flags.raw)
+                    : deliver::pipe_format(part_of(flags), flags.raw);
 }
 
 bool blank_only(std::string_view text) {
@@ -167,7 +163,7 @@ bool Evaluator::write_to_stdout(const rc::Recipe& recipe) {
     log_.line("Error while writing to stdout: " + status.message());
     return false;
   }
-  session_.mark_delivered("|");
+  session_.mark_delivered("|", written);
   return true;
 }
 
@@ -202,7 +198,7 @@ bool Evaluator::run_pipe(const rc::Recipe& recipe, bool* delivering) {
     }
     return false;
   }
-  session_.mark_delivered(command.display);
+  session_.mark_delivered(command.display, last_input_size_);
   return true;
 }
 
@@ -233,7 +229,7 @@ bool Evaluator::run_forward(const rc::Recipe& recipe, bool* delivering) {
     }
     return false;
   }
-  session_.mark_delivered(command.display);
+  session_.mark_delivered(command.display, last_input_size_);
   return true;
 }
 
@@ -285,21 +281,7 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
     log_.line("Rescue of unfiltered data succeeded");
     return false;
   }
-  std::string bytes;
-  switch (part) {
-    case deliver::Part::kWhole:
-      bytes = outcome.output;
-      break;
-    case deliver::Part::kHeaderOnly:
-      bytes = outcome.output;
-      bytes += message_.body();
-      break;
-    case deliver::Part::kBodyOnly:
-      bytes = std::string(message_.head());
-      bytes += outcome.output;
-      break;
-  }
-  message_ = message::message_from_bytes(std::move(bytes), message::ReadOptions());
+  message_ = deliver::filtered_message(message_, outcome.output, part, berkeley_);
   return true;
 }
 
@@ -328,9 +310,7 @@ bool Evaluator::run_capture(const rc::Recipe& recipe) {
     }
     return false;  // the variable keeps its old value
   }
-  std::string value = outcome.output;
-  if (!value.empty() && value.back() == '\n') value.pop_back();  // exactly one
-  session_.assign(action.capture_variable, value, true);
+  session_.assign(action.capture_variable, deliver::capture_value(outcome.output), true);
   // Without w or W the exit status does not matter (as in procmail).
   return wait ? outcome.succeeded() : outcome.signal == 0 && !outcome.timed_out;
 }

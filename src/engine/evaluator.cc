@@ -7,6 +7,7 @@
 #include <cstring>
 #include <utility>
 
+#include "mailsift/deliver/program.h"
 #include "mailsift/deliver/writer.h"
 #include "mailsift/limits.h"
 #include "mailsift/rc/checker.h"
@@ -21,8 +22,8 @@ struct Evaluator::LoadedFile {
   rc::Rcfile tree;
 };
 
-Evaluator::Evaluator(Session& session, message::Message& message)
-    : session_(session), log_(session.log()), message_(message) {}
+Evaluator::Evaluator(Session& session, message::Message& message, bool berkeley)
+    : session_(session), log_(session.log()), message_(message), berkeley_(berkeley) {}
 
 Evaluator::~Evaluator() { wait_for_clones(); }
 
@@ -216,18 +217,17 @@ std::optional<std::string> Evaluator::run_backquote(const std::string& text) {
   const sys::ProgramOutcome outcome =
       run_command(session_, command, message_input(deliver::WriteFormat()), true);
   if (!outcome.started) return std::nullopt;
-  std::string output = outcome.output;
-  // All trailing newlines go (behaviour §3.2.1).
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  return output;
+  return deliver::backquote_value(outcome.output, outcome.output_truncated);
 }
 
-sys::InputWriter Evaluator::message_input(const deliver::WriteFormat& format) const {
+sys::InputWriter Evaluator::message_input(const deliver::WriteFormat& format) {
+  // As deliver::message_writer, counting the bytes for the log abstract.
   sys::Io& io = session_.io();
   const message::Message& message = message_;
-  return [&io, &message, format](int fd) {
-    std::size_t written = 0;
-    const sys::Status status = deliver::write_message(io, fd, "program", message, format, &written);
+  std::size_t* written = &last_input_size_;
+  *written = 0;
+  return [&io, &message, format, written](int fd) {
+    const sys::Status status = deliver::write_message(io, fd, "program", message, format, written);
     return status.ok() ? 0 : status.err();
   };
 }

@@ -168,7 +168,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   }
 
   const std::string home = session.variables().get_or("HOME", account.home);
-  Evaluator evaluator(session, message);
+  Evaluator evaluator(session, message, inv.berkeley);
   if (session.host_mismatch()) {
     // HOST=other on the command line: procmail ends at once, successfully.
     dropped_by_host = true;

@@ -131,8 +131,9 @@ void Session::release_global_lock() {
   global_lock_ = sys::Dotlock();
 }
 
-void Session::mark_delivered(const std::string& lastfolder) {
+void Session::mark_delivered(const std::string& lastfolder, std::size_t bytes_written) {
   variables_.set("LASTFOLDER", lastfolder);
+  last_write_size_ = bytes_written;
   stored_ = true;
 }
 

@@ -38,8 +38,9 @@ enum class RcfileResult {
 
 class Evaluator {
  public:
-  // message: the message as it is now; a filter replaces it.
-  Evaluator(Session& session, message::Message& message);
+  // message: the message as it is now; a filter replaces it. berkeley (-Y): a
+  // filtered message's Content-Length is ignored too.
+  Evaluator(Session& session, message::Message& message, bool berkeley);
   ~Evaluator();
 
   // Reads, parses, checks and runs the rcfile at path (already resolved).
@@ -109,8 +110,9 @@ class Evaluator {
   std::optional<std::string> run_backquote(const std::string& command);
   void log_at(const rc::Position& at, const std::string& text);
   void after_copy_delivery();
-  // The message (in the given form) written to a program's stdin.
-  sys::InputWriter message_input(const deliver::WriteFormat& format) const;
+  // The message (in the given form) written to a program's stdin; the bytes
+  // written go to last_input_size_.
+  sys::InputWriter message_input(const deliver::WriteFormat& format);
 
   Session& session_;
   Log& log_;
@@ -123,6 +125,8 @@ class Evaluator {
   bool delivered_ = false;
   bool executing_ = true;  // false while a skipped recipe's backquotes would run
   std::vector<pid_t> clones_;
+  std::size_t last_input_size_ = 0;
+  bool berkeley_ = false;
 };
 
 }  // namespace mailsift::engine

@@ -44,7 +44,7 @@ class Session {
 
   // A program or forward that received the message and exited 0: the message is
   // delivered. `lastfolder` is what LASTFOLDER becomes.
-  void mark_delivered(const std::string& lastfolder);
+  void mark_delivered(const std::string& lastfolder, std::size_t bytes_written);
 
   bool stored() const { return stored_; }
   // $? and $= (behaviour §3.2).
