@@ -57,6 +57,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_option("-f,-r", from, "Regenerate the From_ line with this sender ('-' refreshes the date)");
   app.add_option("-a", inv.arguments, "Append an argument to $1, $2, ... (repeatable)")
       ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
   app.add_option("-d", recipients, "Delivery mode: deliver to these users (all following arguments)")
       ->expected(1)

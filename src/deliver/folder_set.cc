@@ -32,11 +32,14 @@ sys::Status deliver_to_folders(sys::Io& io, const std::vector<std::string>& name
   const bool can_link = first.kind != FolderKind::kMbox && first.kind != FolderKind::kDevNull &&
                         report->stored.size() > before;
   const std::string stored_file = can_link ? report->stored[before] : std::string();
+  if (!can_link) {
+    // One line for all of them, as procmail logs it.
+    std::string skipped;
+    for (std::size_t i = 1; i < names.size(); ++i) skipped += (i > 1 ? " " : "") + names[i];
+    report->warnings.push_back("Skipped \"" + skipped + "\"");
+    return status;
+  }
   for (std::size_t i = 1; i < names.size(); ++i) {
-    if (!can_link) {
-      report->warnings.push_back("Skipped \"" + names[i] + "\"");
-      continue;
-    }
     const FolderName further = classify_folder(io, names[i], true);
     std::string created;
     const sys::Status linked =

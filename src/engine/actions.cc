@@ -183,7 +183,7 @@ bool Evaluator::run_pipe(const rc::Recipe& recipe, bool* delivering) {
       run_command(session_, command, message_input(program_format(recipe.flags, false)), false);
   if (!outcome.started) return false;
   if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
-    log_.line("Error while writing to \"" + command.display + "\": " +
+    log_.line("Error while writing to \"" + command.name + "\": " +
               std::strerror(outcome.input_errno));
     return false;
   }
@@ -192,9 +192,9 @@ bool Evaluator::run_pipe(const rc::Recipe& recipe, bool* delivering) {
     // it exits 0 (procmail, without w, counts it once the program has the message).
     const std::string code = std::to_string(outcome.procmail_code());
     if (recipe.flags.wait_quietly && !recipe.flags.wait) {
-      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.display + "\"");
+      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.name + "\"");
     } else {
-      log_.line("Program failure (" + code + ") of \"" + command.display + "\"");
+      log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
     }
     return false;
   }
@@ -216,16 +216,16 @@ bool Evaluator::run_forward(const rc::Recipe& recipe, bool* delivering) {
       run_command(session_, command, message_input(program_format(recipe.flags, true)), false);
   if (!outcome.started) return false;
   if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
-    log_.line("Error while writing to \"" + command.display + "\": " +
+    log_.line("Error while writing to \"" + command.name + "\": " +
               std::strerror(outcome.input_errno));
     return false;
   }
   if (!outcome.succeeded()) {
     const std::string code = std::to_string(outcome.procmail_code());
     if (recipe.flags.wait_quietly && !recipe.flags.wait) {
-      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.display + "\"");
+      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.name + "\"");
     } else {
-      log_.line("Program failure (" + code + ") of \"" + command.display + "\"");
+      log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
     }
     return false;
   }
@@ -257,23 +257,23 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
   } else if (outcome.signal != 0 || outcome.timed_out) {
     // A filter that crashed or hung: its output is not a message (mailsift keeps
     // the unfiltered one even without w; procmail would use whatever came out).
-    log_.line("Program failure (" + code + ") of \"" + command.display + "\"");
+    log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
     rescue = true;
   } else if (wait && outcome.exit_status != 0) {
     if (recipe.flags.wait) {
-      log_.line("Program failure (" + code + ") of \"" + command.display + "\"");
+      log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
     } else {
-      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.display + "\"");
+      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.name + "\"");
     }
     rescue = true;
   } else if (outcome.output.empty() && message_.size() > 0 && outcome.exit_status != 0) {
     // Nothing came out of a filter that failed (not found, crashed before writing):
     // procmail would deliver an empty message; mailsift keeps the old one.
-    log_.line("Program failure (" + code + ") of \"" + command.display +
+    log_.line("Program failure (" + code + ") of \"" + command.name +
               "\" with no output");
     rescue = true;
   } else if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
-    log_.line("Error while writing to \"" + command.display + "\": " +
+    log_.line("Error while writing to \"" + command.name + "\": " +
               std::strerror(outcome.input_errno));
     rescue = true;
   }
@@ -306,9 +306,12 @@ bool Evaluator::run_capture(const rc::Recipe& recipe) {
   if (wait && !outcome.succeeded()) {
     if (recipe.flags.wait) {
       log_.line("Program failure (" + std::to_string(outcome.procmail_code()) + ") of \"" +
-                command.display + "\"");
+                command.name + "\"");
     }
-    return false;  // the variable keeps its old value
+    // The variable keeps its old value (an unset one stays unset).
+    if (session_.variables().is_set(action.capture_variable))
+      log_.line("Rescue of unfiltered data succeeded");
+    return false;
   }
   session_.assign(action.capture_variable, deliver::capture_value(outcome.output), true);
   // Without w or W the exit status does not matter (as in procmail).

@@ -25,6 +25,7 @@ Command shell_command(const Session& session, std::string_view raw) {
   if (!flags.empty()) command.argv.push_back(flags);
   command.argv.emplace_back(raw);
   command.display = std::string(raw);
+  command.name = command.display;
   return command;
 }
 
@@ -71,6 +72,7 @@ bool build_command(const Session& session, std::string_view raw,
     return true;
   }
   direct.display = joined(direct.argv);
+  direct.name = direct.argv.empty() ? std::string() : direct.argv.front();
   *command = std::move(direct);
   return true;
 }
@@ -92,6 +94,7 @@ bool build_forward(const Session& session, const std::vector<rc::Value>& words,
   if (!flag.empty()) forward.argv.push_back(std::move(flag));
   if (!expand_words(words, expander, &forward.argv, error)) return false;
   forward.display = joined(forward.argv);
+  forward.name = forward.argv.front();
   *command = std::move(forward);
   return true;
 }
@@ -116,11 +119,11 @@ sys::ProgramOutcome run_command(Session& session, const Command& command,
   const sys::ProgramOutcome outcome = sys::run_program(spec, input);
   if (null_fd >= 0) ::close(null_fd);
   if (!outcome.status.ok()) {
-    session.log().line("Couldn't run \"" + command.display + "\": " + outcome.status.message());
+    session.log().line("Couldn't run \"" + command.name + "\": " + outcome.status.message());
   }
-  if (outcome.timed_out) session.log().line("Timeout, terminating \"" + command.display + "\"");
+  if (outcome.timed_out) session.log().line("Timeout, terminating \"" + command.name + "\"");
   if (outcome.output_truncated) {
-    session.log().line("Excessive output quenched from \"" + command.display + "\": only the first " +
+    session.log().line("Excessive output quenched from \"" + command.name + "\": only the first " +
                        std::to_string(capture_limit) + " bytes are kept");
   }
   session.set_last_status(outcome.procmail_code());

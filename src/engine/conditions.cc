@@ -177,12 +177,19 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
         *error = true;
         return false;
       }
-      const std::string_view area = area_for(recipe, variable, &storage);
+      // The program reads the area as a program action would: with a newline added
+      // unless it already ends in an empty line (procmail does so).
+      std::string_view area = area_for(recipe, variable, &storage);
+      if (area.size() < 2 || area.substr(area.size() - 2) != "\n\n") {
+        if (storage.data() != area.data()) storage.assign(area);
+        storage += '\n';
+        area = storage;
+      }
       const sys::ProgramOutcome outcome = run_command(session_, command, text_input(area), false);
       matched = outcome.succeeded();
       if (!matched) {
         log_.verbose("Non-zero exitcode (" + std::to_string(outcome.procmail_code()) +
-                     ") from \"" + command.display + "\"");
+                     ") from \"" + command.name + "\"");
       }
       if (weighted) {
         if (!negated) {

@@ -102,15 +102,20 @@ int run_trap(Session& session, Evaluator& evaluator, int code) {
   return evaluator.run_trap(*trap);
 }
 
-void write_abstract(Session& session, Log& log, const message::Message& message,
-                    int code) {
+// The abstract names where the message went, or why it went nowhere
+// (**Requeued**, **Bounced**); after a HOST mismatch it names nothing.
+void write_abstract(Session& session, Log& log, const message::Message& message, int code,
+                    bool stored, bool dropped_by_host) {
   const auto setting = session.variables().get("LOGABSTRACT");
   const long level = setting ? parse_number_or_boolean(*setting, -1) : -1;
   const bool wanted = level > 0 || (level < 0 && (log.file_open() || log.verbose_on()));
   if (!wanted) return;
-  const std::string folder = code == kExitOk && session.stored()
-                                 ? session.variables().get_or("LASTFOLDER", "")
-                                 : failure_folder_name(code);
+  if (dropped_by_host) {
+    log.raw(format_abstract(message, "", 0));
+    return;
+  }
+  const std::string folder = stored ? session.variables().get_or("LASTFOLDER", "")
+                                    : failure_folder_name(code);
   log.raw(format_abstract(message, folder, session.last_write_size()));
 }
 
@@ -217,7 +222,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     if (n >= 0) outcome.exitcode = static_cast<int>(n);
   }
   int code = exit_code(outcome, policy);
-  write_abstract(session, log, message, code);
+  write_abstract(session, log, message, code, stored, dropped_by_host);
   const bool exitcode_set = outcome.exitcode.has_value();
   const int trap_status = run_trap(session, evaluator, code);
   // A TRAP's status counts only when EXITCODE is set but not a number (§1.5), and

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "mailsift/deliver/folder_kind.h"
 #include "mailsift/deliver/folder_set.h"
 #include "mailsift/sys/hostname.h"
 
@@ -148,12 +149,28 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
   options.dotlock = dotlock;
   options.lock = lock_;
   deliver::DeliveryReport report;
-  const sys::Status status = deliver::deliver_to_folders(io_, folders, message, options, &report);
+  sys::Status status = deliver::deliver_to_folders(io_, folders, message, options, &report);
+  std::string first = folders.empty() ? std::string() : folders.front();
+  if (!status.ok() && status.step() == sys::Step::kMkdir &&
+      (status.err() == ENOTDIR || status.err() == EEXIST)) {
+    // A maildir or MH name whose path is not a directory: procmail then writes to
+    // it as a file (behaviour §7.1), and so does mailsift.
+    const auto name = deliver::classify_folder(io_, first, false);
+    if (name.kind == deliver::FolderKind::kMaildir || name.kind == deliver::FolderKind::kMh) {
+      log_.line("Unable to treat as directory \"" + name.path + "\"");
+      first = name.path;
+      report = deliver::DeliveryReport();
+      status = deliver::deliver_to_folders(io_, {name.path}, message, options, &report);
+    }
+  }
   for (const auto& warning : report.warnings) log_.line(warning);
   last_write_size_ = report.bytes_written;
   if (!status.ok()) {
-    log_.line("Couldn't deliver to \"" + (folders.empty() ? std::string() : folders.front()) +
-              "\": " + status.message());
+    // procmail's words first (log readers know them), then why.
+    if (status.step() == sys::Step::kLock) {
+      log_.line("Lock failure on \"" + status.path() + "\": " + status.message());
+    }
+    log_.line("Error while writing to \"" + first + "\": " + status.message());
     return false;
   }
   std::string lastfolder;

@@ -20,9 +20,12 @@ namespace mailsift::engine {
 struct Command {
   std::vector<std::string> argv;
   bool via_shell = false;
-  // As procmail shows it in LASTFOLDER and the log: the raw text for a shell
-  // command, the words joined by single blanks otherwise.
+  // As procmail shows it in LASTFOLDER: the raw text for a shell command, the
+  // words joined by single blanks otherwise.
   std::string display;
+  // As procmail names it in failure messages: the raw text for a shell command,
+  // the program (argv[0]) otherwise.
+  std::string name;
 };
 
 // raw: the command text as written (after "|", "?", or between backquotes).

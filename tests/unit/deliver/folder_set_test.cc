@@ -92,8 +92,7 @@ TEST(FolderSet, MboxFirstSkipsTheOthers) {
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(report.stored, std::vector<std::string>{dir / "mbox"});
   EXPECT_EQ(report.warnings,
-            (std::vector<std::string>{"Skipped \"" + dir / "d" + "\"",
-                                      "Skipped \"" + dir / "md/" + "\""}));
+            (std::vector<std::string>{"Skipped \"" + dir / "d" + " " + dir / "md/" + "\""}));
   EXPECT_FALSE(testing::exists(dir / "d"));
   EXPECT_FALSE(testing::exists(dir / "md"));
 }
