@@ -96,6 +96,7 @@ bool Evaluator::run_action(const rc::Recipe& recipe, Control* control) {
   const rc::Action& action = recipe.action;
   bool delivering = false;
   bool success = false;
+  log_extraneous_flags(recipe);
   switch (action.kind) {
     case rc::Action::Kind::kBlock:
       *control = run_block(recipe);
@@ -126,6 +127,26 @@ bool Evaluator::run_action(const rc::Recipe& recipe, Control* control) {
     }
   }
   return success;
+}
+
+// Flags that mean nothing on this kind of action: procmail's notices (the parser
+// has already warned about them for "mailsift --check").
+void Evaluator::log_extraneous_flags(const rc::Recipe& recipe) {
+  const rc::RecipeFlags& f = recipe.flags;
+  const rc::Action::Kind kind = recipe.action.kind;
+  const bool pipe = kind == rc::Action::Kind::kPipe;
+  if (kind == rc::Action::Kind::kBlock) {
+    if (f.deliver_body) log_.line("Extraneous deliver-body flag ignored");
+    if (f.deliver_head) log_.line("Extraneous deliver-head flag ignored");
+    if (f.ignore_write_errors) log_.line("Extraneous ignore-write-error flag ignored");
+    if (f.raw) log_.line("Extraneous raw-mode flag ignored");
+    if (recipe.lockfile) log_.line("Extraneous locallockfile ignored");
+    return;
+  }
+  if (f.filter && !pipe && kind != rc::Action::Kind::kCapture)
+    log_.line("Extraneous filter-flag ignored");
+  if (f.copy && ((pipe && f.filter) || kind == rc::Action::Kind::kCapture))
+    log_.line("Extraneous copy-flag ignored");
 }
 
 void Evaluator::after_copy_delivery() {

@@ -66,12 +66,17 @@ bool build_command(const Session& session, std::string_view raw,
   }
   Command direct;
   if (!expand_words(*words, expander, &direct.argv, error)) return false;
+  // procmail shows "$@" as one empty word in LASTFOLDER and the abstract.
+  std::vector<std::string> shown;
+  Expander showing = expander;
+  showing.arguments = {std::string()};
+  if (!expand_words(*words, showing, &shown, error)) return false;
   // procmail hands "test ..." to the shell: it is a shell builtin.
   if (!direct.argv.empty() && direct.argv.front() == "test") {
     *command = shell_command(session, raw);
     return true;
   }
-  direct.display = joined(direct.argv);
+  direct.display = joined(shown);
   direct.name = direct.argv.empty() ? std::string() : direct.argv.front();
   *command = std::move(direct);
   return true;
@@ -92,8 +97,12 @@ bool build_forward(const Session& session, const std::vector<rc::Value>& words,
     }
   }
   if (!flag.empty()) forward.argv.push_back(std::move(flag));
+  std::vector<std::string> shown = forward.argv;
   if (!expand_words(words, expander, &forward.argv, error)) return false;
-  forward.display = joined(forward.argv);
+  Expander showing = expander;
+  showing.arguments = {std::string()};
+  if (!expand_words(words, showing, &shown, error)) return false;
+  forward.display = joined(shown);
   forward.name = forward.argv.front();
   *command = std::move(forward);
   return true;

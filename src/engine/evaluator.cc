@@ -52,11 +52,14 @@ Evaluator::LoadedFile* Evaluator::load(const std::string& path, RcfileResult* re
                                 : a.position.column < b.position.column;
                    });
   bool broken = false;
+  for (const auto& d : diagnostics) broken = broken || d.severity == rc::Severity::kError;
+  // Warnings alone are for "mailsift --check": a delivery logs what procmail logs
+  // (its own notices as the recipes run). A broken file gets every diagnostic.
   for (const auto& d : diagnostics) {
+    if (!broken) break;
     std::string formatted = rc::format_diagnostic(path, file->text, d);
     while (!formatted.empty() && formatted.back() == '\n') formatted.pop_back();
     log_.line(formatted);
-    if (d.severity == rc::Severity::kError) broken = true;
   }
   if (broken) {
     log_.line("Rcfile \"" + path + "\" has errors and was not run");
@@ -169,6 +172,8 @@ Evaluator::Control Evaluator::run_recipe(const rc::Recipe& recipe) {
   // parser has warned about e with E or a; procmail then drops E and a.
   const bool else_if = f.else_if && !f.on_error;
   const bool also_if_succeeded = f.also_if_succeeded && !f.on_error;
+  if (f.on_error && f.else_if) log_.line("Conflicting else-if-flag suppressed");
+  if (f.on_error && f.also_if_succeeded) log_.line("Conflicting also-if-succeeded-flag suppressed");
   bool take = true;
   if (f.on_error) take = take && flow_.prevcond && !flow_.lastsucc;
   if (else_if) take = take && !flow_.prevcond;
@@ -245,8 +250,10 @@ int Evaluator::run_trap(const std::string& text) {
     log_.line("Couldn't run TRAP \"" + text + "\": " + error);
     return -1;
   }
+  // TRAP reads the message as a pipe action would.
   const sys::ProgramOutcome outcome = run_command(
-      session_, command, message_input(deliver::WriteFormat()), false, log_.fd());
+      session_, command, message_input(deliver::pipe_format(deliver::Part::kWhole, false)), false,
+      log_.fd());
   if (!outcome.started) return -1;
   return outcome.procmail_code();
 }

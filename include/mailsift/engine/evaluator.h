@@ -110,6 +110,7 @@ class Evaluator {
   std::optional<std::string> run_backquote(const std::string& command);
   void log_at(const rc::Position& at, const std::string& text);
   void after_copy_delivery();
+  void log_extraneous_flags(const rc::Recipe& recipe);
   // The message (in the given form) written to a program's stdin; the bytes
   // written go to last_input_size_.
   sys::InputWriter message_input(const deliver::WriteFormat& format);
