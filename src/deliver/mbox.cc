@@ -77,6 +77,7 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
   // warning, as Postfix local(8) does when it cannot dotlock.
   sys::Dotlock dotlock;
   if (!options.dotlock.empty()) {
+    report->notes.push_back("Locking \"" + options.dotlock + "\"");
     sys::Status locked =
         sys::Dotlock::acquire(io, options.dotlock, options.lock, options.hostname, &dotlock);
     if (!locked.ok() && dotlock_not_permitted(locked)) {
@@ -91,10 +92,12 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
 
   // 2. Open for appending; every write lands at the end, whatever others did.
   const mode_t mode = kNewMboxMode & ~options.umask;
+  report->notes.push_back("Opening \"" + path_ + "\"");
   const int fd = io.open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY, mode);
   if (fd < 0) return sys::Status::error(sys::Step::kOpen, errno, path_);
 
   // 3. The kernel lock, bounded like the dotlock.
+  report->notes.push_back("Acquiring kernel-lock");
   sys::Status status = sys::kernel_lock(io, fd, path_, options.lock);
   if (!status.ok()) {
     io.close(fd);
@@ -109,6 +112,11 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
     return status;
   }
   const off_t old_size = st.st_size;
+  // The "new mail" bit: when the umask lets others' x bit through, procmail sets it
+  // on a mailbox that lacks it (biff and shells look at it). Cosmetic: a failure
+  // does not matter.
+  if ((options.umask & S_IXOTH) == 0 && (st.st_mode & S_IXOTH) == 0)
+    (void)::fchmod(fd, (st.st_mode & 07777) | S_IXOTH);
 
   // 5-6. Write and make durable; any failure cuts the file back before the lock
   // is let go, so no reader ever sees a partial message.
@@ -136,6 +144,7 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
 
   // 8. The message is stored; a lock that cannot be removed is only worth a warning
   // (a stale lock is broken after LOCKTIMEOUT).
+  if (dotlock.held()) report->notes.push_back("Unlocking \"" + options.dotlock + "\"");
   if (sys::Status unlocked = dotlock.release(); !unlocked.ok()) {
     report->warnings.push_back(unlocked.message());
   }

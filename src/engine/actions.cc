@@ -47,6 +47,12 @@ std::string appended_file(const std::string& command) {
 
 }  // namespace
 
+LocalLock::~LocalLock() {
+  if (!lock_.held()) return;
+  log_.verbose("Unlocking \"" + lock_.path() + "\"");
+  if (!lock_.release().ok()) log_.line("Couldn't unlock \"" + lock_.path() + "\"");
+}
+
 bool Evaluator::take_local_lock(const rc::Recipe& recipe, const std::vector<std::string>& folders,
                                 const std::string& command, sys::Dotlock* lock) {
   if (!recipe.lockfile) return true;
@@ -74,6 +80,7 @@ bool Evaluator::take_local_lock(const rc::Recipe& recipe, const std::vector<std:
     log_.line("Deadlock attempted on \"" + name + "\"");
     return true;
   }
+  log_.verbose("Locking \"" + name + "\"");
   const sys::Status status =
       sys::Dotlock::acquire(session_.io(), name, session_.lock_policy(), session_.hostname(), lock);
   if (status.ok()) {
@@ -170,8 +177,8 @@ bool Evaluator::deliver_to_folders(const rc::Recipe& recipe, bool* delivering) {
     log_at(recipe.action.position, "error: the folder name is empty");
     return false;
   }
-  sys::Dotlock lock;
-  if (!take_local_lock(recipe, folders, "", &lock)) return false;
+  LocalLock lock(log_);
+  if (!take_local_lock(recipe, folders, "", lock.get())) return false;
   return session_.deliver(folders, message_, "", part_of(recipe.flags), recipe.flags.raw);
 }
 
@@ -184,6 +191,7 @@ bool Evaluator::write_to_stdout(const rc::Recipe& recipe) {
     log_.line("Error while writing to stdout: " + status.message());
     return false;
   }
+  session_.set_lastfolder("|");
   session_.mark_delivered("|", written);
   return true;
 }
@@ -198,29 +206,7 @@ bool Evaluator::run_pipe(const rc::Recipe& recipe, bool* delivering) {
     log_at(action.position, "error: " + error);
     return false;
   }
-  sys::Dotlock lock;
-  if (!take_local_lock(recipe, {}, command.display, &lock)) return false;
-  const sys::ProgramOutcome outcome =
-      run_command(session_, command, message_input(program_format(recipe.flags, false)), false);
-  if (!outcome.started) return false;
-  if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
-    log_.line("Error while writing to \"" + command.name + "\": " +
-              std::strerror(outcome.input_errno));
-    return false;
-  }
-  if (!outcome.succeeded()) {
-    // mailsift waits for every delivering program and counts the delivery only when
-    // it exits 0 (procmail, without w, counts it once the program has the message).
-    const std::string code = std::to_string(outcome.procmail_code());
-    if (recipe.flags.wait_quietly && !recipe.flags.wait) {
-      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.name + "\"");
-    } else {
-      log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
-    }
-    return false;
-  }
-  session_.mark_delivered(command.display, last_input_size_);
-  return true;
+  return deliver_to_program(recipe, command, false);
 }
 
 bool Evaluator::run_forward(const rc::Recipe& recipe, bool* delivering) {
@@ -231,14 +217,23 @@ bool Evaluator::run_forward(const rc::Recipe& recipe, bool* delivering) {
     log_at(recipe.action.position, "error: " + error);
     return false;
   }
-  sys::Dotlock lock;
-  if (!take_local_lock(recipe, {}, command.display, &lock)) return false;
-  const sys::ProgramOutcome outcome =
-      run_command(session_, command, message_input(program_format(recipe.flags, true)), false);
+  return deliver_to_program(recipe, command, true);
+}
+
+// A pipe or a forward: the program gets the message and must take all of it and
+// exit 0. mailsift waits for every delivering program and counts the delivery only
+// when it exits 0 (procmail, without w, counts it once the program has the message).
+bool Evaluator::deliver_to_program(const rc::Recipe& recipe, const Command& command,
+                                   bool forwarding) {
+  LocalLock lock(log_);
+  if (!take_local_lock(recipe, {}, command.display, lock.get())) return false;
+  const sys::ProgramOutcome outcome = run_command(
+      session_, command, message_input(program_format(recipe.flags, forwarding)), false);
   if (!outcome.started) return false;
   if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
     log_.line("Error while writing to \"" + command.name + "\": " +
               std::strerror(outcome.input_errno));
+    session_.set_lastfolder(command.display);
     return false;
   }
   if (!outcome.succeeded()) {
@@ -248,8 +243,10 @@ bool Evaluator::run_forward(const rc::Recipe& recipe, bool* delivering) {
     } else {
       log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
     }
+    session_.set_lastfolder(command.display);
     return false;
   }
+  session_.set_lastfolder(command.display);
   session_.mark_delivered(command.display, last_input_size_);
   return true;
 }
@@ -262,8 +259,8 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
     log_at(action.position, "error: " + error);
     return false;
   }
-  sys::Dotlock lock;
-  if (!take_local_lock(recipe, {}, command.display, &lock)) return false;
+  LocalLock lock(log_);
+  if (!take_local_lock(recipe, {}, command.display, lock.get())) return false;
   const deliver::Part part = part_of(recipe.flags);
   const sys::ProgramOutcome outcome =
       run_command(session_, command, message_input(program_format(recipe.flags, false)), true,
@@ -318,8 +315,8 @@ bool Evaluator::run_capture(const rc::Recipe& recipe) {
     log_at(action.position, "error: " + error);
     return false;
   }
-  sys::Dotlock lock;
-  if (!take_local_lock(recipe, {}, command.display, &lock)) return false;
+  LocalLock lock(log_);
+  if (!take_local_lock(recipe, {}, command.display, lock.get())) return false;
   const sys::ProgramOutcome outcome = run_command(
       session_, command, message_input(program_format(recipe.flags, forward)), true);
   if (!outcome.started) return false;

@@ -125,6 +125,9 @@ sys::ProgramOutcome run_command(Session& session, const Command& command,
     stdout_fd = null_fd;
   }
   spec.stdout_fd = stdout_fd;
+  std::string shown;
+  for (const auto& arg : command.argv) shown += (shown.empty() ? "" : ",") + arg;
+  session.log().verbose("Executing \"" + shown + "\"");
   const sys::ProgramOutcome outcome = sys::run_program(spec, input);
   if (null_fd >= 0) ::close(null_fd);
   if (!outcome.status.ok()) {

@@ -39,6 +39,20 @@ bool parse_size(std::string_view text, double* out) {
 
 }  // namespace
 
+// The operand of a "$", "<" or ">" condition, expanded as inside double quotes.
+bool Evaluator::expand_quoted(const rc::Condition& condition, std::string* text,
+                              std::string* failure) {
+  std::vector<rc::Diagnostic> diagnostics;
+  const std::string quoted = "\"" + condition.operand + "\"";
+  std::size_t pos = 0;
+  const rc::Value value = rc::parse_value(quoted, &pos, condition.operand_position, &diagnostics);
+  if (!diagnostics.empty()) {
+    *failure = diagnostics.front().message;
+    return false;
+  }
+  return expand_value(value, expander(), text, failure);
+}
+
 struct Evaluator::ConditionState {
   bool weighted = false;  // the recipe has a weighted condition
   double score = 0;
@@ -109,17 +123,12 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
     // again (it may bring prefixes of its own); the prefixes so far stay in front.
     std::string text;
     std::string failure;
-    std::vector<rc::Diagnostic> diagnostics;
-    const std::string quoted = "\"" + condition.operand + "\"";
-    std::size_t pos = 0;
-    const rc::Value value = rc::parse_value(quoted, &pos, condition.operand_position, &diagnostics);
-    if (!diagnostics.empty() || !expand_value(value, expander(), &text, &failure)) {
-      log_at(condition.operand_position,
-             "error: cannot expand the condition: " +
-                 (diagnostics.empty() ? failure : diagnostics.front().message));
+    if (!expand_quoted(condition, &text, &failure)) {
+      log_at(condition.operand_position, "error: cannot expand the condition: " + failure);
       *error = true;
       return false;
     }
+    std::vector<rc::Diagnostic> diagnostics;
     std::size_t skip = 0;
     while (skip < text.size() && is_blank(text[skip])) ++skip;
     rc::Condition again = rc::parse_condition(std::string_view(text).substr(skip),
@@ -155,8 +164,10 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       matched = regex.search(area, regex.extracts() ? &extracted : nullptr);
       if (matched && regex.extracts()) {
         // MATCH is set by a match even when the condition is negated (§5.4).
+        // procmail's VERBOSE shows the assignment without its value, then the text.
         const bool in_place = variable != nullptr && *variable == "MATCH";
-        session_.assign("MATCH", extracted, in_place);
+        if (!in_place) log_.verbose("Assigning \"MATCH=\"");
+        session_.assign("MATCH", extracted, true);
         log_.verbose("Matched \"" + extracted + "\"");
       }
       if (weighted) {
@@ -210,13 +221,8 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
     case rc::ConditionKind::kGreater: {
       std::string text;
       std::string failure;
-      std::vector<rc::Diagnostic> diagnostics;
-      const std::string quoted = "\"" + condition.operand + "\"";
-      std::size_t pos = 0;
-      const rc::Value value = rc::parse_value(quoted, &pos, condition.operand_position, &diagnostics);
       double limit = 0;
-      if (!diagnostics.empty() || !expand_value(value, expander(), &text, &failure) ||
-          !parse_size(text, &limit)) {
+      if (!expand_quoted(condition, &text, &failure) || !parse_size(text, &limit)) {
         log_at(condition.operand_position,
                "error: \"" + condition.operand + "\" is not a size in bytes");
         *error = true;

@@ -132,6 +132,11 @@ void Session::release_global_lock() {
   global_lock_ = sys::Dotlock();
 }
 
+void Session::set_lastfolder(const std::string& lastfolder) {
+  variables_.set("LASTFOLDER", lastfolder);
+  log_.verbose("Assigning \"LASTFOLDER=" + lastfolder + "\"");
+}
+
 void Session::mark_delivered(const std::string& lastfolder, std::size_t bytes_written) {
   variables_.set("LASTFOLDER", lastfolder);
   last_write_size_ = bytes_written;
@@ -163,6 +168,17 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
       status = deliver::deliver_to_folders(io_, {name.path}, message, options, &report);
     }
   }
+  // procmail assigns LASTFOLDER before it opens a file, after it made a file in a
+  // directory; VERBOSE shows it so.
+  const bool file_folder = deliver::classify_folder(io_, first, false).kind ==
+                           deliver::FolderKind::kMbox;
+  const auto it = report.notes.begin() + (file_folder && !report.notes.empty() &&
+                                                  report.notes.front().rfind("Locking", 0) == 0
+                                              ? 1
+                                              : 0);
+  for (auto n = report.notes.begin(); n != it; ++n) log_.verbose(*n);
+  if (file_folder) log_.verbose("Assigning \"LASTFOLDER=" + first + "\"");
+  for (auto n = it; n != report.notes.end(); ++n) log_.verbose(*n);
   for (const auto& warning : report.warnings) log_.line(warning);
   last_write_size_ = report.bytes_written;
   if (!status.ok()) {
@@ -179,6 +195,7 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
     lastfolder += name;
   }
   variables_.set("LASTFOLDER", lastfolder);
+  if (!file_folder) log_.verbose("Assigning \"LASTFOLDER=" + lastfolder + "\"");
   stored_ = true;
   return true;
 }

@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 FROM_DATE = re.compile(
-    rb"^(>?From \S*  )[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}(?=[ \n]|$)", re.M)
+    rb"^(>?From .*?  )[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \d{4}(?=[ \n]|$)", re.M)
 
 FLAG_SETS = [
     [],

@@ -44,7 +44,7 @@ DAYS = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 MONTHS = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 CTIME = DAYS + " " + MONTHS + r" [ 0-9]\d \d\d:\d\d:\d\d \d{4}"
 # A From_ line a program generated (procmail -f, -d; the abstract repeats it).
-FROM_DATE = re.compile(rb"^(>?From \S+ +)" + CTIME.encode() + rb"$", re.M)
+FROM_DATE = re.compile(rb"^(>?From .*? +)" + CTIME.encode() + rb"(?=[ \n]|$)", re.M)
 # VERBOSE prints "procmail: [pid] <ctime>" before the first line of each new second:
 # how many there are depends on timing, so they are dropped.
 STAMP_LINE = re.compile(rb"^<prog>: \[\d+\] " + CTIME.encode() + rb"\n", re.M)

@@ -40,6 +40,9 @@ struct DeliveryReport {
   std::size_t bytes_written = 0;
   // Non-fatal problems the log should show (e.g. a secondary link that failed).
   std::vector<std::string> warnings;
+  // What was done, step by step, in procmail's VERBOSE words ("Locking", "Opening",
+  // "Acquiring kernel-lock", "Unlocking"), for the log when VERBOSE is on.
+  std::vector<std::string> notes;
 };
 
 enum class FolderKind { kMbox, kMaildir, kMh, kDirectory, kDevNull };

@@ -36,6 +36,21 @@ enum class RcfileResult {
   kRan,         // ran to its end, or to a delivery that ends processing
 };
 
+// A recipe's local lockfile, removed (and, with VERBOSE, logged) when the action is
+// done.
+class LocalLock {
+ public:
+  explicit LocalLock(Log& log) : log_(log) {}
+  LocalLock(const LocalLock&) = delete;
+  LocalLock& operator=(const LocalLock&) = delete;
+  ~LocalLock();
+  sys::Dotlock* get() { return &lock_; }
+
+ private:
+  Log& log_;
+  sys::Dotlock lock_;
+};
+
 class Evaluator {
  public:
   // message: the message as it is now; a filter replaces it. berkeley (-Y): a
@@ -85,6 +100,7 @@ class Evaluator {
   struct ConditionState;
   bool condition_holds(const rc::Recipe& recipe, const rc::Condition& condition,
                        ConditionState* state, bool* error);
+  bool expand_quoted(const rc::Condition& condition, std::string* text, std::string* failure);
   std::string_view area_for(const rc::Recipe& recipe, const std::string* variable,
                             std::string* storage) const;
 
@@ -95,6 +111,7 @@ class Evaluator {
   bool run_filter(const rc::Recipe& recipe);
   bool run_capture(const rc::Recipe& recipe);
   bool run_forward(const rc::Recipe& recipe, bool* delivering);
+  bool deliver_to_program(const rc::Recipe& recipe, const Command& command, bool forwarding);
   bool write_to_stdout(const rc::Recipe& recipe);
   Control run_block(const rc::Recipe& recipe);
   bool take_local_lock(const rc::Recipe& recipe, const std::vector<std::string>& folders,

@@ -45,6 +45,9 @@ class Session {
   // A program or forward that received the message and exited 0: the message is
   // delivered. `lastfolder` is what LASTFOLDER becomes.
   void mark_delivered(const std::string& lastfolder, std::size_t bytes_written);
+  // LASTFOLDER for a program that was given the message (procmail sets it once the
+  // program has ended, whatever became of it).
+  void set_lastfolder(const std::string& lastfolder);
 
   bool stored() const { return stored_; }
   // $? and $= (behaviour §3.2).
