@@ -62,6 +62,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_option("-d", recipients, "Delivery mode: deliver to these users (all following arguments)")
       ->expected(1)
       ->allow_extra_args(false);
+  app.add_flag("--check", parsed.check,
+               "Check the rcfiles named after it (and the files they include): print every "
+               "error and warning as file:line:col; exit 1 when there is an error");
   app.add_flag("--procmail-exit-codes", inv.procmail_exit_codes,
                "Exit 73 (75 with -t) when the message cannot be stored, as procmail does, "
                "instead of always 75");
@@ -79,6 +82,14 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   }
   inv.from = from;
   std::vector<std::string> rest = app.remaining();
+  if (parsed.check) {
+    parsed.check_files = rest;
+    if (rest.empty()) {
+      std::cerr << "mailsift: --check needs the rcfiles to check\n";
+      parsed.exit_now = 64;  // EX_USAGE
+    }
+    return parsed;
+  }
   // Recipients: the -d argument and every argument after it.
   if (!recipients.empty()) {
     inv.recipients = recipients;

@@ -16,6 +16,9 @@ struct ParsedCommandLine {
   // Set when the program should exit at once (help or version printed, or a
   // usage error) with this code.
   std::optional<int> exit_now;
+  // --check: the rcfiles to check (no message is read, nothing is delivered).
+  bool check = false;
+  std::vector<std::string> check_files;
 };
 
 ParsedCommandLine parse_command_line(int argc, const char* const* argv);

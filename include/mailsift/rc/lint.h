@@ -1,0 +1,20 @@
+// Warnings about rcfiles that parse but probably do not do what their author meant
+// (for "mailsift --check"). Nothing here stops an rcfile from running.
+#pragma once
+
+#include <vector>
+
+#include "mailsift/rc/ast.h"
+
+namespace mailsift::rc {
+
+// Appends a warning (Severity::kWarning) for:
+// - a recipe that can never run: it follows, at the same level, a recipe without
+//   conditions and without the flags A a E e c whose action always delivers;
+// - a delivery to an mbox file (a folder name that is neither "dir/", "dir/." nor
+//   /dev/null) without a local lockfile;
+// - a regex holding non-ASCII bytes that is tried against the header, where such
+//   text usually arrives RFC 2047 encoded ("=?UTF-8?B?...?=") and will not match.
+void lint_rcfile(const Statements& statements, std::vector<Diagnostic>* diagnostics);
+
+}  // namespace mailsift::rc

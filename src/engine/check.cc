@@ -1,0 +1,144 @@
+#include "mailsift/engine/check.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "mailsift/engine/expand.h"
+#include "mailsift/rc/checker.h"
+#include "mailsift/rc/lint.h"
+#include "mailsift/rc/parser.h"
+#include "mailsift/rc/regex_cache.h"
+
+namespace mailsift::engine {
+namespace {
+
+std::string directory_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+class Checker {
+ public:
+  Checker(sys::Io& io, const std::string& home) : io_(io) { known_["HOME"] = home; }
+
+  void check_file(const std::string& path) {
+    if (!visited_.insert(path).second) return;
+    std::string text;
+    if (sys::read_whole_file(io_, path, &text) != 0) {
+      report_.text += path + ": error: cannot read the rcfile: " + std::strerror(errno) + "\n";
+      ++report_.errors;
+      return;
+    }
+    rc::Rcfile tree = rc::parse_rcfile(text);
+    rc::check_regexes(tree.statements, &regexes_, &tree.diagnostics);
+    rc::lint_rcfile(tree.statements, &tree.diagnostics);
+    std::stable_sort(tree.diagnostics.begin(), tree.diagnostics.end(),
+                     [](const rc::Diagnostic& a, const rc::Diagnostic& b) {
+                       return a.position.line != b.position.line
+                                  ? a.position.line < b.position.line
+                                  : a.position.column < b.position.column;
+                     });
+    for (const rc::Diagnostic& d : tree.diagnostics) {
+      report_.text += rc::format_diagnostic(path, text, d);
+      if (d.severity == rc::Severity::kError) {
+        ++report_.errors;
+      } else {
+        ++report_.warnings;
+      }
+    }
+    follow_includes(path, text, tree.statements);
+  }
+
+  CheckReport take() { return std::move(report_); }
+
+ private:
+  // Walks the assignments in order, keeping the values that are known without
+  // running anything, and checks the files INCLUDERC and SWITCHRC name.
+  void follow_includes(const std::string& path, const std::string& text,
+                       const rc::Statements& statements) {
+    for (const rc::Statement& statement : statements) {
+      if (const auto* recipe = std::get_if<rc::Recipe>(&statement.node)) {
+        if (recipe->action.kind == rc::Action::Kind::kBlock)
+          follow_includes(path, text, recipe->action.block);
+        continue;
+      }
+      const auto& assignment = std::get<rc::Assignment>(statement.node);
+      std::optional<std::string> value = known_value(assignment);
+      if (value) {
+        known_[assignment.name] = *value;
+      } else {
+        known_.erase(assignment.name);
+      }
+      if (assignment.name != "INCLUDERC" && assignment.name != "SWITCHRC") continue;
+      if (!value || value->empty() || *value == "/dev/null") continue;
+      // Relative names are relative to MAILDIR when a run reaches them; rcfiles kept
+      // together (in a repository, say) are also looked for beside the including file.
+      std::vector<std::string> candidates;
+      if ((*value)[0] == '/') {
+        candidates.push_back(*value);
+      } else {
+        const auto maildir = known_.find("MAILDIR");
+        if (maildir != known_.end()) candidates.push_back(maildir->second + "/" + *value);
+        candidates.push_back(directory_of(path) + "/" + *value);
+      }
+      bool found = false;
+      for (const auto& candidate : candidates) {
+        std::string ignored;
+        if (sys::read_whole_file(io_, candidate, &ignored) != 0) continue;
+        check_file(candidate);
+        found = true;
+        break;
+      }
+      if (!found) {
+        rc::Diagnostic d;
+        d.position = assignment.position;
+        d.severity = rc::Severity::kWarning;
+        d.message = "cannot read \"" + *value + "\" to check it (looked for " +
+                    candidates.front() + (candidates.size() > 1 ? " and " + candidates.back() : "") +
+                    ")";
+        report_.text += rc::format_diagnostic(path, text, d);
+        ++report_.warnings;
+      }
+    }
+  }
+
+  std::optional<std::string> known_value(const rc::Assignment& assignment) const {
+    if (!assignment.value) return std::nullopt;
+    bool known = true;
+    const VariableLookup lookup = [this, &known](std::string_view name) -> std::optional<std::string> {
+      const auto found = known_.find(std::string(name));
+      if (found == known_.end()) {
+        known = false;
+        return std::nullopt;
+      }
+      return found->second;
+    };
+    std::string value;
+    std::string error;
+    if (!expand_value(*assignment.value, lookup, &value, &error) || !known) return std::nullopt;
+    return value;
+  }
+
+  sys::Io& io_;
+  rc::RegexCache regexes_;
+  std::map<std::string, std::string> known_;
+  std::set<std::string> visited_;
+  CheckReport report_;
+};
+
+}  // namespace
+
+CheckReport check_rcfiles(const std::vector<std::string>& paths, const std::string& home,
+                          sys::Io& io) {
+  Checker checker(io, home);
+  for (const auto& path : paths) checker.check_file(path);
+  return checker.take();
+}
+
+int check_exit_status(const CheckReport& report) { return report.errors > 0 ? 1 : 0; }
+
+}  // namespace mailsift::engine

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# mailsift --check: every error and warning with its file:line:col, the source line and
+# a caret; exit 1 for errors, 0 for warnings only; the files INCLUDERC names are
+# checked too; every rcfile under rules-examples/ checks clean.
+source "$(dirname "$0")/../support/e2e.sh"
+cd "$WORK"
+
+# Warnings only: each kind once, exit 0.
+cat > warnings.rc <<'RC'
+:0 Hz
+* ^Subject: x
+x/
+
+:0
+* ^Subject: Grüße
+greetings/
+
+:0
+archive
+
+:0
+never/
+RC
+"$MAILSIFT" --check "$WORK/warnings.rc" > out1
+expect_eq "warnings only: exit" "$?" 0
+expect_eq "warnings only: the diagnostic lines" "$(grep -c ': warning: ' out1)" 4
+expect_contains "unknown flag" out1 "$WORK/warnings.rc:1:5: warning: unknown flag \"z\""
+expect_contains "non-ASCII regex on the header" out1 \
+  "$WORK/warnings.rc:6:15: warning: this regex holds non-ASCII text"
+expect_contains "mbox without a lockfile" out1 \
+  "$WORK/warnings.rc:10:1: warning: delivery to the mbox file \"archive\" without a lockfile"
+expect_contains "a recipe that can never run" out1 \
+  "$WORK/warnings.rc:12:1: warning: this recipe can never run: the recipe at line 9"
+expect_contains "source line" out1 "  * ^Subject: Grüße"
+[ ! -e x ] && [ ! -e archive ] && pass || fail "--check must not deliver anything"
+
+# Errors: exit 1, all of them, also in an included file (found beside the rcfile).
+mkdir rules
+cat > rules/main.rc <<'RC'
+INCLUDERC=lists.rc
+INCLUDERC=missing.rc
+
+:0
+* ^Subject:.*(urgent
+urgent/
+
+:0
+* < 10k
+big/
+RC
+printf ':0\n* ^List-Id: x\n{\n  :0\n  lists/\n' > rules/lists.rc
+"$MAILSIFT" --check "$WORK/rules/main.rc" > out2
+expect_eq "errors: exit" "$?" 1
+expect_contains "regex error" out2 "$WORK/rules/main.rc:5:14: error: invalid regular expression"
+expect_contains "size error" out2 "$WORK/rules/main.rc:9:5: error: the size after \"<\" must be a number"
+expect_contains "error in the included file" out2 "$WORK/rules/lists.rc:3:1: error: missing closing brace"
+expect_contains "missing include" out2 "$WORK/rules/main.rc:2:1: warning: cannot read \"missing.rc\""
+
+# An include loop is checked once per file.
+printf 'INCLUDERC=b.rc\n' > a.rc
+printf 'INCLUDERC=a.rc\n' > b.rc
+"$MAILSIFT" --check "$WORK/a.rc" > out3
+expect_eq "include loop: exit" "$?" 0
+expect_eq "include loop: no output" "$(cat out3)" ""
+
+# No rcfile: a usage error.
+"$MAILSIFT" --check > out4 2>&1
+expect_eq "no rcfile: exit" "$?" 64
+
+# An unreadable rcfile is an error.
+"$MAILSIFT" --check "$WORK/nonexistent.rc" > out5
+expect_eq "unreadable rcfile: exit" "$?" 1
+
+# Every example checks clean.
+for rc in "$SOURCE_DIR"/rules-examples/*.rc; do
+  "$MAILSIFT" --check "$rc" > out6
+  expect_eq "$(basename "$rc"): exit" "$?" 0
+  expect_eq "$(basename "$rc"): output" "$(cat out6)" ""
+done
+finish
