@@ -1,5 +1,6 @@
 #include "mailsift/rc/lint.h"
 
+#include <set>
 #include <string>
 
 namespace mailsift::rc {
@@ -83,6 +84,205 @@ void check_encoded_headers(const Recipe& recipe, std::vector<Diagnostic>* diagno
   }
 }
 
+// Variables procmail (and mailsift) set before an rcfile runs, or as it runs; the
+// environment is cleaned at start-up, so nothing else is set unless assigned.
+const std::set<std::string>& preset_variables() {
+  static const std::set<std::string> names = {
+      "HOME", "LOGNAME", "SHELL", "ORGMAIL", "DEFAULT", "MAILDIR", "SENDMAIL", "SENDMAILFLAGS",
+      "SHELLFLAGS", "SHELLMETAS", "MSGPREFIX", "LOCKEXT", "HOST", "PATH", "LINEBUF", "COMSAT",
+      "TZ", "LASTFOLDER", "MATCH", "EXITCODE", "MAILSIFT_VERSION", "PROCMAIL_VERSION",
+      "LOGFILE", "LOG", "VERBOSE", "LOGABSTRACT", "UMASK", "TIMEOUT", "LOCKSLEEP", "LOCKTIMEOUT",
+      "SUSPEND", "LOCKFILE", "INCLUDERC", "SWITCHRC", "TRAP", "SHIFT", "DELIVERED", "USER_SHELL"};
+  return names;
+}
+
+bool is_special_name(const std::string& name) {
+  // $1..$9, $#, $$, $?, $_, $-, $=, $@, $0
+  return name.size() == 1 && !(name[0] >= 'A' && name[0] <= 'Z') &&
+         !(name[0] >= 'a' && name[0] <= 'z');
+}
+
+// What an rcfile assigns, and which of its variables hold text that comes from the
+// message (MATCH, and variables set from a backquote or a capture).
+struct Names {
+  std::set<std::string> assigned;
+  std::set<std::string> from_message = {"MATCH"};
+};
+
+bool holds_backquote(const Value& value) {
+  for (const ValuePart& part : value) {
+    if (part.kind == ValuePart::Kind::kBackquote) return true;
+    if (part.kind == ValuePart::Kind::kVariable && holds_backquote(part.word)) return true;
+  }
+  return false;
+}
+
+void collect_names(const Statements& statements, Names* names) {
+  for (const Statement& statement : statements) {
+    if (const auto* assignment = std::get_if<Assignment>(&statement.node)) {
+      names->assigned.insert(assignment->name);
+      if (assignment->value && holds_backquote(*assignment->value))
+        names->from_message.insert(assignment->name);
+      continue;
+    }
+    const Recipe& recipe = std::get<Recipe>(statement.node);
+    if (recipe.action.kind == Action::Kind::kCapture) {
+      names->assigned.insert(recipe.action.capture_variable);
+      names->from_message.insert(recipe.action.capture_variable);
+    }
+    if (recipe.action.kind == Action::Kind::kBlock) collect_names(recipe.action.block, names);
+  }
+}
+
+// The variables a value uses ($NAME and the alternatives of ${NAME:-word}).
+void used_variables(const Value& value, std::vector<std::string>* out) {
+  for (const ValuePart& part : value) {
+    if (part.kind != ValuePart::Kind::kVariable) continue;
+    // ${NAME:-x} and friends say themselves what happens when NAME is unset.
+    if (part.substitution == Substitution::kPlain || part.substitution == Substitution::kRegexQuoted)
+      out->push_back(part.text);
+    used_variables(part.word, out);
+  }
+}
+
+// "$NAME" and "${NAME" uses in raw text (a command handed to the shell, a "$"
+// condition); quoted tells whether the use stands inside double quotes.
+struct RawUse {
+  std::string name;
+  bool quoted;
+};
+std::vector<RawUse> raw_variable_uses(std::string_view text) {
+  std::vector<RawUse> uses;
+  bool in_double = false;
+  bool in_single = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\\') {
+      ++i;
+      continue;
+    }
+    if (c == '\'' && !in_double) in_single = !in_single;
+    if (c == '"' && !in_single) in_double = !in_double;
+    if (c != '$' || in_single || i + 1 >= text.size()) continue;
+    std::size_t start = i + 1;
+    if (text[start] == '{') ++start;
+    std::size_t end = start;
+    while (end < text.size() && is_name_char(text[end])) ++end;
+    if (end > start && is_name_start(text[start]))
+      uses.push_back({std::string(text.substr(start, end - start)), in_double});
+  }
+  return uses;
+}
+
+void warn_unset(const Names& names, const std::string& name, Position at,
+                std::set<std::string>* warned, std::vector<Diagnostic>* diagnostics) {
+  if (is_special_name(name) || preset_variables().count(name) != 0 ||
+      names.assigned.count(name) != 0 || !warned->insert(name).second)
+    return;
+  diagnostics->push_back(warning(at, "$" + name + " is used but never set in this file (the "
+                                         "environment is cleaned at start-up, so it is "
+                                         "empty unless an included file assigns it)"));
+}
+
+void check_values(const Statements& statements, const Names& names, std::set<std::string>* warned,
+                  std::vector<Diagnostic>* diagnostics) {
+  for (const Statement& statement : statements) {
+    std::vector<std::string> used;
+    if (const auto* assignment = std::get_if<Assignment>(&statement.node)) {
+      if (assignment->value) used_variables(*assignment->value, &used);
+      for (const auto& name : used) warn_unset(names, name, assignment->position, warned, diagnostics);
+      continue;
+    }
+    const Recipe& recipe = std::get<Recipe>(statement.node);
+    for (const Value& word : recipe.action.words) used_variables(word, &used);
+    if (recipe.lockfile) used_variables(*recipe.lockfile, &used);
+    for (const auto& name : used)
+      warn_unset(names, name, recipe.action.position, warned, diagnostics);
+    for (const Condition& condition : recipe.conditions) {
+      if (condition.kind != ConditionKind::kExpand) continue;
+      for (const RawUse& use : raw_variable_uses(condition.operand))
+        warn_unset(names, use.name, condition.operand_position, warned, diagnostics);
+    }
+    if (recipe.action.kind == Action::Kind::kBlock)
+      check_values(recipe.action.block, names, warned, diagnostics);
+  }
+}
+
+// Message text in a folder name, or unquoted on a command line the shell reads.
+void check_message_data(const Recipe& recipe, const Names& names,
+                        std::vector<Diagnostic>* diagnostics) {
+  const Action& action = recipe.action;
+  if (action.kind == Action::Kind::kFolders && !action.words.empty()) {
+    std::vector<std::string> used;
+    used_variables(action.words.front(), &used);
+    // A recipe that looks at MATCH (say "* ! MATCH ?? \.\.") has had its say.
+    bool checked = false;
+    for (const Condition& condition : recipe.conditions)
+      for (const ConditionPrefix& prefix : condition.prefixes)
+        if (prefix.kind == ConditionPrefix::Kind::kVariable && names.from_message.count(prefix.variable))
+          checked = true;
+    for (const auto& name : used) {
+      if (names.from_message.count(name) == 0 || checked) continue;
+      diagnostics->push_back(warning(
+          action.position, "$" + name + " holds text from the message and names a folder "
+                           "here: a value such as \"../../x\" would write outside $MAILDIR; "
+                           "check it first (\"* ! " + name + " ?? (^\\.|/)\")"));
+      break;
+    }
+    return;
+  }
+  if (action.kind != Action::Kind::kPipe && action.kind != Action::Kind::kCapture) return;
+  // The shell reads the command only when it holds one of the default SHELLMETAS.
+  if (action.raw.find_first_of("&|<>~;?*[") == std::string::npos) return;
+  for (const RawUse& use : raw_variable_uses(action.raw)) {
+    if (use.quoted || names.from_message.count(use.name) == 0) continue;
+    diagnostics->push_back(warning(
+        action.position, "$" + use.name + " holds text from the message and stands unquoted "
+                         "in a command the shell reads: the shell splits and globs it; write "
+                         "\"$" + use.name + "\""));
+    return;
+  }
+}
+
+// A "c" copy into a folder with nothing delivering after it: the message is stored
+// there and, at the end, in $DEFAULT as well.
+bool delivers(const Recipe& recipe) {
+  switch (recipe.action.kind) {
+    case Action::Kind::kFolders:
+    case Action::Kind::kForward:
+      return true;
+    case Action::Kind::kPipe:
+      return !recipe.flags.filter;
+    case Action::Kind::kCapture:
+      return false;
+    case Action::Kind::kBlock:
+      for (const Statement& statement : recipe.action.block) {
+        const auto* inner = std::get_if<Recipe>(&statement.node);
+        if (inner != nullptr && delivers(*inner)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+void check_copies(const Statements& statements, bool delivering_after,
+                  std::vector<Diagnostic>* diagnostics) {
+  bool later = delivering_after;
+  for (auto it = statements.rbegin(); it != statements.rend(); ++it) {
+    const auto* recipe = std::get_if<Recipe>(&it->node);
+    if (recipe == nullptr) continue;
+    if (recipe->action.kind == Action::Kind::kBlock) {
+      check_copies(recipe->action.block, later, diagnostics);
+    } else if (recipe->flags.copy && recipe->action.kind == Action::Kind::kFolders && !later) {
+      diagnostics->push_back(warning(
+          recipe->position, "a copy (\"c\") with nothing delivering after it: the message is "
+                            "stored here and in $DEFAULT as well; drop the \"c\" if this "
+                            "folder is meant to be its place"));
+    }
+    if (delivers(*recipe) && !recipe->flags.copy) later = true;
+  }
+}
+
 void lint_statements(const Statements& statements, std::vector<Diagnostic>* diagnostics) {
   const Recipe* always = nullptr;
   for (const Statement& statement : statements) {
@@ -106,8 +306,25 @@ void lint_statements(const Statements& statements, std::vector<Diagnostic>* diag
 
 }  // namespace
 
+void lint_message_data(const Statements& statements, const Names& names,
+                       std::vector<Diagnostic>* diagnostics) {
+  for (const Statement& statement : statements) {
+    const auto* recipe = std::get_if<Recipe>(&statement.node);
+    if (recipe == nullptr) continue;
+    check_message_data(*recipe, names, diagnostics);
+    if (recipe->action.kind == Action::Kind::kBlock)
+      lint_message_data(recipe->action.block, names, diagnostics);
+  }
+}
+
 void lint_rcfile(const Statements& statements, std::vector<Diagnostic>* diagnostics) {
   lint_statements(statements, diagnostics);
+  Names names;
+  collect_names(statements, &names);
+  std::set<std::string> warned;
+  check_values(statements, names, &warned, diagnostics);
+  lint_message_data(statements, names, diagnostics);
+  check_copies(statements, false, diagnostics);
 }
 
 }  // namespace mailsift::rc

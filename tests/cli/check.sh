@@ -34,6 +34,40 @@ expect_contains "a recipe that can never run" out1 \
 expect_contains "source line" out1 "  * ^Subject: Grüße"
 [ ! -e x ] && [ ! -e archive ] && pass || fail "--check must not deliver anything"
 
+# Text from the message in a folder name or unquoted in a shell command, a copy with
+# nothing after it, a variable never set.
+cat > data.rc <<'RC'
+SUBJ=`formail -xSubject:`
+
+:0
+* ^From: \/[a-z]+
+from-$MATCH/
+
+:0
+* ^From: \/[a-z]+
+* ! MATCH ?? (^\.|/)
+checked-$MATCH/
+
+:0 c
+| echo $SUBJ >> subjects.txt
+
+:0 c
+| echo "$SUBJ" >> quoted.txt
+
+:0 c:
+archive
+
+LOG="to $USER ${NICK:-friend}
+"
+RC
+"$MAILSIFT" --check "$WORK/data.rc" > out7
+expect_eq "data warnings: exit" "$?" 0
+expect_eq "data warnings: count" "$(grep -c ': warning: ' out7)" 4
+expect_contains "MATCH names a folder" out7 "$WORK/data.rc:5:1: warning: \$MATCH holds text from the message and names a folder"
+expect_contains "unquoted in a shell command" out7 "$WORK/data.rc:13:1: warning: \$SUBJ holds text from the message and stands unquoted"
+expect_contains "copy with nothing after it" out7 "$WORK/data.rc:18:1: warning: a copy (\"c\") with nothing delivering after it"
+expect_contains "never set" out7 "$WORK/data.rc:21:1: warning: \$USER is used but never set"
+
 # Errors: exit 1, all of them, also in an included file (found beside the rcfile).
 mkdir rules
 cat > rules/main.rc <<'RC'

@@ -14,7 +14,13 @@ namespace mailsift::rc {
 // - a delivery to an mbox file (a folder name that is neither "dir/", "dir/." nor
 //   /dev/null) without a local lockfile;
 // - a regex holding non-ASCII bytes that is tried against the header, where such
-//   text usually arrives RFC 2047 encoded ("=?UTF-8?B?...?=") and will not match.
+//   text usually arrives RFC 2047 encoded ("=?UTF-8?B?...?=") and will not match;
+// - a variable used but never assigned in the file nor set by mailsift itself;
+// - text from the message ($MATCH, a variable set from a backquote or a capture) in
+//   a folder name of a recipe that does not look at it first, or unquoted in a
+//   command the shell reads;
+// - a "c" copy into a folder with nothing delivering after it (the message then
+//   lands in $DEFAULT too).
 void lint_rcfile(const Statements& statements, std::vector<Diagnostic>* diagnostics);
 
 }  // namespace mailsift::rc
