@@ -65,6 +65,15 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--check", parsed.check,
                "Check the rcfiles named after it (and the files they include): print every "
                "error and warning as file:line:col; exit 1 when there is an error");
+  app.add_flag("--dry-run", inv.dry_run,
+               "Evaluate the rules as a delivery would, but write, pipe and forward nothing; "
+               "print a trace of each recipe and the deliveries it would make");
+  app.add_flag("--run-programs", inv.run_programs,
+               "With --dry-run: run \"?\" conditions, filters, captures and backquotes "
+               "(delivering pipes and forwards never run)");
+  std::string format = "text";
+  app.add_option("--format", format, "With --dry-run: the trace as \"text\" or \"json\" lines")
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--procmail-exit-codes", inv.procmail_exit_codes,
                "Exit 73 (75 with -t) when the message cannot be stored, as procmail does, "
                "instead of always 75");
@@ -81,6 +90,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     return parsed;
   }
   inv.from = from;
+  inv.trace_json = format == "json";
   std::vector<std::string> rest = app.remaining();
   if (parsed.check) {
     parsed.check_files = rest;

@@ -55,7 +55,7 @@ LocalLock::~LocalLock() {
 
 bool Evaluator::take_local_lock(const rc::Recipe& recipe, const std::vector<std::string>& folders,
                                 const std::string& command, sys::Dotlock* lock) {
-  if (!recipe.lockfile) return true;
+  if (!recipe.lockfile || session_.dry_run()) return true;
   const std::string lockext = session_.variables().get_or("LOCKEXT", ".lock");
   std::string name;
   if (!recipe.lockfile->empty()) {
@@ -177,12 +177,19 @@ bool Evaluator::deliver_to_folders(const rc::Recipe& recipe, bool* delivering) {
     log_at(recipe.action.position, "error: the folder name is empty");
     return false;
   }
+  trace_action(recipe, "folder", folders.front(), "");
   LocalLock lock(log_);
   if (!take_local_lock(recipe, folders, "", lock.get())) return false;
   return session_.deliver(folders, message_, "", part_of(recipe.flags), recipe.flags.raw);
 }
 
 bool Evaluator::write_to_stdout(const rc::Recipe& recipe) {
+  if (session_.dry_run()) {
+    trace_action(recipe, "stdout", "|", "not written in a dry run");
+    session_.trace().delivery("|", "stdout", false);
+    session_.mark_delivered("|", 0);
+    return true;
+  }
   deliver::WriteFormat format = program_format(recipe.flags, false);
   std::size_t written = 0;
   const sys::Status status =
@@ -225,6 +232,14 @@ bool Evaluator::run_forward(const rc::Recipe& recipe, bool* delivering) {
 // when it exits 0 (procmail, without w, counts it once the program has the message).
 bool Evaluator::deliver_to_program(const rc::Recipe& recipe, const Command& command,
                                    bool forwarding) {
+  if (session_.dry_run()) {
+    // Never run: a dry run counts the delivery as done.
+    trace_action(recipe, forwarding ? "forward" : "pipe", command.display,
+                 "not run in a dry run; taken as delivered");
+    session_.trace().delivery(command.display, forwarding ? "forward" : "program", false);
+    session_.mark_delivered(command.display, 0);
+    return true;
+  }
   LocalLock lock(log_);
   if (!take_local_lock(recipe, {}, command.display, lock.get())) return false;
   const sys::ProgramOutcome outcome = run_command(
@@ -259,6 +274,12 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
     log_at(action.position, "error: " + error);
     return false;
   }
+  if (!session_.run_programs()) {
+    trace_action(recipe, "filter", command.display,
+                 "not run in a dry run without --run-programs: the message stays as it is");
+    return true;
+  }
+  trace_action(recipe, "filter", command.display, "");
   LocalLock lock(log_);
   if (!take_local_lock(recipe, {}, command.display, lock.get())) return false;
   const deliver::Part part = part_of(recipe.flags);
@@ -315,6 +336,12 @@ bool Evaluator::run_capture(const rc::Recipe& recipe) {
     log_at(action.position, "error: " + error);
     return false;
   }
+  if (!session_.run_programs()) {
+    trace_action(recipe, "capture", action.capture_variable + "=| " + command.display,
+                 "not run in a dry run without --run-programs: the variable keeps its value");
+    return true;
+  }
+  trace_action(recipe, "capture", action.capture_variable + "=| " + command.display, "");
   LocalLock lock(log_);
   if (!take_local_lock(recipe, {}, command.display, lock.get())) return false;
   const sys::ProgramOutcome outcome = run_command(
@@ -337,7 +364,13 @@ bool Evaluator::run_capture(const rc::Recipe& recipe) {
 }
 
 Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
-  if (recipe.flags.copy) {
+  if (recipe.flags.copy && session_.dry_run()) {
+    // No clone in a dry run: the trace follows the clone (the block, then the rest),
+    // which is where a "c" block's deliveries happen.
+    trace_action(recipe, "block", "{ ... }",
+                 "\"c\": a clone runs the block and the rest of the file; the dry run "
+                 "follows the clone");
+  } else if (recipe.flags.copy) {
     // "c" on a block: a clone runs the block and then the rest of the rcfile; this
     // process skips the block. The clone is a copy of this process.
     const pid_t pid = start_clone();
@@ -365,6 +398,7 @@ Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
     session_.forget_global_lock();
     session_.variables().unset("LOCKFILE");
   }
+  if (!recipe.flags.copy) trace_action(recipe, "block", "{ ... }", "");
   const Flow saved = flow_;
   flow_.prevcond = true;
   flow_.lastcond = true;

@@ -53,6 +53,19 @@ bool Evaluator::expand_quoted(const rc::Condition& condition, std::string* text,
   return expand_value(value, expander(), text, failure);
 }
 
+void Evaluator::trace_condition(const rc::Condition& condition, bool result,
+                                std::optional<double> score, const std::string& note) {
+  if (!session_.trace().enabled()) return;
+  std::optional<std::string> match;
+  if (condition.kind == rc::ConditionKind::kRegex && result)
+    match = session_.variables().get("MATCH");
+  const rc::Regex* regex = nullptr;
+  if (condition.kind == rc::ConditionKind::kRegex) regex = &regexes_.get(condition.operand, false);
+  if (regex == nullptr || !regex->extracts()) match.reset();
+  session_.trace().condition(current_file(), condition.position.line, condition.text, result,
+                             match, score, note);
+}
+
 struct Evaluator::ConditionState {
   bool weighted = false;  // the recipe has a weighted condition
   double score = 0;
@@ -147,6 +160,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   std::string storage;
   bool matched = false;
   double added = 0;
+  std::string not_run;  // why a "?" program was not run (a dry run)
   switch (condition.kind) {
     case rc::ConditionKind::kExpand:
       break;  // handled above
@@ -195,6 +209,10 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
         if (storage.data() != area.data()) storage.assign(area);
         storage += '\n';
         area = storage;
+      }
+      if (!session_.run_programs()) {
+        not_run = "not run in a dry run without --run-programs: taken as false";
+        break;
       }
       const sys::ProgramOutcome outcome = run_command(session_, command, text_input(area), false);
       matched = outcome.succeeded();
@@ -246,6 +264,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
 
   if (weighted) {
     state->score += added;
+    trace_condition(condition, true, added, not_run);
     if (state->score >= kMaxScore) state->score = kMaxScore;
     log_.verbose("Score: " + integer_text(added) + " " +
                  (state->score > 0 && state->score < 1 ? std::string("     +0")
@@ -260,6 +279,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   const bool holds = matched != negated;
   log_.verbose(std::string(holds ? "Match on " : "No match on ") + (negated ? "! " : "") + "\"" +
                condition.operand + "\"");
+  trace_condition(condition, holds, std::nullopt, not_run);
   return holds;
 }
 

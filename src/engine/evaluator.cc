@@ -182,6 +182,7 @@ Evaluator::Control Evaluator::run_recipe(const rc::Recipe& recipe) {
 
   if (take) {
     bool error = false;
+    session_.trace().begin_recipe();
     take = conditions_hold(recipe, &error);
     if (error) {
       log_at(recipe.position, "error: the rcfile stops here; the message goes to $DEFAULT");
@@ -192,6 +193,13 @@ Evaluator::Control Evaluator::run_recipe(const rc::Recipe& recipe) {
   }
   if (!f.also_if_matched && !also_if_succeeded) flow_.lastcond = take;
   if (!flow_.prevcond || !else_if) flow_.prevcond = take;
+  if (session_.trace().enabled()) {
+    std::string flags = recipe.start_line;
+    const std::size_t zero = flags.find(":0");
+    flags = zero == std::string::npos ? std::string() : flags.substr(zero + 2);
+    session_.trace().recipe(current_file(), recipe.position.line, flags, take,
+                            take ? std::string() : "its conditions or flags did not hold");
+  }
   if (!take) return Control::kNext;
 
   Control control = Control::kNext;
@@ -209,7 +217,17 @@ Expander Evaluator::expander() {
   return e;
 }
 
+void Evaluator::trace_action(const rc::Recipe& recipe, const std::string& kind,
+                             const std::string& target, const std::string& note) {
+  if (session_.trace().enabled())
+    session_.trace().action(current_file(), recipe.action.position.line, kind, target, note);
+}
+
 std::optional<std::string> Evaluator::run_backquote(const std::string& text) {
+  if (!session_.run_programs()) {
+    log_.line("Not running `" + text + "` in a dry run without --run-programs: it gives \"\"");
+    return std::string();
+  }
   Command command;
   std::string error;
   Expander plain;
@@ -244,6 +262,7 @@ sys::InputWriter text_input(std::string_view text) {
 }
 
 int Evaluator::run_trap(const std::string& text) {
+  if (session_.dry_run()) return -1;  // never run in a dry run
   Command command;
   std::string error;
   if (!build_command(session_, text, nullptr, expander(), &command, &error)) {

@@ -150,6 +150,11 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   ::umask(077);
   bool dropped_by_host = false;
   Session session(io, log, initial_variables(inv, ctx, account));
+  Trace trace;
+  if (inv.dry_run) {
+    trace = Trace(STDOUT_FILENO, inv.trace_json ? Trace::Format::kJson : Trace::Format::kText);
+    session.set_dry_run(&trace, inv.run_programs);
+  }
   for (const auto& argument : inv.assignments) {
     std::vector<rc::Diagnostic> diagnostics;
     const auto assignment = rc::parse_assignment_argument(argument, &diagnostics);
@@ -208,6 +213,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   // procmail ends without delivering when the last rcfile was ended by HOST: the
   // rules decided so (procmailrc(5), HOST).
   bool stored = evaluator.delivered();
+  session.set_fallback(true);
   if (!stored && !dropped_by_host) stored = deliver_fallback(io, session, inv, message);
   if (!stored && session.stored()) {
     log.line("A copy (\"c\") of this message was stored in \"" +
@@ -222,6 +228,10 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     if (n >= 0) outcome.exitcode = static_cast<int>(n);
   }
   int code = exit_code(outcome, policy);
+  if (inv.dry_run) {
+    session.trace().result(code);
+    return code;
+  }
   write_abstract(session, log, message, code, stored, dropped_by_host);
   const bool exitcode_set = outcome.exitcode.has_value();
   const int trap_status = run_trap(session, evaluator, code);

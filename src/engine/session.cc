@@ -64,7 +64,7 @@ void Session::assign(const std::string& name, const std::optional<std::string>& 
       variables_.set("MAILDIR", ".");
     }
   } else if (name == "LOGFILE") {
-    log_.open_file(text, umask_);
+    if (!dry_run()) log_.open_file(text, umask_);
   } else if (name == "LOG") {
     log_.raw(text);
   } else if (name == "VERBOSE") {
@@ -87,7 +87,7 @@ void Session::assign(const std::string& name, const std::optional<std::string>& 
   } else if (name == "DEFAULT") {
     default_assigned_ = true;
   } else if (name == "LOCKFILE") {
-    take_global_lock(text);
+    if (!dry_run()) take_global_lock(text);
   } else if (name == "SHIFT") {
     const long n = parse_number_or_boolean(text, 0);
     if (n > 0) {
@@ -145,6 +145,20 @@ void Session::mark_delivered(const std::string& lastfolder, std::size_t bytes_wr
 
 bool Session::deliver(const std::vector<std::string>& folders, const message::Message& message,
                       const std::string& dotlock, deliver::Part part, bool raw) {
+  if (dry_run()) {
+    // Nothing is created or written: the folders are named, LASTFOLDER is the first
+    // as written.
+    if (folders.empty()) return false;
+    std::string shown;
+    for (const auto& folder : folders) {
+      const auto name = deliver::classify_folder(io_, folder, !shown.empty());
+      trace().delivery(folder, deliver::folder_kind_name(name.kind), fallback_);
+      shown += (shown.empty() ? "" : " ") + folder;
+    }
+    variables_.set("LASTFOLDER", shown);
+    stored_ = true;
+    return true;
+  }
   deliver::DeliveryOptions options;
   options.part = part;
   options.raw = raw;

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -123,6 +124,11 @@ class Evaluator {
   int wait_for_clone(pid_t pid);
 
   // Helpers.
+  void trace_condition(const rc::Condition& condition, bool result, std::optional<double> score,
+                       const std::string& note);
+  void trace_action(const rc::Recipe& recipe, const std::string& kind, const std::string& target,
+                    const std::string& note);
+  std::string current_file() const { return file_stack_.empty() ? std::string() : file_stack_.back(); }
   Expander expander();
   std::optional<std::string> run_backquote(const std::string& command);
   void log_at(const rc::Position& at, const std::string& text);

@@ -15,6 +15,10 @@ struct Invocation {
   bool berkeley = false;              // -Y: ignore Content-Length
   bool mail_filter = false;           // -m
   bool procmail_exit_codes = false;   // --procmail-exit-codes
+  bool dry_run = false;               // --dry-run: evaluate, deliver nothing, trace
+  bool run_programs = false;          // --run-programs: with --dry-run, run "?"
+                                      // conditions, filters, captures and backquotes
+  bool trace_json = false;            // --format=json
   std::optional<std::string> from;    // -f NAME (or -r NAME)
   std::vector<std::string> arguments;   // -a ARG, or the words after a -m rcfile
   std::vector<std::string> recipients;  // -d USER ...

@@ -12,6 +12,7 @@
 #include "mailsift/deliver/folder.h"
 #include "mailsift/engine/expand.h"
 #include "mailsift/engine/log.h"
+#include "mailsift/engine/trace.h"
 #include "mailsift/engine/variables.h"
 #include "mailsift/message/message.h"
 #include "mailsift/sys/dotlock.h"
@@ -65,6 +66,19 @@ class Session {
   // In a clone ("c" on a block): the global lock is the parent's to release.
   void forget_global_lock();
   const std::string& current_rcfile() const { return current_rcfile_; }
+
+  // A dry run: deliveries, lockfiles and LOGFILE are only traced, and programs other
+  // than "?" conditions, filters, captures and backquotes (those with run_programs)
+  // are never run.
+  void set_dry_run(Trace* trace, bool run_programs) {
+    trace_ = trace;
+    run_programs_ = run_programs;
+  }
+  bool dry_run() const { return trace_ != nullptr; }
+  bool run_programs() const { return trace_ == nullptr || run_programs_; }
+  Trace& trace() { return trace_ != nullptr ? *trace_ : no_trace_; }
+  // The deliveries that follow are the fall-back ($DEFAULT, $ORGMAIL).
+  void set_fallback(bool fallback) { fallback_ = fallback; }
   std::size_t last_write_size() const { return last_write_size_; }
   bool default_assigned() const { return default_assigned_; }
   bool maildir_assigned() const { return maildir_assigned_; }
@@ -89,6 +103,10 @@ class Session {
   long last_score_ = 0;
   bool host_mismatch_ = false;
   sys::Dotlock global_lock_;
+  Trace* trace_ = nullptr;
+  Trace no_trace_;
+  bool run_programs_ = false;
+  bool fallback_ = false;
 };
 
 }  // namespace mailsift::engine

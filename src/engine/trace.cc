@@ -1,0 +1,131 @@
+#include "mailsift/engine/trace.h"
+
+#include <cstdio>
+
+#include "mailsift/sys/io.h"
+
+namespace mailsift::engine {
+namespace {
+
+std::string bool_text(bool b) { return b ? "true" : "false"; }
+
+std::string number_text(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.6g", value);
+  return buffer;
+}
+
+// Short enough for a line of trace.
+std::string clipped(const std::string& text) {
+  std::string out;
+  for (const char c : text.substr(0, 200)) out += c == '\n' ? ' ' : c;
+  return text.size() > 200 ? out + "..." : out;
+}
+
+}  // namespace
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    char buffer[8];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c >= 0x7f) {
+      // Each byte as a code point of its own: always valid JSON, and ASCII.
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+      out += buffer;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+void Trace::write(const std::string& text) {
+  if (!enabled_) return;
+  if (holding_) {
+    held_ += text;
+    return;
+  }
+  sys::write_all(sys::real_io(), fd_, text.data(), text.size());
+}
+
+void Trace::recipe(const std::string& file, int line, const std::string& flags, bool taken,
+                   const std::string& reason) {
+  holding_ = false;
+  const std::string conditions = std::move(held_);
+  held_.clear();
+  if (format_ == Format::kJson) {
+    write("{\"version\":1,\"type\":\"recipe\",\"file\":" + json_string(file) +
+          ",\"line\":" + std::to_string(line) + ",\"flags\":" + json_string(flags) +
+          ",\"taken\":" + bool_text(taken) + ",\"reason\":" + json_string(reason) + "}\n");
+  } else {
+    write(file + ":" + std::to_string(line) + ": recipe \":0" + flags + "\" " +
+          (taken ? "taken" : "not taken") + (reason.empty() ? "" : " (" + reason + ")") + "\n");
+  }
+  write(conditions);
+}
+
+void Trace::condition(const std::string& file, int line, const std::string& text, bool result,
+                      const std::optional<std::string>& match,
+                      const std::optional<double>& score, const std::string& note) {
+  if (format_ == Format::kJson) {
+    std::string out = "{\"version\":1,\"type\":\"condition\",\"file\":" + json_string(file) +
+                      ",\"line\":" + std::to_string(line) + ",\"text\":" + json_string(text) +
+                      ",\"result\":" + bool_text(result);
+    if (match) out += ",\"match\":" + json_string(*match);
+    if (score) out += ",\"score\":" + number_text(*score);
+    if (!note.empty()) out += ",\"note\":" + json_string(note);
+    write(out + "}\n");
+    return;
+  }
+  std::string out = "  " + file + ":" + std::to_string(line) + ": * " + clipped(text) + "  -> " +
+                    (result ? "true" : "false");
+  if (score) out += ", score " + number_text(*score);
+  if (match) out += ", MATCH=\"" + clipped(*match) + "\"";
+  if (!note.empty()) out += " (" + note + ")";
+  write(out + "\n");
+}
+
+void Trace::action(const std::string& file, int line, const std::string& kind,
+                   const std::string& target, const std::string& note) {
+  if (format_ == Format::kJson) {
+    std::string out = "{\"version\":1,\"type\":\"action\",\"file\":" + json_string(file) +
+                      ",\"line\":" + std::to_string(line) + ",\"kind\":" + json_string(kind) +
+                      ",\"target\":" + json_string(target);
+    if (!note.empty()) out += ",\"note\":" + json_string(note);
+    write(out + "}\n");
+    return;
+  }
+  write("  " + file + ":" + std::to_string(line) + ": " + kind + " " + clipped(target) +
+        (note.empty() ? "" : " (" + note + ")") + "\n");
+}
+
+void Trace::delivery(const std::string& folder, const std::string& kind, bool fallback) {
+  deliveries_.push_back(folder);
+  if (format_ == Format::kJson) {
+    write("{\"version\":1,\"type\":\"delivery\",\"folder\":" + json_string(folder) +
+          ",\"kind\":" + json_string(kind) + ",\"fallback\":" + bool_text(fallback) + "}\n");
+    return;
+  }
+  write("would deliver to " + folder + " (" + kind + (fallback ? ", the fall-back" : "") + ")\n");
+}
+
+void Trace::result(int exit_code) {
+  if (format_ == Format::kJson) {
+    std::string list;
+    for (const auto& d : deliveries_) list += (list.empty() ? "" : ",") + json_string(d);
+    write("{\"version\":1,\"type\":\"result\",\"exit\":" + std::to_string(exit_code) +
+          ",\"deliveries\":[" + list + "]}\n");
+    return;
+  }
+  write("exit status " + std::to_string(exit_code) + "\n");
+}
+
+}  // namespace mailsift::engine
