@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "mailsift/engine/check.h"
+#include "mailsift/engine/rule_test.h"
 #include "mailsift/engine/run.h"
 #include "options.h"
 
@@ -15,6 +16,15 @@ extern char** environ;
 int main(int argc, char** argv) {
   const auto parsed = mailsift::cli::parse_command_line(argc, argv);
   if (parsed.exit_now) return *parsed.exit_now;
+  if (parsed.test) {
+    std::vector<std::string> environment;
+    for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
+    const auto report = mailsift::engine::run_rule_tests(
+        "/proc/self/exe", parsed.test_rcfile, parsed.test_directory, parsed.test_arguments,
+        environment);
+    std::cout << report.text << std::flush;
+    return mailsift::engine::rule_test_exit_status(report);
+  }
   if (parsed.check) {
     const char* home = std::getenv("HOME");
     const auto report =

@@ -65,6 +65,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--check", parsed.check,
                "Check the rcfiles named after it (and the files they include): print every "
                "error and warning as file:line:col; exit 1 when there is an error");
+  app.add_flag("--test", parsed.test,
+               "--test RCFILE DIR: run RCFILE as a dry run on every DIR/*.eml and compare with "
+               "DIR/*.expect; exit 1 when one differs");
   app.add_flag("--dry-run", inv.dry_run,
                "Evaluate the rules as a delivery would, but write, pipe and forward nothing; "
                "print a trace of each recipe and the deliveries it would make");
@@ -92,6 +95,17 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   inv.from = from;
   inv.trace_json = format == "json";
   std::vector<std::string> rest = app.remaining();
+  if (parsed.test) {
+    if (rest.size() < 2) {
+      std::cerr << "mailsift: --test needs an rcfile and a directory of messages\n";
+      parsed.exit_now = 64;  // EX_USAGE
+      return parsed;
+    }
+    parsed.test_rcfile = rest[0];
+    parsed.test_directory = rest[1];
+    parsed.test_arguments.assign(rest.begin() + 2, rest.end());
+    return parsed;
+  }
   if (parsed.check) {
     parsed.check_files = rest;
     if (rest.empty()) {

@@ -19,6 +19,11 @@ struct ParsedCommandLine {
   // --check: the rcfiles to check (no message is read, nothing is delivered).
   bool check = false;
   std::vector<std::string> check_files;
+  // --test RCFILE DIR [args...]
+  bool test = false;
+  std::string test_rcfile;
+  std::string test_directory;
+  std::vector<std::string> test_arguments;
 };
 
 ParsedCommandLine parse_command_line(int argc, const char* const* argv);

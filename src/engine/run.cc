@@ -229,7 +229,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   }
   int code = exit_code(outcome, policy);
   if (inv.dry_run) {
-    session.trace().result(code);
+    session.trace().result(code, session.variables().get_or("MAILDIR", ""));
     return code;
   }
   write_abstract(session, log, message, code, stored, dropped_by_host);

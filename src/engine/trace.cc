@@ -117,12 +117,12 @@ void Trace::delivery(const std::string& folder, const std::string& kind, bool fa
   write("would deliver to " + folder + " (" + kind + (fallback ? ", the fall-back" : "") + ")\n");
 }
 
-void Trace::result(int exit_code) {
+void Trace::result(int exit_code, const std::string& maildir) {
   if (format_ == Format::kJson) {
     std::string list;
     for (const auto& d : deliveries_) list += (list.empty() ? "" : ",") + json_string(d);
     write("{\"version\":1,\"type\":\"result\",\"exit\":" + std::to_string(exit_code) +
-          ",\"deliveries\":[" + list + "]}\n");
+          ",\"deliveries\":[" + list + "],\"maildir\":" + json_string(maildir) + "}\n");
     return;
   }
   write("exit status " + std::to_string(exit_code) + "\n");

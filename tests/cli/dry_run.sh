@@ -70,7 +70,7 @@ schema = {
     "condition": {"file": str, "line": int, "text": str, "result": bool},
     "action": {"file": str, "line": int, "kind": str, "target": str},
     "delivery": {"folder": str, "kind": str, "fallback": bool},
-    "result": {"exit": int, "deliveries": list},
+    "result": {"exit": int, "deliveries": list, "maildir": str},
 }
 optional = {"condition": {"match": str, "score": (int, float), "note": str},
             "action": {"note": str}}

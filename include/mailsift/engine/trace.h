@@ -8,7 +8,7 @@
 //   {"type":"action","file":F,"line":N,"kind":K,"target":S,"note":S?}
 //        K: "folder", "pipe", "filter", "capture", "forward", "block", "stdout"
 //   {"type":"delivery","folder":S,"kind":S,"fallback":B}
-//   {"type":"result","exit":N,"deliveries":[S...]}
+//   {"type":"result","exit":N,"deliveries":[S...],"maildir":S}
 #pragma once
 
 #include <optional>
@@ -37,7 +37,8 @@ class Trace {
   void action(const std::string& file, int line, const std::string& kind,
               const std::string& target, const std::string& note);
   void delivery(const std::string& folder, const std::string& kind, bool fallback);
-  void result(int exit_code);
+  // maildir: $MAILDIR at the end (folders named relative to it were written there).
+  void result(int exit_code, const std::string& maildir);
 
  private:
   void write(const std::string& text);
