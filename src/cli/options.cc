@@ -71,6 +71,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--dry-run", inv.dry_run,
                "Evaluate the rules as a delivery would, but write, pipe and forward nothing; "
                "print a trace of each recipe and the deliveries it would make");
+  int explain_line = 0;
+  app.add_option("--explain", explain_line,
+                 "--explain LINE: a dry run that explains the recipe at LINE of the rcfile "
+                 "(or the nearest one): each condition, the text it was tried against, and "
+                 "why it may have missed");
   app.add_flag("--run-programs", inv.run_programs,
                "With --dry-run: run \"?\" conditions, filters, captures and backquotes "
                "(delivering pipes and forwards never run)");
@@ -94,6 +99,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   }
   inv.from = from;
   inv.trace_json = format == "json";
+  if (explain_line > 0) {
+    inv.explain_line = explain_line;
+    inv.dry_run = true;
+  }
   std::vector<std::string> rest = app.remaining();
   if (parsed.test) {
     if (rest.size() < 2) {

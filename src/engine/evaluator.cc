@@ -68,6 +68,10 @@ Evaluator::LoadedFile* Evaluator::load(const std::string& path, RcfileResult* re
   }
   *result = RcfileResult::kRan;
   files_.push_back(std::move(file));
+  if (explain_line_ > 0 && explained_ == nullptr) {
+    explained_file_ = path;
+    choose_explained(files_.back()->tree.statements);
+  }
   return files_.back().get();
 }
 
@@ -179,6 +183,7 @@ Evaluator::Control Evaluator::run_recipe(const rc::Recipe& recipe) {
   if (else_if) take = take && !flow_.prevcond;
   if (also_if_succeeded) take = take && flow_.lastcond && flow_.lastsucc;
   if (f.also_if_matched) take = take && flow_.lastcond;
+  const bool flags_allowed = take;
 
   if (take) {
     bool error = false;
@@ -191,6 +196,7 @@ Evaluator::Control Evaluator::run_recipe(const rc::Recipe& recipe) {
   } else {
     session_.set_last_score(0);
   }
+  if (&recipe == explained_) explain_recipe(recipe, flags_allowed, take);
   if (!f.also_if_matched && !also_if_succeeded) flow_.lastcond = take;
   if (!flow_.prevcond || !else_if) flow_.prevcond = take;
   if (session_.trace().enabled()) {

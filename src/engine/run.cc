@@ -150,9 +150,10 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   ::umask(077);
   bool dropped_by_host = false;
   Session session(io, log, initial_variables(inv, ctx, account));
-  Trace trace;
+  Trace trace;  // silent unless a plain dry run
   if (inv.dry_run) {
-    trace = Trace(STDOUT_FILENO, inv.trace_json ? Trace::Format::kJson : Trace::Format::kText);
+    if (!inv.explain_line)
+      trace = Trace(STDOUT_FILENO, inv.trace_json ? Trace::Format::kJson : Trace::Format::kText);
     session.set_dry_run(&trace, inv.run_programs);
   }
   for (const auto& argument : inv.assignments) {
@@ -179,6 +180,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
 
   const std::string home = session.variables().get_or("HOME", account.home);
   Evaluator evaluator(session, message, inv.berkeley);
+  if (inv.explain_line) evaluator.explain(*inv.explain_line, STDOUT_FILENO);
   if (session.host_mismatch()) {
     // HOST=other on the command line: procmail ends at once, successfully.
     dropped_by_host = true;
@@ -230,6 +232,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   int code = exit_code(outcome, policy);
   if (inv.dry_run) {
     session.trace().result(code, session.variables().get_or("MAILDIR", ""));
+    if (inv.explain_line) evaluator.finish_explaining(code);
     return code;
   }
   write_abstract(session, log, message, code, stored, dropped_by_host);

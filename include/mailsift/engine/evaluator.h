@@ -70,6 +70,14 @@ class Evaluator {
   // Children started by "c" on a block: waited for at the end of the run.
   void wait_for_clones();
 
+  // --explain: the recipe at `line` of the first rcfile (or the nearest one) is
+  // explained on fd when it is reached; finish_explaining says so if it never was.
+  void explain(int line, int fd) {
+    explain_line_ = line;
+    explain_fd_ = fd;
+  }
+  void finish_explaining(int exit_code);
+
   // Runs the TRAP command text with the message on its stdin and its output in the
   // log; returns its exit status (-1 when it could not be run).
   int run_trap(const std::string& text);
@@ -123,6 +131,12 @@ class Evaluator {
   pid_t start_clone();
   int wait_for_clone(pid_t pid);
 
+  // --explain (explain.cc).
+  void choose_explained(const rc::Statements& statements);
+  void explain_recipe(const rc::Recipe& recipe, bool flags_allowed, bool taken);
+  void explain_condition(const rc::Recipe& recipe, const rc::Condition& condition, int index);
+  void say(const std::string& text);
+
   // Helpers.
   void trace_condition(const rc::Condition& condition, bool result, std::optional<double> score,
                        const std::string& note);
@@ -150,6 +164,11 @@ class Evaluator {
   bool executing_ = true;  // false while a skipped recipe's backquotes would run
   std::vector<pid_t> clones_;
   std::size_t last_input_size_ = 0;
+  int explain_line_ = 0;
+  int explain_fd_ = -1;
+  const rc::Recipe* explained_ = nullptr;
+  std::string explained_file_;
+  bool explained_reached_ = false;
   bool berkeley_ = false;
 };
 

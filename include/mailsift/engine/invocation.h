@@ -19,6 +19,8 @@ struct Invocation {
   bool run_programs = false;          // --run-programs: with --dry-run, run "?"
                                       // conditions, filters, captures and backquotes
   bool trace_json = false;            // --format=json
+  std::optional<int> explain_line;    // --explain LINE (a dry run that explains the
+                                      // recipe at that line of the first rcfile)
   std::optional<std::string> from;    // -f NAME (or -r NAME)
   std::vector<std::string> arguments;   // -a ARG, or the words after a -m rcfile
   std::vector<std::string> recipients;  // -d USER ...
