@@ -92,6 +92,7 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
 
   // 2. Open for appending; every write lands at the end, whatever others did.
   const mode_t mode = kNewMboxMode & ~options.umask;
+  report->lastfolder_note = report->notes.size();
   report->notes.push_back("Opening \"" + path_ + "\"");
   const int fd = io.open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY, mode);
   if (fd < 0) return sys::Status::error(sys::Step::kOpen, errno, path_);

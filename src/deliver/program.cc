@@ -23,10 +23,11 @@ WriteFormat forward_format(Part part, bool raw) {
 }
 
 sys::InputWriter message_writer(sys::Io& io, const message::Message& message,
-                                const WriteFormat& format) {
-  return [&io, &message, format](int fd) {
-    std::size_t written = 0;
-    const sys::Status status = write_message(io, fd, "program", message, format, &written);
+                                const WriteFormat& format, std::size_t* written) {
+  return [&io, &message, format, written](int fd) {
+    std::size_t count = 0;
+    const sys::Status status = write_message(io, fd, "program", message, format, &count);
+    if (written != nullptr) *written = count;
     return status.ok() ? 0 : status.err();
   };
 }

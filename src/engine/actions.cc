@@ -245,25 +245,30 @@ bool Evaluator::deliver_to_program(const rc::Recipe& recipe, const Command& comm
   const sys::ProgramOutcome outcome = run_command(
       session_, command, message_input(program_format(recipe.flags, forwarding)), false);
   if (!outcome.started) return false;
-  if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
+  const bool write_failed = outcome.input_errno != 0 && !recipe.flags.ignore_write_errors;
+  if (write_failed) {
     log_.line("Error while writing to \"" + command.name + "\": " +
               std::strerror(outcome.input_errno));
-    session_.set_lastfolder(command.display);
-    return false;
+  } else if (!outcome.succeeded()) {
+    log_program_failure(recipe.flags, command, outcome);
   }
-  if (!outcome.succeeded()) {
-    const std::string code = std::to_string(outcome.procmail_code());
-    if (recipe.flags.wait_quietly && !recipe.flags.wait) {
-      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.name + "\"");
-    } else {
-      log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
-    }
-    session_.set_lastfolder(command.display);
-    return false;
-  }
+  // procmail sets LASTFOLDER once the program has ended, whatever became of it.
   session_.set_lastfolder(command.display);
+  if (write_failed || !outcome.succeeded()) return false;
   session_.mark_delivered(command.display, last_input_size_);
   return true;
+}
+
+// "Program failure (n) of "x"" in the log; with W alone only under VERBOSE, as
+// "Non-zero exitcode (n) from "x"".
+void Evaluator::log_program_failure(const rc::RecipeFlags& flags, const Command& command,
+                                    const sys::ProgramOutcome& outcome) {
+  const std::string code = std::to_string(outcome.procmail_code());
+  if (flags.wait_quietly && !flags.wait) {
+    log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.name + "\"");
+  } else {
+    log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
+  }
 }
 
 bool Evaluator::run_filter(const rc::Recipe& recipe) {
@@ -299,11 +304,7 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
     log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
     rescue = true;
   } else if (wait && outcome.exit_status != 0) {
-    if (recipe.flags.wait) {
-      log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
-    } else {
-      log_.verbose("Non-zero exitcode (" + code + ") from \"" + command.name + "\"");
-    }
+    log_program_failure(recipe.flags, command, outcome);
     rescue = true;
   } else if (outcome.output.empty() && message_.size() > 0 && outcome.exit_status != 0) {
     // Nothing came out of a filter that failed (not found, crashed before writing):
@@ -321,6 +322,8 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
     return false;
   }
   message_ = deliver::filtered_message(message_, outcome.output, part, berkeley_);
+  header_area_.reset();
+  whole_area_.reset();
   return true;
 }
 
@@ -349,10 +352,7 @@ bool Evaluator::run_capture(const rc::Recipe& recipe) {
   if (!outcome.started) return false;
   const bool wait = recipe.flags.wait || recipe.flags.wait_quietly;
   if (wait && !outcome.succeeded()) {
-    if (recipe.flags.wait) {
-      log_.line("Program failure (" + std::to_string(outcome.procmail_code()) + ") of \"" +
-                command.name + "\"");
-    }
+    log_program_failure(recipe.flags, command, outcome);
     // The variable keeps its old value (an unset one stays unset).
     if (session_.variables().is_set(action.capture_variable))
       log_.line("Rescue of unfiltered data succeeded");

@@ -38,13 +38,6 @@ std::string joined(const std::vector<std::string>& words) {
   return out;
 }
 
-unsigned timeout_of(const Session& session) {
-  const auto value = session.variables().get("TIMEOUT");
-  if (!value) return limits::kDefaultTimeoutSeconds;
-  const long n = parse_number_or_boolean(*value, static_cast<long>(limits::kDefaultTimeoutSeconds));
-  return n <= 0 ? 0u : static_cast<unsigned>(n);
-}
-
 }  // namespace
 
 bool build_command(const Session& session, std::string_view raw,
@@ -115,7 +108,7 @@ sys::ProgramOutcome run_command(Session& session, const Command& command,
   spec.argv = command.argv;
   spec.environment = session.variables().environment();
   spec.stderr_fd = session.log().fd();
-  spec.timeout_seconds = timeout_of(session);
+  spec.timeout_seconds = session.timeout_seconds();
   spec.capture_output = capture;
   spec.output_limit = capture_limit;
   // procmail's children write their stdout to /dev/null unless it is captured.

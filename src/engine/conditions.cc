@@ -53,14 +53,16 @@ bool Evaluator::expand_quoted(const rc::Condition& condition, std::string* text,
   return expand_value(value, expander(), text, failure);
 }
 
-void Evaluator::trace_condition(const rc::Condition& condition, bool result,
-                                std::optional<double> score, const std::string& note) {
+void Evaluator::trace_condition(const rc::Recipe& recipe, const rc::Condition& condition,
+                                bool result, std::optional<double> score,
+                                const std::string& note) {
   if (!session_.trace().enabled()) return;
   std::optional<std::string> match;
   if (condition.kind == rc::ConditionKind::kRegex && result)
     match = session_.variables().get("MATCH");
   const rc::Regex* regex = nullptr;
-  if (condition.kind == rc::ConditionKind::kRegex) regex = &regexes_.get(condition.operand, false);
+  if (condition.kind == rc::ConditionKind::kRegex)
+    regex = &regexes_.get(condition.operand, recipe.flags.case_sensitive);
   if (regex == nullptr || !regex->extracts()) match.reset();
   session_.trace().condition(current_file(), condition.position.line, condition.text, result,
                              match, score, note);
@@ -86,21 +88,29 @@ bool Evaluator::conditions_hold(const rc::Recipe& recipe, bool* error) {
   return !state.weighted || state.score > 0;
 }
 
+std::string_view Evaluator::message_area(message::Area area) {
+  // The joined header (and header+body) is made once per message, not once per
+  // condition; a filter that replaces the message drops it.
+  if (area == message::Area::kBody) return message_.body();
+  if (!header_area_) header_area_ = message::joined_header(message_);
+  if (area == message::Area::kHeader) return *header_area_;
+  if (!whole_area_) whole_area_ = *header_area_ + std::string(message_.body());
+  return *whole_area_;
+}
+
 std::string_view Evaluator::area_for(const rc::Recipe& recipe, const std::string* variable,
-                                     std::string* storage) const {
+                                     std::string* storage) {
   using message::Area;
   if (variable != nullptr) {
-    if (*variable == "H") return message::search_area(message_, Area::kHeader, storage);
-    if (*variable == "B") return message::search_area(message_, Area::kBody, storage);
-    if (*variable == "HB" || *variable == "BH")
-      return message::search_area(message_, Area::kHeaderAndBody, storage);
+    if (*variable == "H") return message_area(Area::kHeader);
+    if (*variable == "B") return message_area(Area::kBody);
+    if (*variable == "HB" || *variable == "BH") return message_area(Area::kHeaderAndBody);
     *storage = session_.lookup()(*variable).value_or("");
     return *storage;
   }
   const bool header = recipe.flags.header || !recipe.flags.body;
   const bool body = recipe.flags.body;
-  const Area area = header && body ? Area::kHeaderAndBody : body ? Area::kBody : Area::kHeader;
-  return message::search_area(message_, area, storage);
+  return message_area(header && body ? Area::kHeaderAndBody : body ? Area::kBody : Area::kHeader);
 }
 
 bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& condition,
@@ -264,7 +274,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
 
   if (weighted) {
     state->score += added;
-    trace_condition(condition, true, added, not_run);
+    trace_condition(recipe, condition, true, added, not_run);
     if (state->score >= kMaxScore) state->score = kMaxScore;
     log_.verbose("Score: " + integer_text(added) + " " +
                  (state->score > 0 && state->score < 1 ? std::string("     +0")
@@ -279,7 +289,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   const bool holds = matched != negated;
   log_.verbose(std::string(holds ? "Match on " : "No match on ") + (negated ? "! " : "") + "\"" +
                condition.operand + "\"");
-  trace_condition(condition, holds, std::nullopt, not_run);
+  trace_condition(recipe, condition, holds, std::nullopt, not_run);
   return holds;
 }
 

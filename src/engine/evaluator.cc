@@ -250,15 +250,8 @@ std::optional<std::string> Evaluator::run_backquote(const std::string& text) {
 }
 
 sys::InputWriter Evaluator::message_input(const deliver::WriteFormat& format) {
-  // As deliver::message_writer, counting the bytes for the log abstract.
-  sys::Io& io = session_.io();
-  const message::Message& message = message_;
-  std::size_t* written = &last_input_size_;
-  *written = 0;
-  return [&io, &message, format, written](int fd) {
-    const sys::Status status = deliver::write_message(io, fd, "program", message, format, written);
-    return status.ok() ? 0 : status.err();
-  };
+  last_input_size_ = 0;
+  return deliver::message_writer(session_.io(), message_, format, &last_input_size_);
 }
 
 sys::InputWriter text_input(std::string_view text) {

@@ -184,15 +184,10 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
   }
   // procmail assigns LASTFOLDER before it opens a file, after it made a file in a
   // directory; VERBOSE shows it so.
-  const bool file_folder = deliver::classify_folder(io_, first, false).kind ==
-                           deliver::FolderKind::kMbox;
-  const auto it = report.notes.begin() + (file_folder && !report.notes.empty() &&
-                                                  report.notes.front().rfind("Locking", 0) == 0
-                                              ? 1
-                                              : 0);
-  for (auto n = report.notes.begin(); n != it; ++n) log_.verbose(*n);
-  if (file_folder) log_.verbose("Assigning \"LASTFOLDER=" + first + "\"");
-  for (auto n = it; n != report.notes.end(); ++n) log_.verbose(*n);
+  for (std::size_t i = 0; i < report.notes.size(); ++i) {
+    if (report.lastfolder_note == i) log_.verbose("Assigning \"LASTFOLDER=" + first + "\"");
+    log_.verbose(report.notes[i]);
+  }
   for (const auto& warning : report.warnings) log_.line(warning);
   last_write_size_ = report.bytes_written;
   if (!status.ok()) {
@@ -209,7 +204,7 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
     lastfolder += name;
   }
   variables_.set("LASTFOLDER", lastfolder);
-  if (!file_folder) log_.verbose("Assigning \"LASTFOLDER=" + lastfolder + "\"");
+  if (!report.lastfolder_note) log_.verbose("Assigning \"LASTFOLDER=" + lastfolder + "\"");
   stored_ = true;
   return true;
 }

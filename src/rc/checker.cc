@@ -2,20 +2,10 @@
 
 #include <string>
 
+#include "mailsift/rc/lexer.h"
+
 namespace mailsift::rc {
 namespace {
-
-Position advance(Position at, std::string_view text, std::size_t offset) {
-  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++at.line;
-      at.column = 1;
-    } else {
-      ++at.column;
-    }
-  }
-  return at;
-}
 
 void check_recipe(const Recipe& recipe, RegexCache* cache, std::vector<Diagnostic>* diagnostics) {
   for (const Condition& condition : recipe.conditions) {
@@ -25,7 +15,8 @@ void check_recipe(const Recipe& recipe, RegexCache* cache, std::vector<Diagnosti
     const Regex& regex = cache->get(condition.operand, recipe.flags.case_sensitive);
     if (regex.ok()) continue;
     Diagnostic d;
-    d.position = advance(condition.operand_position, condition.operand, regex.error_offset());
+    d.position =
+        advance_position(condition.operand_position, condition.operand, regex.error_offset());
     d.message = "invalid regular expression: " + regex.error();
     diagnostics->push_back(std::move(d));
   }

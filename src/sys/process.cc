@@ -35,20 +35,6 @@
 
 namespace mailsift::sys {
 
-int run_in_child(const std::function<int()>& fn) {
-  const pid_t pid = ::fork();
-  if (pid < 0) return -1;
-  if (pid == 0) ::_exit(fn());
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return -1;
-}
-
-pid_t fork_clone() { return ::fork(); }
-
 int wait_for_clone(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
@@ -57,6 +43,15 @@ int wait_for_clone(pid_t pid) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return -1;
 }
+
+int run_in_child(const std::function<int()>& fn) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) ::_exit(fn());
+  return wait_for_clone(pid);
+}
+
+pid_t fork_clone() { return ::fork(); }
 
 namespace {
 

@@ -43,6 +43,10 @@ struct DeliveryReport {
   // What was done, step by step, in procmail's VERBOSE words ("Locking", "Opening",
   // "Acquiring kernel-lock", "Unlocking"), for the log when VERBOSE is on.
   std::vector<std::string> notes;
+  // Where, among the notes, procmail would assign LASTFOLDER: an mbox does so before
+  // it opens the file (this is that note's index); other kinds leave it unset, and
+  // LASTFOLDER comes once the message is stored.
+  std::optional<std::size_t> lastfolder_note;
 };
 
 enum class FolderKind { kMbox, kMaildir, kMh, kDirectory, kDevNull };

@@ -24,10 +24,11 @@ WriteFormat pipe_format(Part part, bool raw);
 WriteFormat forward_format(Part part, bool raw);
 
 // An InputWriter that writes the message in `format` through io (write_message):
-// returns 0 or the errno of the failed write. The message and io must outlive
-// the run_program call it is given to.
+// returns 0 or the errno of the failed write, and sets *written (when given) to the
+// bytes written. The message, io and written must outlive the run_program call it is
+// given to.
 sys::InputWriter message_writer(sys::Io& io, const message::Message& message,
-                                const WriteFormat& format);
+                                const WriteFormat& format, std::size_t* written = nullptr);
 
 // Runs spec with the message (in `format`) on the program's stdin and waits for it
 // (sys::run_program). ignore_write_errors (flag i): a failed write (EPIPE when the

@@ -110,8 +110,11 @@ class Evaluator {
   bool condition_holds(const rc::Recipe& recipe, const rc::Condition& condition,
                        ConditionState* state, bool* error);
   bool expand_quoted(const rc::Condition& condition, std::string* text, std::string* failure);
+  // The text a condition searches: a message area, or a variable's value (then in
+  // *storage).
   std::string_view area_for(const rc::Recipe& recipe, const std::string* variable,
-                            std::string* storage) const;
+                            std::string* storage);
+  std::string_view message_area(message::Area area);
 
   // Actions (actions.cc). Each returns the action's success.
   bool run_action(const rc::Recipe& recipe, Control* control);
@@ -121,6 +124,8 @@ class Evaluator {
   bool run_capture(const rc::Recipe& recipe);
   bool run_forward(const rc::Recipe& recipe, bool* delivering);
   bool deliver_to_program(const rc::Recipe& recipe, const Command& command, bool forwarding);
+  void log_program_failure(const rc::RecipeFlags& flags, const Command& command,
+                           const sys::ProgramOutcome& outcome);
   bool write_to_stdout(const rc::Recipe& recipe);
   Control run_block(const rc::Recipe& recipe);
   bool take_local_lock(const rc::Recipe& recipe, const std::vector<std::string>& folders,
@@ -138,8 +143,8 @@ class Evaluator {
   void say(const std::string& text);
 
   // Helpers.
-  void trace_condition(const rc::Condition& condition, bool result, std::optional<double> score,
-                       const std::string& note);
+  void trace_condition(const rc::Recipe& recipe, const rc::Condition& condition, bool result,
+                       std::optional<double> score, const std::string& note);
   void trace_action(const rc::Recipe& recipe, const std::string& kind, const std::string& target,
                     const std::string& note);
   std::string current_file() const { return file_stack_.empty() ? std::string() : file_stack_.back(); }
@@ -164,6 +169,9 @@ class Evaluator {
   bool executing_ = true;  // false while a skipped recipe's backquotes would run
   std::vector<pid_t> clones_;
   std::size_t last_input_size_ = 0;
+  // The message's search areas, made on first use (message_area).
+  std::optional<std::string> header_area_;
+  std::optional<std::string> whole_area_;
   int explain_line_ = 0;
   int explain_fd_ = -1;
   const rc::Recipe* explained_ = nullptr;

@@ -58,6 +58,8 @@ class Session {
   bool host_mismatch() const { return host_mismatch_; }
   void clear_host_mismatch() { host_mismatch_ = false; }
   const sys::LockPolicy& lock_policy() const { return lock_; }
+  // TIMEOUT: how long a program may run (0: no limit) and a lock be waited for.
+  unsigned timeout_seconds() const { return lock_.give_up_after_seconds; }
   const std::string& hostname() const { return hostname_; }
   Log& log() { return log_; }
   sys::Io& io() { return io_; }
