@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mailsift/sys/io.h"
@@ -25,6 +26,16 @@ struct Fault {
   // up in the middle of a message).
   size_t bytes_before_failure = 0;
 };
+
+// A fault on the nth matching call of op, for paths containing path_contains.
+inline Fault fault_on(Op op, int err, std::string path_contains = {}, int nth = 1) {
+  Fault f;
+  f.op = op;
+  f.err = err;
+  f.nth = nth;
+  f.path_contains = std::move(path_contains);
+  return f;
+}
 
 class FaultyIo final : public sys::Io {
  public:

@@ -13,6 +13,7 @@
 #include "../../../src/deliver/directory_store.h"
 #include "faulty_io.h"
 #include "mailsift/message/reader.h"
+#include "parsed_message.h"
 #include "temp_dir.h"
 
 namespace mailsift::deliver {
@@ -27,18 +28,7 @@ using Status = sys::Status;
 
 const std::string kMessage = "From a@b  Mon Jan  1 00:00:00 2001\nSubject: x\n\nFrom body\nend\n";
 
-Message parse(std::string bytes) {
-  return message::message_from_bytes(std::move(bytes), message::ReadOptions());
-}
-
-Fault fault(Op op, int err, std::string path_contains, int nth = 1) {
-  Fault f;
-  f.op = op;
-  f.err = err;
-  f.nth = nth;
-  f.path_contains = std::move(path_contains);
-  return f;
-}
+using testing::parse;
 
 DeliveryOptions options() {
   DeliveryOptions o;
@@ -127,7 +117,7 @@ TEST(Directory, TakenNameMeansANewFile) {
   const std::string path = dir / "d";
   ASSERT_EQ(::mkdir(path.c_str(), 0700), 0);
   FaultyIo io;
-  io.add(fault(Op::kLink, EEXIST, "/d/msg."));
+  io.add(testing::fault_on(Op::kLink, EEXIST, "/d/msg."));
   DeliveryReport report;
   const Status st = DirectoryFolder(path).deliver(io, parse(kMessage), options(), &report);
   ASSERT_TRUE(st.ok()) << st.message();
@@ -145,12 +135,12 @@ TEST(Directory, FailuresLeaveTheDirectoryEmpty) {
     sys::Step want_step;
   };
   const Case cases[] = {
-      {"open", fault(Op::kOpen, EACCES, "/d/_"), sys::Step::kOpen},
-      {"write", fault(Op::kWrite, ENOSPC, "/d/_"), sys::Step::kWrite},
-      {"fsync", fault(Op::kFsync, EIO, "/d/_"), sys::Step::kFsync},
-      {"close", fault(Op::kClose, EIO, "/d/_"), sys::Step::kClose},
-      {"link", fault(Op::kLink, EIO, "/d/msg."), sys::Step::kLink},
-      {"directory fsync", fault(Op::kFsync, EIO, "/d", 2), sys::Step::kFsync},
+      {"open", testing::fault_on(Op::kOpen, EACCES, "/d/_"), sys::Step::kOpen},
+      {"write", testing::fault_on(Op::kWrite, ENOSPC, "/d/_"), sys::Step::kWrite},
+      {"fsync", testing::fault_on(Op::kFsync, EIO, "/d/_"), sys::Step::kFsync},
+      {"close", testing::fault_on(Op::kClose, EIO, "/d/_"), sys::Step::kClose},
+      {"link", testing::fault_on(Op::kLink, EIO, "/d/msg."), sys::Step::kLink},
+      {"directory fsync", testing::fault_on(Op::kFsync, EIO, "/d", 2), sys::Step::kFsync},
   };
   for (const auto& c : cases) {
     TempDir dir;

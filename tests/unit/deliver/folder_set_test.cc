@@ -11,6 +11,7 @@
 #include "faulty_io.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
+#include "parsed_message.h"
 #include "temp_dir.h"
 
 namespace mailsift::deliver {
@@ -25,9 +26,7 @@ using Status = sys::Status;
 
 const std::string kMessage = "From a@b  Mon Jan  1 00:00:00 2001\nSubject: x\n\nbody\n";
 
-Message parse(std::string bytes) {
-  return message::message_from_bytes(std::move(bytes), message::ReadOptions());
-}
+using testing::parse;
 
 DeliveryOptions options() {
   DeliveryOptions o;

@@ -13,6 +13,7 @@
 #include "faulty_io.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
+#include "parsed_message.h"
 #include "temp_dir.h"
 
 namespace mailsift::deliver {
@@ -28,18 +29,7 @@ using Status = sys::Status;
 const std::string kMessage =
     "From sender@example.org  Mon Jan  1 00:00:00 2001\nSubject: hi\n\nbody\nFrom here\nend";
 
-Message parse(std::string bytes) {
-  return message::message_from_bytes(std::move(bytes), message::ReadOptions());
-}
-
-Fault fault(Op op, int err, std::string path_contains, int nth = 1) {
-  Fault f;
-  f.op = op;
-  f.err = err;
-  f.nth = nth;
-  f.path_contains = std::move(path_contains);
-  return f;
-}
+using testing::parse;
 
 DeliveryOptions options() {
   DeliveryOptions o;
@@ -130,20 +120,20 @@ TEST(Maildir, EveryFailingStepLeavesNothingBehind) {
     sys::Step want_step;
     int want_err;
   };
-  Fault enospc_midway = fault(Op::kWrite, ENOSPC, "/tmp/");
+  Fault enospc_midway = testing::fault_on(Op::kWrite, ENOSPC, "/tmp/");
   enospc_midway.bytes_before_failure = 7;
   const Case cases[] = {
-      {"open", fault(Op::kOpen, EACCES, "md/tmp/"), sys::Step::kOpen, EACCES},
-      {"write ENOSPC at once", fault(Op::kWrite, ENOSPC, "md/tmp/"), sys::Step::kWrite, ENOSPC},
+      {"open", testing::fault_on(Op::kOpen, EACCES, "md/tmp/"), sys::Step::kOpen, EACCES},
+      {"write ENOSPC at once", testing::fault_on(Op::kWrite, ENOSPC, "md/tmp/"), sys::Step::kWrite, ENOSPC},
       {"write ENOSPC midway", enospc_midway, sys::Step::kWrite, ENOSPC},
-      {"write EDQUOT", fault(Op::kWrite, EDQUOT, "md/tmp/"), sys::Step::kWrite, EDQUOT},
-      {"fsync", fault(Op::kFsync, EIO, "md/tmp/"), sys::Step::kFsync, EIO},
-      {"close", fault(Op::kClose, EIO, "md/tmp/"), sys::Step::kClose, EIO},
-      {"link", fault(Op::kLink, EIO, "md/new/"), sys::Step::kLink, EIO},
-      {"link EXDEV", fault(Op::kLink, EXDEV, "md/new/"), sys::Step::kLink, EXDEV},
-      {"directory fsync", fault(Op::kFsync, EIO, "md/new"), sys::Step::kFsync, EIO},
-      {"mkdir", fault(Op::kMkdir, EACCES, "md"), sys::Step::kMkdir, EACCES},
-      {"mkdir new/", fault(Op::kMkdir, ENOSPC, "md/new"), sys::Step::kMkdir, ENOSPC},
+      {"write EDQUOT", testing::fault_on(Op::kWrite, EDQUOT, "md/tmp/"), sys::Step::kWrite, EDQUOT},
+      {"fsync", testing::fault_on(Op::kFsync, EIO, "md/tmp/"), sys::Step::kFsync, EIO},
+      {"close", testing::fault_on(Op::kClose, EIO, "md/tmp/"), sys::Step::kClose, EIO},
+      {"link", testing::fault_on(Op::kLink, EIO, "md/new/"), sys::Step::kLink, EIO},
+      {"link EXDEV", testing::fault_on(Op::kLink, EXDEV, "md/new/"), sys::Step::kLink, EXDEV},
+      {"directory fsync", testing::fault_on(Op::kFsync, EIO, "md/new"), sys::Step::kFsync, EIO},
+      {"mkdir", testing::fault_on(Op::kMkdir, EACCES, "md"), sys::Step::kMkdir, EACCES},
+      {"mkdir new/", testing::fault_on(Op::kMkdir, ENOSPC, "md/new"), sys::Step::kMkdir, ENOSPC},
   };
   for (const auto& c : cases) {
     TempDir dir;
@@ -171,7 +161,7 @@ TEST(Maildir, CreatedDirectoriesAreSynced) {
   // nothing is delivered.
   TempDir dir;
   FaultyIo io;
-  io.add(fault(Op::kFsync, EIO, dir.path()));
+  io.add(testing::fault_on(Op::kFsync, EIO, dir.path()));
   DeliveryReport report;
   const Status st = MaildirFolder(dir / "md").deliver(io, parse(kMessage), options(), &report);
   ASSERT_FALSE(st.ok());
@@ -184,7 +174,7 @@ TEST(Maildir, CreatedDirectoriesAreSynced) {
 TEST(Maildir, DirectoryFsyncFailureSaysTheMessageWasRemoved) {
   TempDir dir;
   FaultyIo io;
-  io.add(fault(Op::kFsync, EIO, "md/new"));
+  io.add(testing::fault_on(Op::kFsync, EIO, "md/new"));
   DeliveryReport report;
   const Status st = MaildirFolder(dir / "md").deliver(io, parse(kMessage), options(), &report);
   ASSERT_FALSE(st.ok());
@@ -197,7 +187,7 @@ TEST(Maildir, LinkEexistIsRetriedWithANewName) {
   TempDir dir;
   const std::string path = dir / "md";
   FaultyIo io;
-  io.add(fault(Op::kLink, EEXIST, "md/new/"));
+  io.add(testing::fault_on(Op::kLink, EEXIST, "md/new/"));
   DeliveryReport report;
   const Status st = MaildirFolder(path).deliver(io, parse(kMessage), options(), &report);
   ASSERT_TRUE(st.ok()) << st.message();
@@ -217,7 +207,7 @@ TEST(Maildir, RealNameClashIsRetried) {
   ASSERT_TRUE(MaildirFolder(path).deliver(sys::real_io(), parse("X: 1\n\nold\n"), options(),
                                           &report).ok());
   FaultyIo io;
-  io.add(fault(Op::kLink, EEXIST, "md/new/"));
+  io.add(testing::fault_on(Op::kLink, EEXIST, "md/new/"));
   DeliveryReport second;
   ASSERT_TRUE(MaildirFolder(path).deliver(io, parse(kMessage), options(), &second).ok());
   EXPECT_EQ(testing::read_file(report.stored[0]), "X: 1\n\nold\n");
@@ -228,7 +218,7 @@ TEST(Maildir, GivesUpAfterTheAttemptLimit) {
   TempDir dir;
   const std::string path = dir / "md";
   FaultyIo io;
-  Fault f = fault(Op::kLink, EEXIST, "md/new/");
+  Fault f = testing::fault_on(Op::kLink, EEXIST, "md/new/");
   f.sticky = true;
   io.add(f);
   DeliveryReport report;
@@ -245,7 +235,7 @@ TEST(Maildir, TmpNameClashIsRetried) {
   TempDir dir;
   const std::string path = dir / "md";
   FaultyIo io;
-  io.add(fault(Op::kOpen, EEXIST, "md/tmp/"));
+  io.add(testing::fault_on(Op::kOpen, EEXIST, "md/tmp/"));
   DeliveryReport report;
   ASSERT_TRUE(MaildirFolder(path).deliver(io, parse(kMessage), options(), &report).ok());
   EXPECT_EQ(io.fired(), 1);
@@ -256,7 +246,7 @@ TEST(Maildir, FailedTmpUnlinkIsOnlyAWarning) {
   TempDir dir;
   const std::string path = dir / "md";
   FaultyIo io;
-  io.add(fault(Op::kUnlink, EIO, "md/tmp/"));
+  io.add(testing::fault_on(Op::kUnlink, EIO, "md/tmp/"));
   DeliveryReport report;
   const Status st = MaildirFolder(path).deliver(io, parse(kMessage), options(), &report);
   ASSERT_TRUE(st.ok()) << st.message();
@@ -312,7 +302,7 @@ TEST(Maildir, LinkExistingDirectoryFsyncFailureRemovesTheLink) {
   const std::string stored = dir / "stored";
   testing::write_file(stored, "X: 1\n\nbody\n");
   FaultyIo io;
-  io.add(fault(Op::kFsync, EIO, "md/new"));
+  io.add(testing::fault_on(Op::kFsync, EIO, "md/new"));
   std::string created;
   const Status st = MaildirFolder(dir / "md").link_existing(io, stored, options(), &created);
   ASSERT_FALSE(st.ok());

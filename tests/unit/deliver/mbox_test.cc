@@ -17,6 +17,7 @@
 #include "lock_holder.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
+#include "parsed_message.h"
 #include "temp_dir.h"
 
 namespace mailsift::deliver {
@@ -32,16 +33,10 @@ using Status = sys::Status;
 constexpr time_t kFakeStart = 1700000000;
 const std::string kOld = "From old  Mon Jan  1 00:00:00 2001\nSubject: old\n\nold body\n\n";
 
-Message parse(std::string bytes) {
-  return message::message_from_bytes(std::move(bytes), message::ReadOptions());
-}
+using testing::parse;
 
 Fault fault(Op op, int err, std::string path_contains = "mbox") {
-  Fault f;
-  f.op = op;
-  f.err = err;
-  f.path_contains = std::move(path_contains);
-  return f;
+  return testing::fault_on(op, err, std::move(path_contains));
 }
 
 DeliveryOptions options_with_lock(const std::string& dotlock = {}, unsigned give_up = 0) {

@@ -10,6 +10,7 @@
 
 #include "faulty_io.h"
 #include "mailsift/message/reader.h"
+#include "parsed_message.h"
 #include "temp_dir.h"
 
 namespace mailsift::deliver {
@@ -24,18 +25,7 @@ using Status = sys::Status;
 
 const std::string kMessage = "From a@b  Mon Jan  1 00:00:00 2001\nSubject: x\n\nFrom body\nend";
 
-Message parse(std::string bytes) {
-  return message::message_from_bytes(std::move(bytes), message::ReadOptions());
-}
-
-Fault fault(Op op, int err, std::string path_contains, int nth = 1) {
-  Fault f;
-  f.op = op;
-  f.err = err;
-  f.nth = nth;
-  f.path_contains = std::move(path_contains);
-  return f;
-}
+using testing::parse;
 
 DeliveryOptions options() {
   DeliveryOptions o;
@@ -100,7 +90,7 @@ TEST(Mh, TakenNumberCountsUp) {
   ASSERT_EQ(::mkdir(path.c_str(), 0700), 0);
   testing::write_file(path + "/3", "old");
   FaultyIo io;
-  io.add(fault(Op::kLink, EEXIST, "/mh/4"));  // someone else took 4 meanwhile
+  io.add(testing::fault_on(Op::kLink, EEXIST, "/mh/4"));  // someone else took 4 meanwhile
   DeliveryReport report;
   const Status st = MhFolder(path).deliver(io, parse(kMessage), options(), &report);
   ASSERT_TRUE(st.ok()) << st.message();
@@ -116,13 +106,13 @@ TEST(Mh, FailuresLeaveTheFolderAsItWas) {
     sys::Step want_step;
   };
   const Case cases[] = {
-      {"open", fault(Op::kOpen, EACCES, "/mh/_"), sys::Step::kOpen},
-      {"write", fault(Op::kWrite, ENOSPC, "/mh/_"), sys::Step::kWrite},
-      {"fsync", fault(Op::kFsync, EIO, "/mh/_"), sys::Step::kFsync},
-      {"close", fault(Op::kClose, EIO, "/mh/_"), sys::Step::kClose},
-      {"link", fault(Op::kLink, EIO, "/mh/"), sys::Step::kLink},
-      {"scan", fault(Op::kListDirectory, EIO, "mh"), sys::Step::kRead},
-      {"directory fsync", fault(Op::kFsync, EIO, "/mh", 2), sys::Step::kFsync},
+      {"open", testing::fault_on(Op::kOpen, EACCES, "/mh/_"), sys::Step::kOpen},
+      {"write", testing::fault_on(Op::kWrite, ENOSPC, "/mh/_"), sys::Step::kWrite},
+      {"fsync", testing::fault_on(Op::kFsync, EIO, "/mh/_"), sys::Step::kFsync},
+      {"close", testing::fault_on(Op::kClose, EIO, "/mh/_"), sys::Step::kClose},
+      {"link", testing::fault_on(Op::kLink, EIO, "/mh/"), sys::Step::kLink},
+      {"scan", testing::fault_on(Op::kListDirectory, EIO, "mh"), sys::Step::kRead},
+      {"directory fsync", testing::fault_on(Op::kFsync, EIO, "/mh", 2), sys::Step::kFsync},
   };
   for (const auto& c : cases) {
     TempDir dir;
@@ -147,7 +137,7 @@ TEST(Mh, FolderFsyncFailureRemovesTheNumberedFile) {
   const std::string path = dir / "mh";
   ASSERT_EQ(::mkdir(path.c_str(), 0700), 0);
   FaultyIo io;
-  io.add(fault(Op::kFsync, EIO, "/mh", 2));  // 1: the file, 2: the folder
+  io.add(testing::fault_on(Op::kFsync, EIO, "/mh", 2));  // 1: the file, 2: the folder
   DeliveryReport report;
   const Status st = MhFolder(path).deliver(io, parse(kMessage), options(), &report);
   ASSERT_FALSE(st.ok());

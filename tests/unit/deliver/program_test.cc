@@ -8,15 +8,14 @@
 
 #include "faulty_io.h"
 #include "mailsift/message/reader.h"
+#include "parsed_message.h"
 
 namespace mailsift::deliver {
 namespace {
 
 using message::Message;
 
-Message parse(std::string bytes) {
-  return message::message_from_bytes(std::move(bytes), message::ReadOptions());
-}
+using testing::parse;
 
 sys::ProgramSpec shell(const std::string& script) {
   sys::ProgramSpec spec;

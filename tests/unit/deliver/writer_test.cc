@@ -11,6 +11,7 @@
 #include "faulty_io.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
+#include "parsed_message.h"
 #include "temp_dir.h"
 
 namespace mailsift::deliver {
@@ -18,9 +19,7 @@ namespace {
 
 using message::Message;
 
-Message parse(std::string bytes) {
-  return message::message_from_bytes(std::move(bytes), message::ReadOptions());
-}
+using testing::parse;
 
 WriteFormat format(FolderKind kind, Part part = Part::kWhole, bool raw = false) {
   DeliveryOptions options;
