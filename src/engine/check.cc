@@ -1,5 +1,7 @@
 #include "mailsift/engine/check.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -87,8 +89,8 @@ class Checker {
       }
       bool found = false;
       for (const auto& candidate : candidates) {
-        std::string ignored;
-        if (sys::read_whole_file(io_, candidate, &ignored) != 0) continue;
+        struct stat st {};
+        if (io_.stat(candidate.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
         check_file(candidate);
         found = true;
         break;

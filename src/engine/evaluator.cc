@@ -100,14 +100,8 @@ Evaluator::Control Evaluator::run_file_chain(const std::string& first, RcfileRes
       log_.line("Too many SWITCHRC switches; the rcfiles end here");
       return Control::kStop;
     }
-    struct stat st {};
-    if (session_.io().stat(next.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      log_.line("Couldn't read \"" + next + "\"");
-      // procmail goes on in the current file after a failed switch; the current
-      // file has been left already here, so the switch only ends it.
-      return Control::kNext;
-    }
-    if (st.st_size == 0) return Control::kNext;
+    // run_assignment has checked that it is a regular file (an empty one simply
+    // runs nothing).
     path = next;
   }
 }
