@@ -54,9 +54,34 @@ inline constexpr int kMaxIncludeDepth = 32;
 // no limit). Real rcfiles nest a handful of levels.
 inline constexpr int kMaxBlockNesting = 256;
 
+// How deep "${NAME:-word}" substitutions may nest inside one another's words. The
+// value parser and the expansion recurse once per level: without a bound, 20000
+// nested levels (a 120 KB rcfile, found by fuzzing) overflowed the stack. Real values
+// nest one or two levels.
+inline constexpr int kMaxSubstitutionNesting = 64;
+
 // How many SWITCHRC switches one run may make (SWITCHRC=$_ restarts a file; a loop
 // of switches must end).
 inline constexpr int kMaxSwitches = 1000;
+
+// Longest regex (before macros are substituted). Translating and compiling take a few
+// hundred bytes of memory per byte of regex, and a regex built from a variable may
+// come from the message ("* $ ${SUBJECT}"): a 10 MB one took 1.4 GB. 256 KiB is 128
+// times procmail's default LINEBUF, which bounds procmail's regexes; longer lists
+// belong in a file that a program searches.
+inline constexpr std::size_t kMaxRegexBytes = 256u << 10;
+
+// Bytes of text the search for procmail's MATCH split (the earliest place where the
+// part before "\/" can end and the part after it begin) may hand to RE2 for one
+// condition. Each candidate split costs up to the area's length, so a hostile message
+// could make the search quadratic; past this budget MATCH comes from RE2's own split,
+// which is valid but may be later, and the log says so. 256 MiB is well under a
+// second of matching and leaves every real rule on any real message exact.
+inline constexpr std::size_t kMaxSplitSearchBytes = 256u << 20;
+
+// Bytes of a user's text (an rcfile line, a regex) quoted in one log line; a longer
+// text is shown in part, with "...", so that a huge line does not flood the log.
+inline constexpr std::size_t kMaxQuotedInLog = 200;
 
 // Output kept from a backquote command or a capture ("VAR=| cmd"); procmail reads a
 // capture without limit and a backquote up to LINEBUF. More is dropped and logged.

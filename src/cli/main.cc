@@ -14,6 +14,8 @@
 extern char** environ;
 
 int main(int argc, char** argv) {
+  // Before anything else reads a file: mailsift never uses a setuid or setgid bit.
+  if (const int code = mailsift::engine::run_as_invoker(STDERR_FILENO); code != 0) return code;
   const auto parsed = mailsift::cli::parse_command_line(argc, argv);
   if (parsed.exit_now) return *parsed.exit_now;
   if (parsed.test) {

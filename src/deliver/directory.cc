@@ -30,7 +30,8 @@ sys::Status ensure_directory(sys::Io& io, const std::string& path, mode_t umask)
     // vanish with it.
     const std::string parent = sys::dirname_of(path);
     if (sys::fsync_directory(io, parent) != 0) {
-      return sys::Status::error(sys::Step::kFsync, errno, parent, "directory");
+      return sys::Status::error(sys::Step::kFsync, errno, parent,
+                                "syncing the directory after creating \"" + path + "\" in it");
     }
     return sys::Status::ok_status();
   }
@@ -112,7 +113,7 @@ sys::Status write_new_file(sys::Io& io, const std::string& dir, const std::strin
 
 sys::Status sync_directory(sys::Io& io, const std::string& dir) {
   if (sys::fsync_directory(io, dir) != 0) {
-    return sys::Status::error(sys::Step::kFsync, errno, dir, "directory");
+    return sys::Status::error(sys::Step::kFsync, errno, dir, "syncing the directory");
   }
   return sys::Status::ok_status();
 }
@@ -177,18 +178,17 @@ std::string procmail_base64(unsigned long long value) {
 
 sys::Status undo_unsynced_link(sys::Io& io, const std::string& created,
                                const sys::Status& sync_failure) {
-  std::string detail = sync_failure.detail();
+  std::string aftermath;
   if (io.unlink(created.c_str()) == 0) {
-    detail += "; \"" + created + "\" removed again, as it was not durable";
+    aftermath = "\"" + created + "\" removed again, as it was not durable";
   } else {
-    detail += "; \"" + created + "\" could not be removed again (" + std::strerror(errno) +
-              "), a retry may duplicate it";
+    aftermath = "\"" + created + "\" could not be removed again (" + std::strerror(errno) +
+                "), a retry may duplicate it";
   }
   // The removal must be durable too, or a crash could bring the link back; its
   // failure changes nothing in what is reported.
   (void)sys::fsync_directory(io, sys::dirname_of(created));
-  return sys::Status::error(sync_failure.step(), sync_failure.err(), sync_failure.path(),
-                            detail);
+  return sync_failure.with_aftermath(aftermath);
 }
 
 }  // namespace store

@@ -84,8 +84,8 @@ sys::Status link_next_number(sys::Io& io, const std::string& from, const std::st
 std::string procmail_base64(unsigned long long value);
 
 // After a link became visible but the directory sync failed: removes the link again
-// (so an MTA retry does not duplicate the message) and returns the failure, saying
-// whether the removal worked.
+// (so an MTA retry does not duplicate the message) and returns the failure with,
+// as its aftermath, whether the removal worked.
 sys::Status undo_unsynced_link(sys::Io& io, const std::string& created,
                                const sys::Status& sync_failure);
 

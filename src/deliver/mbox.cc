@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "mailsift/deliver/writer.h"
 #include "mailsift/sys/dotlock.h"
@@ -17,7 +18,7 @@ constexpr mode_t kNewMboxMode = 0667;
 
 // Cuts the file back to the length it had before this delivery and makes that
 // durable, so a failed append leaves no partial message for the next one to be
-// glued onto. Returns a phrase for the failure's detail.
+// glued onto. Returns a phrase for the failure's aftermath.
 std::string truncate_back(sys::Io& io, int fd, off_t old_size) {
   if (io.ftruncate(fd, old_size) != 0) {
     return "could not truncate back to " + std::to_string(old_size) +
@@ -33,7 +34,7 @@ std::string truncate_back(sys::Io& io, int fd, off_t old_size) {
 // After close() failed the descriptor is gone (and with it the kernel lock), so the
 // file is opened again, locked again, and cut back only if it still has exactly the
 // length this delivery left: if another writer appended meanwhile, cutting would
-// destroy its message, so the file is left alone and the detail says so.
+// destroy its message, so the file is left alone and the aftermath says so.
 std::string truncate_after_close(sys::Io& io, const std::string& path,
                                  const DeliveryOptions& options, off_t old_size,
                                  off_t our_end) {
@@ -54,6 +55,50 @@ std::string truncate_after_close(sys::Io& io, const std::string& path,
   }
   io.close(fd);
   return detail;
+}
+
+// Opens the mbox for appending (O_APPEND: every write lands at the end, whatever
+// others wrote meanwhile). A regular file, or one about to be created, is opened
+// for reading too (*readable), so that ends_mid_line can look at its last byte;
+// with O_NOATIME where the kernel allows it (the owner), so that this read does
+// not make new mail look read to biff and shells. Anything else (a FIFO, a device)
+// is opened write-only, as procmail does: read-write, a FIFO would not wait for a
+// reader. So is a mailbox this user may write but not read.
+int open_for_append(sys::Io& io, const std::string& path, mode_t mode, bool* readable) {
+  constexpr int kAppend = O_APPEND | O_CREAT | O_NOCTTY;
+  struct stat st {};
+  const bool regular =
+      io.stat(path.c_str(), &st) == 0 ? S_ISREG(st.st_mode) : errno == ENOENT;
+  *readable = false;
+  if (regular) {
+    int fd = io.open(path.c_str(), O_RDWR | O_NOATIME | kAppend, mode);
+    if (fd < 0 && errno == EPERM) fd = io.open(path.c_str(), O_RDWR | kAppend, mode);
+    if (fd >= 0) {
+      *readable = true;
+      return fd;
+    }
+    if (errno != EACCES && errno != EPERM) return -1;
+  }
+  return io.open(path.c_str(), O_WRONLY | kAppend, mode);
+}
+
+// What ends a torn tail: the newline its last line lacks and an empty line, the
+// separator mail readers expect before a From_ line.
+constexpr std::string_view kEndOfTornTail = "\n\n";
+
+// True when the mbox (`st` as locked) does not end in a newline. A delivery killed
+// in the middle of its append (SIGKILL, a crash, a power cut before the data
+// reached the disk), or one whose truncate-back failed, leaves the file ending
+// inside a message; whatever comes next would be glued onto that message's last
+// line, and its From_ line would no longer start a line. A complete message ends
+// in a newline in any case, since procmail and mailsift add one when it lacks one
+// (only a raw "r" delivery can end without, and appending after it would glue all
+// the same). A read that fails changes nothing: the message is appended as is.
+bool ends_mid_line(sys::Io& io, int fd, const struct stat& st) {
+  if (!S_ISREG(st.st_mode) || st.st_size == 0) return false;
+  char last = '\n';
+  if (io.pread(fd, &last, 1, st.st_size - 1) != 1) return false;
+  return last != '\n';
 }
 
 // True when the dotlock could not be made because the directory does not let this
@@ -94,7 +139,8 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
   const mode_t mode = kNewMboxMode & ~options.umask;
   report->lastfolder_note = report->notes.size();
   report->notes.push_back("Opening \"" + path_ + "\"");
-  const int fd = io.open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY, mode);
+  bool readable = false;
+  const int fd = open_for_append(io, path_, mode, &readable);
   if (fd < 0) return sys::Status::error(sys::Step::kOpen, errno, path_);
 
   // 3. The kernel lock, bounded like the dotlock.
@@ -119,31 +165,49 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
   if ((options.umask & S_IXOTH) == 0 && (st.st_mode & S_IXOTH) == 0)
     (void)::fchmod(fd, (st.st_mode & 07777) | S_IXOTH);
 
-  // 5-6. Write and make durable; any failure cuts the file back before the lock
+  // 5. A torn tail (see ends_mid_line) is ended with an empty line first, so that
+  // this message's From_ line starts a line of its own instead of vanishing into
+  // the cut-off message before it.
+  std::size_t repair = 0;
+  if (readable && ends_mid_line(io, fd, st)) {
+    if (sys::write_all(io, fd, kEndOfTornTail.data(), kEndOfTornTail.size()) != 0) {
+      status = sys::Status::error(sys::Step::kWrite, errno, path_);
+    } else {
+      repair = kEndOfTornTail.size();
+    }
+  }
+
+  // 6-7. Write and make durable; any failure cuts the file back before the lock
   // is let go, so no reader ever sees a partial message.
   std::size_t written = 0;
-  status = write_message(io, fd, path_, message, format_for(FolderKind::kMbox, options),
-                         &written);
+  if (status.ok()) {
+    status = write_message(io, fd, path_, message, format_for(FolderKind::kMbox, options),
+                           &written);
+  }
   if (status.ok() && io.fsync(fd) != 0) {
     status = sys::Status::error(sys::Step::kFsync, errno, path_);
   }
   if (!status.ok()) {
-    const std::string detail = truncate_back(io, fd, old_size);
+    const std::string aftermath = truncate_back(io, fd, old_size);
     io.close(fd);  // also releases the kernel lock
-    return sys::Status::error(status.step(), status.err(), path_, detail);
+    return status.with_aftermath(aftermath);
   }
 
-  // 7. Close. Closing releases the kernel lock in the same step, so no explicit
+  // 8. Close. Closing releases the kernel lock in the same step, so no explicit
   // unlock leaves a moment in which another writer could append before the close
   // has reported on our data (NFS reports write errors at close).
   if (io.close(fd) != 0) {
     const int err = errno;
-    const off_t our_end = old_size + static_cast<off_t>(written);
-    const std::string detail = truncate_after_close(io, path_, options, old_size, our_end);
-    return sys::Status::error(sys::Step::kClose, err, path_, detail);
+    const off_t our_end = old_size + static_cast<off_t>(repair + written);
+    const std::string aftermath = truncate_after_close(io, path_, options, old_size, our_end);
+    return sys::Status::error(sys::Step::kClose, err, path_).with_aftermath(aftermath);
+  }
+  if (repair > 0) {
+    report->warnings.push_back("\"" + path_ + "\" ended in the middle of a line (an earlier "
+                               "delivery was cut off, or wrote raw); an empty line now ends it");
   }
 
-  // 8. The message is stored; a lock that cannot be removed is only worth a warning
+  // 9. The message is stored; a lock that cannot be removed is only worth a warning
   // (a stale lock is broken after LOCKTIMEOUT).
   if (dotlock.held()) report->notes.push_back("Unlocking \"" + options.dotlock + "\"");
   if (sys::Status unlocked = dotlock.release(); !unlocked.ok()) {

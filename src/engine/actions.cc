@@ -6,6 +6,7 @@
 
 #include "mailsift/engine/abstract.h"
 #include "mailsift/engine/evaluator.h"
+#include "mailsift/engine/folder_guard.h"
 #include "mailsift/limits.h"
 #include "mailsift/deliver/program.h"
 
@@ -167,15 +168,28 @@ void Evaluator::after_copy_delivery() {
 
 bool Evaluator::deliver_to_folders(const rc::Recipe& recipe, bool* delivering) {
   *delivering = true;
-  std::vector<std::string> folders;
+  std::vector<ExpandedWord> expanded;
   std::string error;
-  if (!expand_words(recipe.action.words, expander(), &folders, &error)) {
+  if (!expand_words(recipe.action.words, expander(), &expanded, &error)) {
     log_at(recipe.action.position, "error: " + error);
     return false;
   }
-  if (folders.empty() || folders.front().empty()) {
+  if (expanded.empty() || expanded.front().text.empty()) {
     log_at(recipe.action.position, "error: the folder name is empty");
     return false;
+  }
+  std::vector<std::string> folders;
+  for (const ExpandedWord& folder : expanded) {
+    // Message data must not lead out of $MAILDIR (folder_guard.h): the recipe fails,
+    // as after any failed delivery, and the message goes on to $DEFAULT.
+    const std::string refusal = folder_refusal(folder);
+    if (!refusal.empty()) {
+      log_at(recipe.position, "Refusing folder \"" + folder.text + "\" of this recipe: " +
+                                  refusal + "; the recipe fails");
+      trace_action(recipe, "folder", folder.text, "refused: " + refusal);
+      return false;
+    }
+    folders.push_back(folder.text);
   }
   trace_action(recipe, "folder", folders.front(), "");
   LocalLock lock(log_);
@@ -359,28 +373,34 @@ bool Evaluator::run_capture(const rc::Recipe& recipe) {
     return false;
   }
   session_.assign(action.capture_variable, deliver::capture_value(outcome.output), true);
+  message_data_.insert(action.capture_variable);  // the command read the message
   // Without w or W the exit status does not matter (as in procmail).
   return wait ? outcome.succeeded() : outcome.signal == 0 && !outcome.timed_out;
 }
 
 Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
-  if (recipe.flags.copy && session_.dry_run()) {
-    // No clone in a dry run: the trace follows the clone (the block, then the rest),
-    // which is where a "c" block's deliveries happen.
-    trace_action(recipe, "block", "{ ... }",
-                 "\"c\": a clone runs the block and the rest of the file; the dry run "
-                 "follows the clone");
-  } else if (recipe.flags.copy) {
+  if (recipe.flags.copy) {
     // "c" on a block: a clone runs the block and then the rest of the rcfile; this
-    // process skips the block. The clone is a copy of this process.
-    const pid_t pid = start_clone();
+    // process skips the block. The clone is a copy of this process. A dry run forks
+    // too (nothing is written) and always waits, so that the trace reads in order.
+    const bool dry = session_.dry_run();
+    Trace& trace = session_.trace();
+    if (dry) {
+      trace_action(recipe, "block", "{ ... }",
+                   "\"c\": a clone runs the block and the rest of the file (traced first), "
+                   "then this process goes on after the block");
+    }
+    const pid_t pid = dry && !trace.open_clone_channel() ? -1 : start_clone();
     if (pid < 0) {
       log_.line("Couldn't fork for the \"c\" block; it runs in this process instead");
     } else if (pid > 0) {
+      if (dry) trace.absorb_clone();
       const bool wait = recipe.flags.wait || recipe.flags.wait_quietly;
-      if (wait) {
+      if (wait || dry) {
         const int status = wait_for_clone(pid);
-        if (status != 0) {
+        if (dry) trace_action(recipe, "block", "{ ... }", "the clone has finished: back in this "
+                              "process, after the block");
+        if (wait && status != 0) {
           if (recipe.flags.wait)
             log_.line("Program failure (" + std::to_string(status) + ") of \"mailsift\"");
           flow_.lastsucc = false;
@@ -392,6 +412,7 @@ Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
       flow_.lastsucc = true;
       return Control::kNext;
     }
+    if (pid == 0 && dry) trace.become_clone();
     // The clone: its own clones are its own; the parent's are not, and the global
     // lockfile stays the parent's to remove (procmail: not inherited by the clone).
     clones_.clear();

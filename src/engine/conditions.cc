@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "mailsift/engine/evaluator.h"
+#include "mailsift/limits.h"
 #include "mailsift/rc/parser.h"
 
 namespace mailsift::engine {
@@ -12,6 +13,12 @@ namespace {
 constexpr double kMaxScore = 2147483647.0;
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+// A user's text as a log line quotes it: at most limits::kMaxQuotedInLog bytes.
+std::string excerpt(std::string_view text) {
+  if (text.size() <= limits::kMaxQuotedInLog) return std::string(text);
+  return std::string(text.substr(0, limits::kMaxQuotedInLog)) + "...";
+}
 
 std::string integer_text(double value) {
   char buffer[32];
@@ -151,6 +158,16 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       *error = true;
       return false;
     }
+    // The text may come from the message; a condition this long could only be a
+    // regex past its limit, and parsing it first would cost memory per byte.
+    if (text.size() > limits::kMaxRegexBytes) {
+      log_at(condition.operand_position,
+             "error: the expanded condition \"" + excerpt(text) + "\" is " +
+                 std::to_string(text.size()) + " bytes long, more than the limit of " +
+                 std::to_string(limits::kMaxRegexBytes) + " bytes");
+      *error = true;
+      return false;
+    }
     std::vector<rc::Diagnostic> diagnostics;
     std::size_t skip = 0;
     while (skip < text.size() && is_blank(text[skip])) ++skip;
@@ -158,7 +175,8 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
                                               condition.operand_position, &diagnostics);
     if (!diagnostics.empty()) {
       log_at(condition.operand_position,
-             "error: the expanded condition \"" + text + "\": " + diagnostics.front().message);
+             "error: the expanded condition \"" + excerpt(text) + "\": " +
+                 diagnostics.front().message);
       *error = true;
       return false;
     }
@@ -178,14 +196,23 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       const rc::Regex& regex = regexes_.get(condition.operand, recipe.flags.case_sensitive);
       if (!regex.ok()) {
         log_at(condition.operand_position,
-               "error: invalid regular expression \"" + condition.operand + "\": " +
+               "error: invalid regular expression \"" + excerpt(condition.operand) + "\": " +
                    regex.error());
         *error = true;
         return false;
       }
       const std::string_view area = area_for(recipe, variable, &storage);
       std::string extracted;
-      matched = regex.search(area, regex.extracts() ? &extracted : nullptr);
+      bool cut = false;
+      matched = regex.search(area, regex.extracts() ? &extracted : nullptr, &cut);
+      if (cut) {
+        // procmail's MATCH starts at the earliest split; RE2's is valid but later.
+        log_at(condition.operand_position,
+               "MATCH of \"" + excerpt(condition.operand) + "\" is taken from a later split: " +
+                   "finding the earliest in " + std::to_string(area.size()) +
+                   " bytes took more than the limit of " +
+                   std::to_string(limits::kMaxSplitSearchBytes) + " bytes of matching");
+      }
       if (matched && regex.extracts()) {
         // MATCH is set by a match even when the condition is negated (§5.4).
         // procmail's VERBOSE shows the assignment without its value, then the text.

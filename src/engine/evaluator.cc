@@ -33,10 +33,19 @@ void Evaluator::log_at(const rc::Position& at, const std::string& text) {
             text);
 }
 
-Evaluator::LoadedFile* Evaluator::load(const std::string& path, RcfileResult* result) {
+Evaluator::LoadedFile* Evaluator::load(const std::string& path, const RcfileTrust* trust,
+                                       RcfileResult* result) {
   auto file = std::make_unique<LoadedFile>();
   file->path = path;
-  if (sys::read_whole_file(session_.io(), path, &file->text) != 0) {
+  std::string suspicion;
+  if (read_rcfile(session_.io(), path, trust, &file->text, &suspicion) != 0) {
+    if (!suspicion.empty()) {
+      // procmail's two lines (log readers know them), each with the reason.
+      log_.line("Suspicious rcfile \"" + path + "\": " + suspicion);
+      log_.line("Couldn't read \"" + path + "\": a suspicious rcfile is not run");
+      *result = RcfileResult::kUnreadable;
+      return nullptr;
+    }
     log_.line("Couldn't read \"" + path + "\": " + std::strerror(errno));
     *result = RcfileResult::kUnreadable;
     return nullptr;
@@ -75,17 +84,20 @@ Evaluator::LoadedFile* Evaluator::load(const std::string& path, RcfileResult* re
   return files_.back().get();
 }
 
-RcfileResult Evaluator::run_file(const std::string& path) {
+RcfileResult Evaluator::run_file(const std::string& path, const RcfileTrust* trust) {
   RcfileResult result = RcfileResult::kRan;
-  run_file_chain(path, &result);
+  run_file_chain(path, trust, &result);
   return result;
 }
 
 // Runs path, then whatever SWITCHRC switches to, until a file ends without a switch.
-Evaluator::Control Evaluator::run_file_chain(const std::string& first, RcfileResult* result) {
+// Only the first file is checked against trust.
+Evaluator::Control Evaluator::run_file_chain(const std::string& first, const RcfileTrust* trust,
+                                             RcfileResult* result) {
   std::string path = first;
   while (true) {
-    LoadedFile* file = load(path, result);
+    LoadedFile* file = load(path, trust, result);
+    trust = nullptr;
     if (file == nullptr) return Control::kNext;
     file_stack_.push_back(path);
     session_.set_current_rcfile(path);
@@ -123,16 +135,23 @@ Evaluator::Control Evaluator::run_statements(const rc::Statements& statements) {
 Evaluator::Control Evaluator::run_assignment(const rc::Assignment& assignment) {
   if (!assignment.value) {
     session_.assign(assignment.name, std::nullopt);
+    message_data_.erase(assignment.name);
     if (assignment.name == "SWITCHRC") return Control::kEndFile;
     return Control::kNext;
   }
   std::string value;
   std::string error;
-  if (!expand_value(*assignment.value, expander(), &value, &error)) {
+  bool from_message = false;
+  if (!expand_value(*assignment.value, expander(), &value, &error, &from_message)) {
     log_at(assignment.position, "error: " + error);
     return Control::kNext;
   }
   session_.assign(assignment.name, value);
+  if (from_message) {
+    message_data_.insert(assignment.name);
+  } else {
+    message_data_.erase(assignment.name);
+  }
   if (assignment.name == "SWITCHRC") {
     if (value.empty() || value == "/dev/null") return Control::kEndFile;
     struct stat st {};
@@ -158,7 +177,7 @@ Evaluator::Control Evaluator::run_assignment(const rc::Assignment& assignment) {
       return Control::kNext;
     }
     RcfileResult ignored = RcfileResult::kRan;
-    const Control control = run_file_chain(value, &ignored);
+    const Control control = run_file_chain(value, nullptr, &ignored);
     return control == Control::kStop ? Control::kStop : Control::kNext;
   }
   return Control::kNext;
@@ -214,6 +233,9 @@ Expander Evaluator::expander() {
   e.lookup = session_.lookup();
   e.backquote = [this](const std::string& command) { return run_backquote(command); };
   e.arguments = session_.variables().arguments;
+  e.from_message = [this](std::string_view name) {
+    return name == "MATCH" || message_data_.count(std::string(name)) != 0;
+  };
   return e;
 }
 

@@ -7,20 +7,23 @@ namespace {
 
 bool is_split_blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
-// Collects argument words: text is appended to the current word; a split closes it.
+// Collects argument words, and where each byte came from: text is appended to the
+// current word; a split closes it.
 class WordBuilder {
  public:
-  void append(std::string_view text) {
-    current_ += text;
+  void append(std::string_view text, Origin origin) {
+    current_.text += text;
+    current_.origins.insert(current_.origins.end(), text.size(), origin);
     open_ = true;
   }
   // An unquoted result: its blanks separate words.
-  void append_split(std::string_view text) {
+  void append_split(std::string_view text, Origin origin) {
     for (const char c : text) {
       if (is_split_blank(c)) {
         close();
       } else {
-        current_ += c;
+        current_.text += c;
+        current_.origins.push_back(origin);
         open_ = true;
       }
     }
@@ -29,19 +32,28 @@ class WordBuilder {
   void mark_open() { open_ = true; }
   void close() {
     if (open_) words_.push_back(std::move(current_));
-    current_.clear();
+    current_ = ExpandedWord();
     open_ = false;
   }
-  std::vector<std::string> take() {
+  std::vector<ExpandedWord> take() {
     close();
     return std::move(words_);
   }
 
  private:
-  std::string current_;
+  ExpandedWord current_;
   bool open_ = false;
-  std::vector<std::string> words_;
+  std::vector<ExpandedWord> words_;
 };
+
+// Where a variable's value comes from: "$@" and $1..$9 are the mail server's
+// arguments (an address extension, say), which a sender chooses.
+Origin variable_origin(std::string_view name, const Expander& expander) {
+  if (name == "@" || (name.size() == 1 && name[0] >= '1' && name[0] <= '9'))
+    return Origin::kMessage;
+  if (expander.from_message && expander.from_message(name)) return Origin::kMessage;
+  return Origin::kVariable;
+}
 
 // The text one variable part stands for, or nullopt when it stands for its
 // alternative word (which the caller expands).
@@ -97,15 +109,16 @@ bool expand_into_words(const rc::Value& value, const Expander& expander, WordBui
     if (part.quoted && !all_arguments) words->mark_open();
     switch (part.kind) {
       case Kind::kLiteral:
-        words->append(part.text);
+        words->append(part.text, Origin::kLiteral);
         break;
       case Kind::kBackquote: {
+        // The command reads the message: its output is message data.
         std::string output;
         if (!run_backquote(part, expander, &output, error)) return false;
         if (part.quoted) {
-          words->append(output);
+          words->append(output, Origin::kMessage);
         } else {
-          words->append_split(output);
+          words->append_split(output, Origin::kMessage);
         }
         break;
       }
@@ -114,17 +127,53 @@ bool expand_into_words(const rc::Value& value, const Expander& expander, WordBui
           // "$@": one word per argument (only quoted; unquoted it was parsed as "@").
           for (std::size_t i = 0; i < expander.arguments.size(); ++i) {
             if (i > 0) words->close();
-            words->append(expander.arguments[i]);
+            words->append(expander.arguments[i], Origin::kMessage);
           }
           break;
         }
         const Substituted s = substitute(part, expander.lookup);
+        const Origin origin = variable_origin(part.text, expander);
         if (s.use_word) {
           if (!expand_into_words(part.word, expander, words, error)) return false;
         } else if (part.quoted) {
-          words->append(s.text);
+          words->append(s.text, origin);
         } else {
-          words->append_split(s.text);
+          words->append_split(s.text, origin);
+        }
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+bool expand_single(const rc::Value& value, const Expander& expander, std::string* out,
+                   std::string* error, bool* from_message) {
+  using Kind = rc::ValuePart::Kind;
+  for (const auto& part : value) {
+    switch (part.kind) {
+      case Kind::kLiteral:
+        *out += part.text;
+        break;
+      case Kind::kBackquote: {
+        std::string output;
+        if (!run_backquote(part, expander, &output, error)) return false;
+        *out += output;
+        *from_message = true;
+        break;
+      }
+      case Kind::kVariable: {
+        if (part.text == "@") {
+          // "$@" outside a command line expands to nothing (behaviour §3.2).
+          break;
+        }
+        const Substituted s = substitute(part, expander.lookup);
+        if (s.use_word) {
+          if (!expand_single(part.word, expander, out, error, from_message)) return false;
+        } else {
+          *out += s.text;
+          if (!s.text.empty() && variable_origin(part.text, expander) == Origin::kMessage)
+            *from_message = true;
         }
         break;
       }
@@ -153,34 +202,14 @@ std::string regex_quote(std::string_view text) {
 
 bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
                   std::string* error) {
-  using Kind = rc::ValuePart::Kind;
-  for (const auto& part : value) {
-    switch (part.kind) {
-      case Kind::kLiteral:
-        *out += part.text;
-        break;
-      case Kind::kBackquote: {
-        std::string output;
-        if (!run_backquote(part, expander, &output, error)) return false;
-        *out += output;
-        break;
-      }
-      case Kind::kVariable: {
-        if (part.text == "@") {
-          // "$@" outside a command line expands to nothing (behaviour §3.2).
-          break;
-        }
-        const Substituted s = substitute(part, expander.lookup);
-        if (s.use_word) {
-          if (!expand_value(part.word, expander, out, error)) return false;
-        } else {
-          *out += s.text;
-        }
-        break;
-      }
-    }
-  }
-  return true;
+  bool from_message = false;
+  return expand_single(value, expander, out, error, &from_message);
+}
+
+bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
+                  std::string* error, bool* from_message) {
+  *from_message = false;
+  return expand_single(value, expander, out, error, from_message);
 }
 
 bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::string* out,
@@ -191,12 +220,20 @@ bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::str
 }
 
 bool expand_words(const std::vector<rc::Value>& values, const Expander& expander,
-                  std::vector<std::string>* words, std::string* error) {
+                  std::vector<ExpandedWord>* words, std::string* error) {
   for (const auto& value : values) {
     WordBuilder builder;
     if (!expand_into_words(value, expander, &builder, error)) return false;
     for (auto& word : builder.take()) words->push_back(std::move(word));
   }
+  return true;
+}
+
+bool expand_words(const std::vector<rc::Value>& values, const Expander& expander,
+                  std::vector<std::string>* words, std::string* error) {
+  std::vector<ExpandedWord> expanded;
+  if (!expand_words(values, expander, &expanded, error)) return false;
+  for (auto& word : expanded) words->push_back(std::move(word.text));
   return true;
 }
 

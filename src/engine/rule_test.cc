@@ -122,7 +122,9 @@ Prediction predict(const std::string& self, const std::string& rcfile,
                   std::to_string(outcome.procmail_code()) + ")";
   }
   for (auto& folder : folders) {
+    // Relative to the final $MAILDIR, as the expectation files name folders.
     if (!maildir.empty() && folder.rfind(maildir + "/", 0) == 0) folder.erase(0, maildir.size() + 1);
+    while (folder.rfind("./", 0) == 0) folder.erase(0, 2);
     got.folders.push_back(folder);
   }
   return got;

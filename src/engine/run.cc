@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <string>
 
@@ -22,6 +23,16 @@
 
 namespace mailsift::engine {
 namespace {
+
+// Where folders named relative to $MAILDIR were written: $MAILDIR when it is absolute,
+// else the working directory it led to (a relative $MAILDIR is relative to the previous
+// one, and one that could not be entered leaves the directory as it was).
+std::string folder_base(const std::string& maildir) {
+  if (!maildir.empty() && maildir.front() == '/') return maildir;
+  char buffer[4096];
+  if (::getcwd(buffer, sizeof buffer) != nullptr) return buffer;
+  return maildir;
+}
 
 constexpr const char* kDefaultShellMetas = "&|<>~;?*[";
 
@@ -119,30 +130,58 @@ void write_abstract(Session& session, Log& log, const message::Message& message,
   log.raw(format_abstract(message, folder, session.last_write_size()));
 }
 
+// Reads stdin to its end without looking at it: a mail server expects its input
+// taken (as procmail, which reads the message first, always does) even when the
+// delivery is refused before the message is read.
+void discard_input(sys::Io& io, int fd) {
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = io.read(fd, buffer, sizeof buffer);
+    if (n > 0 || (n < 0 && errno == EINTR)) continue;
+    return;
+  }
+}
+
+// Takes the identity of the -d recipient (as root), or checks that the invoker is
+// that recipient. Returns kIdentityTaken with *account filled in, or the exit code
+// to end with (the reason is logged).
+constexpr int kIdentityTaken = -1;
+int take_identity(const std::string& recipient, const ExitPolicy& policy, Log& log,
+                  sys::Account* account) {
+  Outcome outcome;
+  if (!sys::lookup_account(recipient, account)) {
+    log.line("Unknown user \"" + recipient + "\"");
+    outcome.kind = Outcome::Kind::kUnknownUser;
+    return exit_code(outcome, policy);
+  }
+  if (::geteuid() == 0) {
+    const sys::Status became = sys::become(*account);
+    if (!became.ok()) {
+      log.line("Couldn't become \"" + account->name + "\": " + became.message());
+      outcome.kind = Outcome::Kind::kInternalError;
+      return exit_code(outcome, policy);
+    }
+  } else if (account->uid != ::getuid()) {
+    log.line("Insufficient privileges to deliver as \"" + account->name + "\"");
+    outcome.kind = Outcome::Kind::kInsufficientPrivileges;
+    return exit_code(outcome, policy);
+  }
+  return kIdentityTaken;
+}
+
 // One recipient (or the invoking user): identity, variables, rcfiles, fall-back.
+// identity: the recipient's account when run() has already taken it.
 int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& log,
-                message::Message& message, const std::string* recipient) {
+                message::Message& message, const std::string* recipient,
+                const sys::Account* identity = nullptr) {
   const ExitPolicy policy{inv.procmail_exit_codes, inv.fail_softly};
   Outcome outcome;
   sys::Account account;
-  if (recipient != nullptr) {
-    if (!sys::lookup_account(*recipient, &account)) {
-      log.line("Unknown user \"" + *recipient + "\"");
-      outcome.kind = Outcome::Kind::kUnknownUser;
-      return exit_code(outcome, policy);
-    }
-    if (::geteuid() == 0) {
-      const sys::Status became = sys::become(account);
-      if (!became.ok()) {
-        log.line("Couldn't become \"" + account.name + "\": " + became.message());
-        outcome.kind = Outcome::Kind::kInternalError;
-        return exit_code(outcome, policy);
-      }
-    } else if (account.uid != ::getuid()) {
-      log.line("Insufficient privileges to deliver as \"" + account.name + "\"");
-      outcome.kind = Outcome::Kind::kInsufficientPrivileges;
-      return exit_code(outcome, policy);
-    }
+  if (identity != nullptr) {
+    account = *identity;
+  } else if (recipient != nullptr) {
+    const int code = take_identity(*recipient, policy, log, &account);
+    if (code != kIdentityTaken) return code;
   } else {
     account = sys::current_account();
   }
@@ -190,14 +229,17 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
       const std::string path = home + "/.procmailrc";
       struct stat st;
       if (io.stat(path.c_str(), &st) == 0) {
-        evaluator.run_file(path);
+        const RcfileTrust trust{account.uid, account.gid, true};
+        evaluator.run_file(path, &trust);
         dropped_by_host = evaluator.host_mismatch();
       }
     }
   } else {
     for (const auto& name : inv.rcfiles) {
       const std::string path = resolve_rcfile(name, home, inv.mail_filter);
-      const RcfileResult result = evaluator.run_file(path);
+      const RcfileTrust trust{account.uid, account.gid, false};
+      const RcfileResult result =
+          evaluator.run_file(path, rcfile_is_checked(name, inv.mail_filter) ? &trust : nullptr);
       if (evaluator.delivered()) break;
       if (evaluator.host_mismatch()) {
         // HOST named another machine: this rcfile ends; the next one is tried.
@@ -231,8 +273,9 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   }
   int code = exit_code(outcome, policy);
   if (inv.dry_run) {
-    session.trace().result(code, session.variables().get_or("MAILDIR", ""));
-    if (inv.explain_line) evaluator.finish_explaining(code);
+    session.trace().result(code, folder_base(session.variables().get_or("MAILDIR", "")));
+    // The parent of a dry run's "c" clone has the last word.
+    if (inv.explain_line && !session.trace().in_clone()) evaluator.finish_explaining(code);
     return code;
   }
   write_abstract(session, log, message, code, stored, dropped_by_host);
@@ -250,6 +293,22 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
 
 }  // namespace
 
+int run_as_invoker(int stderr_fd) {
+  Log log(sys::real_io(), stderr_fd);
+  bool dropped = false;
+  const sys::Status plain = sys::drop_set_id_privileges(&dropped);
+  if (!plain.ok()) {
+    log.line("Couldn't give up the setuid or setgid ids: " + plain.message());
+    Outcome outcome;
+    outcome.kind = Outcome::Kind::kInternalError;
+    return exit_code(outcome, ExitPolicy{});
+  }
+  if (dropped)
+    log.line("mailsift is installed setuid or setgid, which it does not need: it runs as "
+             "the invoking user");
+  return kExitOk;
+}
+
 int run(const Invocation& inv, const RunContext& ctx) {
   sys::Io& io = ctx.io != nullptr ? *ctx.io : sys::real_io();
   Log log(io, ctx.stderr_fd);
@@ -260,6 +319,18 @@ int run(const Invocation& inv, const RunContext& ctx) {
   read.from_line.manage = !inv.recipients.empty() || inv.from.has_value();
   read.from_line.sender = inv.from;
   read.from_line.invoker = sys::current_account().name;
+  // One recipient (the usual MTA call): become that user before the first byte of
+  // the message is read, so that no part of it is handled as root. Several: each
+  // is delivered in a child that takes its recipient's identity (below).
+  sys::Account single;
+  const bool single_taken = inv.recipients.size() == 1;
+  if (single_taken) {
+    const int code = take_identity(inv.recipients.front(), policy, log, &single);
+    if (code != kIdentityTaken) {
+      discard_input(io, ctx.stdin_fd);
+      return code;
+    }
+  }
   read.from_line.override_existing = inv.override_from;
   read.berkeley = inv.berkeley;
   read.in_memory_limit = limits::kMaxInMemoryMessage;
@@ -274,10 +345,14 @@ int run(const Invocation& inv, const RunContext& ctx) {
     outcome.kind = Outcome::Kind::kInternalError;
     return exit_code(outcome, policy);
   }
+  if (message.head_cut())
+    log.line("The header does not end within " + std::to_string(limits::kMaxHeaderBytes) +
+             " bytes: conditions take that much as the header and the rest as the body "
+             "(the message is delivered unchanged)");
 
   if (inv.recipients.size() <= 1) {
     const std::string* recipient = inv.recipients.empty() ? nullptr : &inv.recipients.front();
-    return deliver_for(inv, ctx, io, log, message, recipient);
+    return deliver_for(inv, ctx, io, log, message, recipient, single_taken ? &single : nullptr);
   }
   // Several recipients: each is delivered in a child of its own (each takes that
   // user's identity); the run succeeds only when every one did.

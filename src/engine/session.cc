@@ -143,22 +143,16 @@ void Session::mark_delivered(const std::string& lastfolder, std::size_t bytes_wr
   stored_ = true;
 }
 
+sys::Status Session::store(const std::vector<std::string>& folders,
+                           const message::Message& message,
+                           const deliver::DeliveryOptions& options,
+                           deliver::DeliveryReport* report) {
+  if (dry_run()) return deliver::predict_delivery(io_, folders, report);
+  return deliver::deliver_to_folders(io_, folders, message, options, report);
+}
+
 bool Session::deliver(const std::vector<std::string>& folders, const message::Message& message,
                       const std::string& dotlock, deliver::Part part, bool raw) {
-  if (dry_run()) {
-    // Nothing is created or written: the folders are named, LASTFOLDER is the first
-    // as written.
-    if (folders.empty()) return false;
-    std::string shown;
-    for (const auto& folder : folders) {
-      const auto name = deliver::classify_folder(io_, folder, !shown.empty());
-      trace().delivery(folder, deliver::folder_kind_name(name.kind), fallback_);
-      shown += (shown.empty() ? "" : " ") + folder;
-    }
-    variables_.set("LASTFOLDER", shown);
-    stored_ = true;
-    return true;
-  }
   deliver::DeliveryOptions options;
   options.part = part;
   options.raw = raw;
@@ -168,7 +162,7 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
   options.dotlock = dotlock;
   options.lock = lock_;
   deliver::DeliveryReport report;
-  sys::Status status = deliver::deliver_to_folders(io_, folders, message, options, &report);
+  sys::Status status = store(folders, message, options, &report);
   std::string first = folders.empty() ? std::string() : folders.front();
   if (!status.ok() && status.step() == sys::Step::kMkdir &&
       (status.err() == ENOTDIR || status.err() == EEXIST)) {
@@ -179,7 +173,7 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
       log_.line("Unable to treat as directory \"" + name.path + "\"");
       first = name.path;
       report = deliver::DeliveryReport();
-      status = deliver::deliver_to_folders(io_, {name.path}, message, options, &report);
+      status = store({name.path}, message, options, &report);
     }
   }
   // procmail assigns LASTFOLDER before it opens a file, after it made a file in a
@@ -196,12 +190,19 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
       log_.line("Lock failure on \"" + status.path() + "\": " + status.message());
     }
     log_.line("Error while writing to \"" + first + "\": " + status.message());
+    if (dry_run()) trace().failure(first, status.message());
     return false;
   }
   std::string lastfolder;
-  for (const auto& name : report.stored) {
+  for (std::size_t i = 0; i < report.stored.size(); ++i) {
+    const std::string& name = report.stored[i];
     if (!lastfolder.empty()) lastfolder += ' ';
     lastfolder += name;
+    if (dry_run()) {
+      // In a dry run "stored" holds the folders as written.
+      const auto kind = deliver::classify_folder(io_, name, i > 0);
+      trace().delivery(name, deliver::folder_kind_name(kind.kind), fallback_);
+    }
   }
   variables_.set("LASTFOLDER", lastfolder);
   if (!report.lastfolder_note) log_.verbose("Assigning \"LASTFOLDER=" + lastfolder + "\"");

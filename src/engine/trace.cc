@@ -1,5 +1,9 @@
 #include "mailsift/engine/trace.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 
 #include "mailsift/sys/io.h"
@@ -117,7 +121,25 @@ void Trace::delivery(const std::string& folder, const std::string& kind, bool fa
   write("would deliver to " + folder + " (" + kind + (fallback ? ", the fall-back" : "") + ")\n");
 }
 
+void Trace::failure(const std::string& folder, const std::string& error) {
+  if (format_ == Format::kJson) {
+    write("{\"version\":1,\"type\":\"failure\",\"folder\":" + json_string(folder) +
+          ",\"error\":" + json_string(error) + "}\n");
+    return;
+  }
+  write("would fail to deliver to " + folder + ": " + error + "\n");
+}
+
 void Trace::result(int exit_code, const std::string& maildir) {
+  if (report_to_ >= 0) {
+    // A clone: the parent prints the one result line, with these deliveries in it.
+    std::string sent;
+    for (const auto& d : deliveries_) sent += d + '\0';
+    sys::write_all(sys::real_io(), report_to_, sent.data(), sent.size());
+    ::close(report_to_);
+    report_to_ = -1;
+    return;
+  }
   if (format_ == Format::kJson) {
     std::string list;
     for (const auto& d : deliveries_) list += (list.empty() ? "" : ",") + json_string(d);
@@ -126,6 +148,43 @@ void Trace::result(int exit_code, const std::string& maildir) {
     return;
   }
   write("exit status " + std::to_string(exit_code) + "\n");
+}
+
+bool Trace::open_clone_channel() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  channel_read_ = fds[0];
+  channel_write_ = fds[1];
+  return true;
+}
+
+void Trace::become_clone() {
+  ::close(channel_read_);
+  if (report_to_ >= 0) ::close(report_to_);  // the grandparent's channel is the parent's
+  report_to_ = channel_write_;
+  in_clone_ = true;
+  channel_read_ = channel_write_ = -1;
+  deliveries_.clear();
+}
+
+void Trace::absorb_clone() {
+  ::close(channel_write_);
+  std::string received;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(channel_read_, buffer, sizeof buffer);
+    if (n > 0) {
+      received.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(channel_read_);
+  channel_read_ = channel_write_ = -1;
+  std::size_t start = 0;
+  for (std::size_t end; (end = received.find('\0', start)) != std::string::npos; start = end + 1) {
+    deliveries_.push_back(received.substr(start, end - start));
+  }
 }
 
 }  // namespace mailsift::engine

@@ -9,9 +9,22 @@ namespace mailsift::engine {
 namespace {
 
 bool dropped_always(std::string_view name) {
+  // procmail's own list: names that change what the run-time linker loads.
   for (std::string_view prefix : {"LD_", "_RLD", "ELF_LD_", "AOUT_LD_"})
     if (name.substr(0, prefix.size()) == prefix) return true;
-  return name == "LIBPATH";
+  if (name == "LIBPATH") return true;
+  // What the C library ignores in a setuid program: procmail is one (setuid root,
+  // setgid mail), so its children never get these even with -p. mailsift is not,
+  // and drops them itself.
+  for (std::string_view unsafe :
+       {"GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH",
+        "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR"})
+    if (name == unsafe) return true;
+  if (name.substr(0, 7) == "MALLOC_") return true;
+  // Stricter than procmail, whose -p passes them on: files and functions a shell
+  // started for a command line would read or run before the command itself.
+  if (name == "BASH_ENV" || name == "SHELLOPTS" || name == "BASHOPTS") return true;
+  return name.substr(0, 10) == "BASH_FUNC_";
 }
 
 }  // namespace

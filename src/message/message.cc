@@ -36,12 +36,14 @@ Message::Message(std::string head, std::unique_ptr<BodyStorage> body)
 Message::Message(Message&& other) noexcept
     : head_(std::move(other.head_)),
       body_(std::move(other.body_)),
-      protected_body_(other.protected_body_) {
+      protected_body_(other.protected_body_),
+      head_cut_(other.head_cut_) {
   if (!body_) body_ = body_in_memory({});
   reindex();
   other.head_.clear();
   other.body_ = body_in_memory({});
   other.protected_body_ = 0;
+  other.head_cut_ = false;
   other.reindex();
 }
 
@@ -50,11 +52,13 @@ Message& Message::operator=(Message&& other) noexcept {
   head_ = std::move(other.head_);
   body_ = std::move(other.body_);
   protected_body_ = other.protected_body_;
+  head_cut_ = other.head_cut_;
   if (!body_) body_ = body_in_memory({});
   reindex();
   other.head_.clear();
   other.body_ = body_in_memory({});
   other.protected_body_ = 0;
+  other.head_cut_ = false;
   other.reindex();
   return *this;
 }

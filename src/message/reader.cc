@@ -56,14 +56,17 @@ class FdGuard {
 
 // Where the head area of `text` ends (procmail §2.3): after any leading newlines, at
 // the end of the first empty line; the whole text when there is none. A head longer
-// than limits::kMaxHeaderBytes is cut at its last line end before the limit.
-std::size_t head_length(std::string_view text) {
+// than limits::kMaxHeaderBytes is cut at its last line end before the limit (and
+// *cut is set).
+std::size_t head_length(std::string_view text, bool* cut) {
+  *cut = false;
   std::size_t start = 0;
   while (start < text.size() && text[start] == '\n') ++start;
   const std::string_view window = text.substr(0, limits::kMaxHeaderBytes);
   const std::size_t blank = window.find("\n\n", start);
   if (blank != std::string_view::npos) return blank + 2;
   if (text.size() <= limits::kMaxHeaderBytes) return text.size();
+  *cut = true;
   const std::size_t nl = window.rfind('\n');
   return nl == std::string_view::npos || nl < start ? window.size() : nl + 1;
 }
@@ -117,7 +120,8 @@ Message assemble(std::string_view all, std::string* memory, void* map, std::size
                  const ReadOptions& options, std::time_t now) {
   const FromLineEdit edit = apply_from_line_policy(all, options.from_line, now);
   const std::string_view rest = all.substr(edit.consumed);
-  const std::size_t split = head_length(rest);
+  bool head_cut = false;
+  const std::size_t split = head_length(rest, &head_cut);
   std::string head = edit.replacement;
   head.append(rest.substr(0, split));
   const std::size_t body_offset = edit.consumed + split;
@@ -140,6 +144,7 @@ Message assemble(std::string_view all, std::string* memory, void* map, std::size
   }
   Message message(std::move(head), std::move(body));
   message.set_content_length_protected(protected_bytes);
+  message.set_head_cut(head_cut);
   return message;
 }
 

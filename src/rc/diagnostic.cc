@@ -1,4 +1,7 @@
 // Showing a Diagnostic to a person: where, what, and the line with a caret.
+#include <algorithm>
+
+#include "mailsift/limits.h"
 #include "mailsift/rc/parser.h"
 
 namespace mailsift::rc {
@@ -20,14 +23,31 @@ std::string format_diagnostic(const std::string& file, std::string_view text,
   }
   std::size_t end = text.find('\n', start);
   if (end == std::string_view::npos) end = text.size();
-  const std::string_view line = text.substr(start, end - start);
+  std::string_view line = text.substr(start, end - start);
+  std::size_t caret = diagnostic.position.column > 1
+                          ? std::min(static_cast<std::size_t>(diagnostic.position.column - 1),
+                                     line.size())
+                          : 0;
+  // A very long line (a huge regex) is shown around the caret only.
+  std::string_view before;
+  std::string_view after;
+  if (line.size() > limits::kMaxQuotedInLog) {
+    const std::size_t half = limits::kMaxQuotedInLog / 2;
+    const std::size_t from =
+        std::min(caret > half ? caret - half : 0, line.size() - limits::kMaxQuotedInLog);
+    if (from > 0) before = "...";
+    if (from + limits::kMaxQuotedInLog < line.size()) after = "...";
+    line = line.substr(from, limits::kMaxQuotedInLog);
+    caret -= from;
+  }
   out += "  ";
+  out += before;
   out += line;
+  out += after;
   out += "\n  ";
+  out.append(before.size(), ' ');
   // Tabs are copied so that the caret lines up under the same column.
-  for (int i = 1; i < diagnostic.position.column && static_cast<std::size_t>(i) <= line.size();
-       ++i)
-    out += line[static_cast<std::size_t>(i - 1)] == '\t' ? '\t' : ' ';
+  for (std::size_t i = 0; i < caret; ++i) out += line[i] == '\t' ? '\t' : ' ';
   out += "^\n";
   return out;
 }

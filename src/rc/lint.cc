@@ -117,11 +117,23 @@ bool holds_backquote(const Value& value) {
   return false;
 }
 
+// A value that copies message data ("SUBJ=$MATCH") holds message data too (as the
+// evaluator counts it: engine/folder_guard.h).
+bool uses_message_data(const Value& value, const Names& names) {
+  for (const ValuePart& part : value) {
+    if (part.kind == ValuePart::Kind::kVariable &&
+        (names.from_message.count(part.text) != 0 || uses_message_data(part.word, names)))
+      return true;
+  }
+  return false;
+}
+
 void collect_names(const Statements& statements, Names* names) {
   for (const Statement& statement : statements) {
     if (const auto* assignment = std::get_if<Assignment>(&statement.node)) {
       names->assigned.insert(assignment->name);
-      if (assignment->value && holds_backquote(*assignment->value))
+      if (assignment->value && (holds_backquote(*assignment->value) ||
+                                uses_message_data(*assignment->value, *names)))
         names->from_message.insert(assignment->name);
       continue;
     }
@@ -208,6 +220,43 @@ void check_values(const Statements& statements, const Names& names, std::set<std
   }
 }
 
+// The literal text of a word, or "" when part of it is not literal.
+std::string literal_word(const Value& word) {
+  std::string text;
+  for (const ValuePart& part : word) {
+    if (part.kind != ValuePart::Kind::kLiteral) return {};
+    text += part.text;
+  }
+  return text;
+}
+
+// "| sh -c "echo $MATCH"": no shell character, so the variable is expanded into
+// the text that the shell named in the command then parses: the message's text
+// becomes commands (in procmail as in mailsift).
+void check_shell_command_text(const Action& action, const Names& names,
+                              std::vector<Diagnostic>* diagnostics) {
+  if (action.words.size() < 3) return;
+  std::string program = literal_word(action.words[0]);
+  program = program.substr(program.find_last_of('/') + 1);
+  static const std::set<std::string> shells = {"sh", "bash", "dash", "ksh", "zsh", "ash"};
+  if (shells.count(program) == 0) return;
+  std::size_t i = 1;
+  while (i < action.words.size() && literal_word(action.words[i]) != "-c") ++i;
+  for (++i; i < action.words.size(); ++i) {
+    std::vector<std::string> used;
+    used_variables(action.words[i], &used);
+    for (const auto& name : used) {
+      if (names.from_message.count(name) == 0) continue;
+      diagnostics->push_back(warning(
+          action.position, "$" + name + " holds text from the message and is expanded into "
+                           "the commands that \"" + program + " -c\" runs: the message's "
+                           "text becomes commands; write '... \"$" + name + "\" ...' (single "
+                           "quotes around, so that the shell takes it from the environment)"));
+      return;
+    }
+  }
+}
+
 // Message text in a folder name, or unquoted on a command line the shell reads.
 void check_message_data(const Recipe& recipe, const Names& names,
                         std::vector<Diagnostic>* diagnostics) {
@@ -225,15 +274,20 @@ void check_message_data(const Recipe& recipe, const Names& names,
       if (names.from_message.count(name) == 0 || checked) continue;
       diagnostics->push_back(warning(
           action.position, "$" + name + " holds text from the message and names a folder "
-                           "here: a value such as \"../../x\" would write outside $MAILDIR; "
-                           "check it first (\"* ! " + name + " ?? (^\\.|/)\")"));
+                           "here: mailsift refuses a value that would lead out of $MAILDIR "
+                           "or to a dot file (\"../x\", \"/x\", \".forward\"; the message "
+                           "then goes on to $DEFAULT), but any other name the sender chooses "
+                           "is used; check it first (\"* ! " + name + " ?? (^\\.|/)\")"));
       break;
     }
     return;
   }
   if (action.kind != Action::Kind::kPipe && action.kind != Action::Kind::kCapture) return;
   // The shell reads the command only when it holds one of the default SHELLMETAS.
-  if (action.raw.find_first_of("&|<>~;?*[") == std::string::npos) return;
+  if (action.raw.find_first_of("&|<>~;?*[") == std::string::npos) {
+    check_shell_command_text(action, names, diagnostics);
+    return;
+  }
   for (const RawUse& use : raw_variable_uses(action.raw)) {
     if (use.quoted || names.from_message.count(use.name) == 0) continue;
     diagnostics->push_back(warning(

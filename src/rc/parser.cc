@@ -293,15 +293,18 @@ class Parser {
   void block(int depth, std::size_t brace, Action* a) {
     if (depth + 1 > limits::kMaxBlockNesting) {
       report(brace, "blocks nest more than " + std::to_string(limits::kMaxBlockNesting) +
-                        " levels deep");
+                        " levels deep; the rest of the file is not read");
       pos_ = source_.size();
+      nesting_exceeded_ = true;
       return;
     }
     pos_ = brace + 1;  // the rest of the line holds statements of the block
     std::size_t close = 0;
     if (statements(depth + 1, &a->block, &close)) {
       a->block_end = source_.position_of(close);
-    } else {
+    } else if (!nesting_exceeded_) {
+      // (After the nesting error the braces that close these blocks were not read:
+      // one error for the file, not one per open block.)
       report(brace, "missing closing brace: the block opened here is still open at the end "
                     "of the file");
     }
@@ -344,6 +347,7 @@ class Parser {
   SourceText source_;
   std::size_t pos_ = 0;
   std::vector<Diagnostic> diagnostics_;
+  bool nesting_exceeded_ = false;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "mailsift/limits.h"
 #include "regex_dialect.h"
 
 namespace mailsift::rc {
@@ -90,7 +91,11 @@ struct Regex::State {
   }
 
   std::optional<std::size_t> extraction_length(const re2::StringPiece& text, std::size_t begin,
-                                               std::size_t split);
+                                               std::size_t split, std::size_t* budget);
+  bool left_ends_at(const re2::StringPiece& text, std::size_t begin, std::size_t split,
+                    Lead lead, Trail trail, std::size_t* budget);
+  bool right_starts_at(const re2::StringPiece& text, std::size_t split, Lead lead, Trail trail,
+                       std::size_t* budget);
   std::optional<std::size_t> earliest_end(const re2::StringPiece& text, std::size_t start,
                                           Lead lead);
 };
@@ -104,6 +109,13 @@ Regex Regex::compile(std::string_view procmail_text, bool case_sensitive) {
   Regex regex;
   regex.state_ = std::make_unique<State>();
   State& state = *regex.state_;
+  // Checked before anything is built from the text: translating and compiling cost
+  // a few hundred bytes of memory per byte of regex.
+  if (procmail_text.size() > limits::kMaxRegexBytes) {
+    state.error = std::to_string(procmail_text.size()) + " bytes long, more than the limit of " +
+                  std::to_string(limits::kMaxRegexBytes) + " bytes";
+    return regex;
+  }
   const dialect::Substituted substituted = dialect::substitute_macros(procmail_text);
   // procmail makes a regex holding ^FROM_DAEMON case-insensitive even under D.
   const bool fold = !case_sensitive || substituted.has_from_daemon;
@@ -148,7 +160,8 @@ const std::string& Regex::translated() const {
   return state_ ? state_->translated : kNone;
 }
 
-bool Regex::search(std::string_view area, std::string* extracted) const {
+bool Regex::search(std::string_view area, std::string* extracted, bool* cut) const {
+  if (cut != nullptr) *cut = false;
   if (!ok()) return false;
   const re2::StringPiece text = piece(area);
   const RE2* whole = state_->variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline);
@@ -171,15 +184,74 @@ bool Regex::search(std::string_view area, std::string* extracted) const {
   // RE2's own split is a valid one, so the earliest split lies between them.
   const std::size_t begin = offset_in(text, groups[0]);
   const std::size_t split = offset_in(text, groups[1]);
-  for (std::size_t at = begin; at <= split; ++at) {
-    if (auto length = state_->extraction_length(text, begin, at)) {
+  std::size_t budget = limits::kMaxSplitSearchBytes;
+  for (std::size_t at = begin; at <= split && budget > 0; ++at) {
+    if (auto length = state_->extraction_length(text, begin, at, &budget)) {
       extracted->assign(area.substr(at, *length));
       return true;
     }
   }
-  // Not reached (RE2's split is valid); keep RE2's answer rather than none.
+  // The budget ran out (or, not expected, no split was found): RE2's own split is a
+  // valid one, only perhaps later than the earliest.
+  if (cut != nullptr) *cut = budget == 0;
   extracted->assign(area.substr(split, offset_in(text, groups[0]) + groups[0].size() - split));
   return true;
+}
+
+// Each probe below is first made on short windows next to the split, growing
+// fourfold: RE2 runs an anchored search on to the end of the text it is given (or,
+// for a regex anchored at its end, back to its start) while its automaton is alive,
+// so a probe of the whole rest of the area would cost that length at every
+// candidate split ("x.*y\/.*" on a long line was quadratic). A match inside a window
+// is a match in the area; only "no match" needs the whole slice. `budget` is charged
+// the length of every slice handed to RE2 (a bound on its work); a probe that finds
+// it exhausted sets it to 0 and fails.
+namespace {
+constexpr std::size_t kFirstWindow = 64;
+
+bool charge(std::size_t* budget, std::size_t bytes) {
+  if (*budget < bytes) {
+    *budget = 0;
+    return false;
+  }
+  *budget -= bytes;
+  return true;
+}
+}  // namespace
+
+// Whether the left part can end exactly at `split`, starting at or after `begin`.
+bool Regex::State::left_ends_at(const re2::StringPiece& text, std::size_t begin,
+                                std::size_t split, Lead lead, Trail trail,
+                                std::size_t* budget) {
+  const std::size_t length = split - begin;
+  // A window that starts after the area's start has no virtual newline in front.
+  const RE2* within = variant(Use::kLeftEnd, Lead::kNone, trail);
+  for (std::size_t window = kFirstWindow; window < length && within != nullptr; window *= 4) {
+    if (!charge(budget, window)) return false;
+    const re2::StringPiece slice(text.data() + split - window, window);
+    if (within->Match(slice, 0, slice.size(), RE2::UNANCHORED, nullptr, 0)) return true;
+  }
+  const RE2* left = variant(Use::kLeftEnd, lead, trail);
+  if (left == nullptr || !charge(budget, length)) return false;
+  const re2::StringPiece slice(text.data() + begin, length);
+  return left->Match(slice, 0, slice.size(), RE2::UNANCHORED, nullptr, 0);
+}
+
+// Whether the right part can start at `split` (matching anything from there).
+bool Regex::State::right_starts_at(const re2::StringPiece& text, std::size_t split, Lead lead,
+                                   Trail trail, std::size_t* budget) {
+  const std::size_t length = text.size() - split;
+  // A window that ends before the area's end has no virtual newline after it.
+  const RE2* within = variant(Use::kRight, lead, Trail::kNone);
+  for (std::size_t window = kFirstWindow; window < length && within != nullptr; window *= 4) {
+    if (!charge(budget, window)) return false;
+    const re2::StringPiece slice(text.data() + split, window);
+    if (within->Match(slice, 0, slice.size(), RE2::ANCHOR_START, nullptr, 0)) return true;
+  }
+  const RE2* right = variant(Use::kRight, lead, trail);
+  if (right == nullptr || !charge(budget, length)) return false;
+  const re2::StringPiece slice(text.data() + split, length);
+  return right->Match(slice, 0, slice.size(), RE2::ANCHOR_START, nullptr, 0);
 }
 
 // When the left part can end at `split` (starting at or after `begin`) and the right
@@ -191,7 +263,8 @@ bool Regex::search(std::string_view area, std::string* extracted) const {
 // "hello").
 std::optional<std::size_t> Regex::State::extraction_length(const re2::StringPiece& text,
                                                            std::size_t begin,
-                                                           std::size_t split) {
+                                                           std::size_t split,
+                                                           std::size_t* budget) {
   struct Edges {
     Lead left_lead;
     Trail left_trail;
@@ -210,15 +283,20 @@ std::optional<std::size_t> Regex::State::extraction_length(const re2::StringPiec
     }
   }
   const re2::StringPiece right_text(text.data() + split, text.size() - split);
-  const re2::StringPiece left_text(text.data() + begin, split - begin);
+  // The side with the shorter slice is probed first: when it fails, the other,
+  // dearer probe is not needed.
+  const bool left_first = split - begin <= text.size() - split;
   for (std::size_t i = 0; i < count; ++i) {
     const Edges& edges = options[i];
     const RE2* right = variant(Use::kRight, edges.right_lead, edges.right_trail);
-    const RE2* left = variant(Use::kLeftEnd, edges.left_lead, edges.left_trail);
-    if (right == nullptr || left == nullptr) continue;
-    // Cheap tests first: RE2 stops at the earliest match when no position is asked.
-    if (!right->Match(right_text, 0, right_text.size(), RE2::ANCHOR_START, nullptr, 0)) continue;
-    if (!left->Match(left_text, 0, left_text.size(), RE2::UNANCHORED, nullptr, 0)) continue;
+    if (right == nullptr) continue;
+    auto left_ok = [&] {
+      return left_ends_at(text, begin, split, edges.left_lead, edges.left_trail, budget);
+    };
+    auto right_ok = [&] {
+      return right_starts_at(text, split, edges.right_lead, edges.right_trail, budget);
+    };
+    if (left_first ? !left_ok() || !right_ok() : !right_ok() || !left_ok()) continue;
     re2::StringPiece longest;
     if (!right->Match(right_text, 0, right_text.size(), RE2::ANCHOR_START, &longest, 1)) continue;
     return longest.size();

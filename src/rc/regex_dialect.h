@@ -99,6 +99,8 @@ class Pattern {
   bool emit_after_lead(int node, bool last, Trail trail, std::string* out) const;
   bool emit_items_after_lead(std::size_t begin, std::size_t end, Trail trail,
                              std::string* out) const;
+  bool emit_sequence_after_lead(const std::vector<int>& items, const std::vector<bool>& last,
+                                Trail trail, std::string* out) const;
   void emit_atom(int index, bool first, bool last, Lead lead, Trail trail,
                  std::string* out) const;
 

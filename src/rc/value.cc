@@ -1,7 +1,9 @@
 #include "mailsift/rc/value.h"
 
+#include <string>
 #include <utility>
 
+#include "mailsift/limits.h"
 #include "mailsift/rc/lexer.h"
 
 namespace mailsift::rc {
@@ -257,8 +259,17 @@ class ValueParser {
       skip_past_brace_on_line();
       return;
     }
+    if (nesting_ >= limits::kMaxSubstitutionNesting) {
+      // Each level recurses: a bound keeps a hostile file from exhausting the stack.
+      error(start, "substitutions nested more than " +
+                       std::to_string(limits::kMaxSubstitutionNesting) + " levels deep");
+      skip_past_brace_on_line();
+      return;
+    }
     const int errors_before = errors_;
+    ++nesting_;
     Value word = in_double ? brace_word_in_double() : parse(Context::kBraces);
+    --nesting_;
     const bool closed = pos_ < text_.size() && text_[pos_] == '}';
     if (closed) ++pos_;
     if (errors_ != errors_before) return;  // already reported
@@ -325,6 +336,7 @@ class ValueParser {
   Position base_;
   std::vector<Diagnostic>* diagnostics_;
   int errors_ = 0;
+  int nesting_ = 0;  // ${NAME:-word} words being read, one inside the other
 };
 
 }  // namespace

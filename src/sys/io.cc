@@ -60,6 +60,10 @@ class RealIo final : public Io {
 
 }  // namespace
 
+ssize_t Io::pread(int fd, void* buf, size_t count, off_t offset) {
+  return ::pread(fd, buf, count, offset);
+}
+
 Io& real_io() {
   static RealIo io;
   return io;

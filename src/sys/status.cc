@@ -37,6 +37,12 @@ Status Status::error(Step step, int err, std::string path, std::string detail) {
   return s;
 }
 
+Status Status::with_aftermath(std::string aftermath) const {
+  Status s = *this;
+  s.aftermath_ = std::move(aftermath);
+  return s;
+}
+
 std::string Status::message() const {
   if (ok()) return "ok";
   std::string out = step_name(step_);
@@ -46,6 +52,7 @@ std::string Status::message() const {
     out += ": ";
     out += std::strerror(err_);
   }
+  if (!aftermath_.empty()) out += "; " + aftermath_;
   return out;
 }
 

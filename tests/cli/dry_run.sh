@@ -63,20 +63,35 @@ mkdir -p "$WORK/Mail"
 "$MAILSIFT" --dry-run --format=json HOME="$WORK" MAILDIR="$WORK" \
   "$examples/nested-blocks.rc" < "$examples/tests/nested-blocks/work.eml" > trace.json
 expect_eq "json: exit" "$?" 0
-python3 - trace.json > schema.out 2>&1 <<'PY'
+# A second trace with the rarer lines: a predicted failure, a "c" block's clone.
+mkdir -p json2 && printf 'plain file\n' > json2/notadir
+cat > json2/rc <<'RC'
+:0 c
+{
+  :0
+  clone/
+}
+:0
+notadir/sub/
+RC
+(cd json2 && "$MAILSIFT" --dry-run --format=json HOME="$WORK/json2" MAILDIR="$WORK/json2" \
+  DEFAULT="$WORK/json2/default" ./rc < "$WORK/prog/msg" > "$WORK/trace2.json")
+python3 - trace.json trace2.json > schema.out 2>&1 <<'PY'
 import json, sys
 schema = {
     "recipe": {"file": str, "line": int, "flags": str, "taken": bool, "reason": str},
     "condition": {"file": str, "line": int, "text": str, "result": bool},
     "action": {"file": str, "line": int, "kind": str, "target": str},
     "delivery": {"folder": str, "kind": str, "fallback": bool},
+    "failure": {"folder": str, "error": str},
     "result": {"exit": int, "deliveries": list, "maildir": str},
 }
 optional = {"condition": {"match": str, "score": (int, float), "note": str},
             "action": {"note": str}}
 kinds = {"folder", "pipe", "filter", "capture", "forward", "block", "stdout"}
 problems, types = [], []
-for n, line in enumerate(open(sys.argv[1]), 1):
+for n, line in ((f"{name}:{n}", line) for name in sys.argv[1:]
+                for n, line in enumerate(open(name), 1)):
     obj = json.loads(line)
     if obj.get("version") != 1:
         problems.append(f"line {n}: version {obj.get('version')!r}")
@@ -97,10 +112,22 @@ for n, line in enumerate(open(sys.argv[1]), 1):
             problems.append(f"line {n}: unknown field {key}")
     if t == "action" and obj["kind"] not in kinds:
         problems.append(f"line {n}: action kind {obj['kind']!r}")
-if not types or types[-1] != "result":
-    problems.append("the last line is not the result")
+for name in sys.argv[1:]:
+    lines = open(name).read().splitlines()
+    if not lines or json.loads(lines[-1]).get("type") != "result":
+        problems.append(f"{name}: the last line is not the result")
+    if sum(json.loads(l).get("type") == "result" for l in lines) != 1:
+        problems.append(f"{name}: not exactly one result line")
 print("\n".join(problems) if problems else "ok")
 PY
 expect_eq "json: valid against the schema" "$(cat schema.out)" "ok"
 expect_contains "json: the deliveries" trace.json '"deliveries":["work-archive","work/"]'
+
+# A folder the file system shows cannot be written is predicted to fail, and the run
+# goes on as a real one would (here to $DEFAULT); a "c" block's clone delivers too,
+# and both ways reach the one result line.
+expect_contains "json: predicted failure" trace2.json '"type":"failure","folder":"notadir/sub"'
+expect_contains "json: clone and parent deliveries" trace2.json \
+  "\"deliveries\":[\"clone/\",\"$WORK/json2/default\"]"
+expect_eq "json: nothing written by the clone" "$(ls json2 | tr '\n' ' ')" "notadir rc "
 finish

@@ -7,7 +7,11 @@
 #   ...
 #   .EE
 # This test turns each block back into plain text and checks that it is a run of
-# consecutive lines of the named file. A .EX without the marker, a marker without a
+# consecutive lines of the named file. A block marked
+#   .\" output
+# shows a command and what it prints: its first line is "$ mailsift ...", run here
+# from the source tree (stdout only), and the other lines must be exactly its output.
+# A .EX without the marker, a marker without a
 # .EX right after it, an unknown roff escape, or a page without any marked example
 # is a failure.
 source "$(dirname "$0")/../support/e2e.sh"
@@ -76,6 +80,12 @@ for page in "${pages[@]}"; do
   prefix="$WORK/$(basename "$page")"
   errors=$(awk -v prefix="$prefix" '
     function problem(text) { print "error: line " NR ": " text }
+    /^\.\\" output[ \t]*$/ {
+      if (pending != "") problem("example marker without .EX after it")
+      pending = "@output"
+      marker_line = NR
+      next
+    }
     /^\.\\" example:/ {
       if (pending != "") problem("example marker without .EX after it")
       pending = $0
@@ -129,6 +139,29 @@ for page in "${pages[@]}"; do
     count=$((count + 1))
     source_name=$(cat "${roff%.roff}.source")
     what="$name: example $(basename "${roff%.roff}" | sed 's/.*\.//') ($source_name)"
+    if [ "$source_name" = "@output" ]; then
+      what="$name: example $(basename "${roff%.roff}" | sed 's/.*\.//') (output)"
+      if unknown=$(unknown_escapes "$roff"); then
+        fail "$what: roff escapes this test does not know: $unknown"
+        continue
+      fi
+      roff_to_text "$roff" > "${roff%.roff}.txt"
+      command=$(head -n 1 "${roff%.roff}.txt")
+      if [[ "$command" != '$ mailsift '* ]]; then
+        fail "$what: the first line is not \"\$ mailsift ...\": [$command]"
+        continue
+      fi
+      tail -n +2 "${roff%.roff}.txt" > "${roff%.roff}.want"
+      (cd "$SOURCE_DIR" && bash -c "mailsift() { \"\$MAILSIFT\" \"\$@\"; }; ${command#\$ }") \
+        > "${roff%.roff}.got" 2> /dev/null
+      if cmp -s "${roff%.roff}.got" "${roff%.roff}.want"; then
+        pass
+      else
+        fail "$what: [${command#\$ }] prints something else:"
+        diff "${roff%.roff}.want" "${roff%.roff}.got" | head -20 >&2
+      fi
+      continue
+    fi
     file=$SOURCE_DIR/$source_name
     if [ ! -f "$file" ]; then
       fail "$what: no such file $file"

@@ -81,7 +81,7 @@ def read_keys(path):
 
 class Case:
     CASE_KEYS = {"msg-from", "compare-stderr", "compare-stdout", "normalise", "drop-lines",
-                 "timeout", "assign-defaults", "assign-maildir", "unordered"}
+                 "timeout", "assign-defaults", "assign-maildir", "unordered", "dry-run"}
     EXPECT_KEYS = {"exit", "ignore", "replace", "log-contains", "stderr-contains",
                    "file-contains", "no-file", "why"}
 
@@ -283,8 +283,11 @@ def prepare_home(case, root):
     return home
 
 
-def run_program(program, case, root):
+def run_program(program, case, root, options=()):
+    """Runs program (with options before the procmail arguments) on the case in a fresh
+    home; the Result also holds the snapshot taken just before the run (before)."""
     home = prepare_home(case, root)
+    before = snapshot(home, case, root)
     rcfile = os.path.join(root, "rc")
     # HOME and MAILDIR: a program that took them from the password file (procmail does for
     # HOME) would otherwise work in the real home directory of the user running the tests.
@@ -296,9 +299,9 @@ def run_program(program, case, root):
     args = [a.replace("@HOME@", home) for a in case.args]
     if "@RC@" in args:
         at = args.index("@RC@")
-        argv = [program] + args[:at] + assignments + [rcfile] + args[at + 1:]
+        argv = [program, *options] + args[:at] + assignments + [rcfile] + args[at + 1:]
     else:
-        argv = [program] + args + assignments + [rcfile]
+        argv = [program, *options] + args + assignments + [rcfile]
     outside_before = entries_outside()
     start = time.monotonic()
     with open(case.message, "rb") as stdin:
@@ -320,8 +323,12 @@ def run_program(program, case, root):
         # removed and does not fail the case by itself).
         print(f"WARNING {case.name}: {os.path.basename(program)} ran and {name} appeared "
               f"outside the temporary home", flush=True)
-    return Result(status, normalise(stdout, case, root, False),
-                  normalise(stderr, case, root, True), files, seconds)
+    result = Result(status, normalise(stdout, case, root, False),
+                    normalise(stderr, case, root, True), files, seconds)
+    result.before = before
+    result.raw_stdout = stdout
+    result.home = home
+    return result
 
 
 def show_bytes(data):

@@ -11,11 +11,16 @@ int FaultyIo::fired() const {
   return n;
 }
 
+bool FaultyIo::matches(const Fault& fault, const std::string& path) {
+  if (fault.path_contains.empty()) return true;
+  if (fault.whole_path) return path == fault.path_contains;
+  return path.find(fault.path_contains) != std::string::npos;
+}
+
 bool FaultyIo::trips(Op op, const std::string& path) {
   for (auto& a : faults_) {
     if (a.fault.op != op || a.fault.bytes_before_failure != 0) continue;
-    if (!a.fault.path_contains.empty() && path.find(a.fault.path_contains) == std::string::npos)
-      continue;
+    if (!matches(a.fault, path)) continue;
     ++a.calls;
     const bool hit = a.calls == a.fault.nth || (a.fault.sticky && a.calls > a.fault.nth);
     if (hit) {
@@ -48,24 +53,31 @@ ssize_t FaultyIo::read(int fd, void* buf, size_t count) {
   return inner_.read(fd, buf, count);
 }
 
+ssize_t FaultyIo::pread(int fd, void* buf, size_t count, off_t offset) {
+  if (trips(Op::kRead, path_of(fd))) return -1;
+  return inner_.pread(fd, buf, count, offset);
+}
+
 ssize_t FaultyIo::write(int fd, const void* buf, size_t count) {
   const std::string path = path_of(fd);
+  std::vector<Armed*> filling;  // the faults this write counts towards
   for (auto& a : faults_) {
     if (a.fault.op != Op::kWrite || a.fault.bytes_before_failure == 0) continue;
-    if (!a.fault.path_contains.empty() && path.find(a.fault.path_contains) == std::string::npos)
-      continue;
-    if (written_ >= a.fault.bytes_before_failure) {
+    if (!matches(a.fault, path)) continue;
+    if (a.passed >= a.fault.bytes_before_failure) {
       ++a.fired;
       errno = a.fault.err;
       return -1;
     }
     // Let only part of the buffer through: the disk fills in the middle.
-    const size_t room = a.fault.bytes_before_failure - written_;
+    const size_t room = a.fault.bytes_before_failure - a.passed;
     if (count > room) count = room;
+    filling.push_back(&a);
   }
   if (trips(Op::kWrite, path)) return -1;
   const ssize_t n = inner_.write(fd, buf, count);
-  if (n > 0) written_ += static_cast<size_t>(n);
+  if (n > 0)
+    for (Armed* a : filling) a->passed += static_cast<size_t>(n);
   return n;
 }
 

@@ -22,9 +22,11 @@ struct Fault {
   bool sticky = false;        // ... and, when set, every matching call after it
   std::string path_contains;  // match only calls whose path contains this (fd calls: path
                               // the fd was opened with); empty matches every call
-  // For kWrite: let this many bytes through in total before failing (a disk filling
-  // up in the middle of a message).
+  // For kWrite: let this many bytes through in total (to matching paths) before
+  // failing (a disk filling up in the middle of a message).
   size_t bytes_before_failure = 0;
+  // Match only a path equal to path_contains (a directory, not the files in it).
+  bool whole_path = false;
 };
 
 // A fault on the nth matching call of op, for paths containing path_contains.
@@ -50,6 +52,7 @@ class FaultyIo final : public sys::Io {
 
   int open(const char* path, int flags, mode_t mode) override;
   ssize_t read(int fd, void* buf, size_t count) override;
+  ssize_t pread(int fd, void* buf, size_t count, off_t offset) override;  // faults: kRead
   ssize_t write(int fd, const void* buf, size_t count) override;
   int fsync(int fd) override;
   int close(int fd) override;
@@ -71,7 +74,9 @@ class FaultyIo final : public sys::Io {
     Fault fault;
     int calls;
     int fired;
+    size_t passed = 0;  // bytes let through (bytes_before_failure)
   };
+  static bool matches(const Fault& fault, const std::string& path);
   // True when a fault fires for this call; errno is then set.
   bool trips(Op op, const std::string& path);
   std::string path_of(int fd) const;
@@ -79,7 +84,6 @@ class FaultyIo final : public sys::Io {
   sys::Io& inner_;
   std::vector<Armed> faults_;
   std::vector<std::pair<int, std::string>> fd_paths_;
-  size_t written_ = 0;
   time_t fake_time_ = 0;
   std::chrono::milliseconds slept_{0};
 };

@@ -1,5 +1,8 @@
-// An mbox file: lock (dotlock when asked, then fcntl), remember the length, append,
-// fsync; on any error truncate back to the old length before unlocking.
+// An mbox file: lock (dotlock when asked, then fcntl), remember the length, end a
+// torn tail (a file that does not end in a newline, left by a delivery that was
+// killed) with an empty line, append, fsync; on any error truncate back to the old
+// length before unlocking. The Status of a failure names the failed step and, as
+// its aftermath, whether the file was cut back.
 #pragma once
 
 #include "mailsift/deliver/folder.h"

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "mailsift/engine/commands.h"
 #include "mailsift/engine/expand.h"
 #include "mailsift/engine/log.h"
+#include "mailsift/engine/rcfile.h"
 #include "mailsift/engine/session.h"
 #include "mailsift/message/message.h"
 #include "mailsift/message/search_area.h"
@@ -59,8 +61,11 @@ class Evaluator {
   Evaluator(Session& session, message::Message& message, bool berkeley);
   ~Evaluator();
 
-  // Reads, parses, checks and runs the rcfile at path (already resolved).
-  RcfileResult run_file(const std::string& path);
+  // Reads, parses, checks and runs the rcfile at path (already resolved). With
+  // trust, the file must pass rcfile_suspicion() (rcfile.h) first: a suspicious one
+  // is logged and not run (kUnreadable, as procmail treats it). Files it includes
+  // or switches to are not checked (procmail does not check them either).
+  RcfileResult run_file(const std::string& path, const RcfileTrust* trust = nullptr);
 
   // A delivering recipe succeeded: nothing more runs (and $DEFAULT is not used).
   bool delivered() const { return delivered_; }
@@ -98,8 +103,9 @@ class Evaluator {
   };
 
   struct LoadedFile;
-  LoadedFile* load(const std::string& path, RcfileResult* result);
-  Control run_file_chain(const std::string& path, RcfileResult* result);
+  LoadedFile* load(const std::string& path, const RcfileTrust* trust, RcfileResult* result);
+  Control run_file_chain(const std::string& path, const RcfileTrust* trust,
+                         RcfileResult* result);
   Control run_statements(const rc::Statements& statements);
   Control run_assignment(const rc::Assignment& assignment);
   Control run_recipe(const rc::Recipe& recipe);
@@ -168,6 +174,9 @@ class Evaluator {
   bool delivered_ = false;
   bool executing_ = true;  // false while a skipped recipe's backquotes would run
   std::vector<pid_t> clones_;
+  // Variables that hold message data besides MATCH (engine/folder_guard.h): set by a
+  // capture, or assigned from message data.
+  std::set<std::string> message_data_;
   std::size_t last_input_size_ = 0;
   // The message's search areas, made on first use (message_area).
   std::optional<std::string> header_area_;

@@ -22,16 +22,40 @@ using VariableLookup = std::function<std::optional<std::string>(std::string_view
 // be run (the reason is the runner's to log).
 using BackquoteRunner = std::function<std::optional<std::string>(const std::string& command)>;
 
+// Whether a variable holds text that came with the message (MATCH, a capture, a
+// positional argument from the mail server, or a variable assigned from one of
+// those); the name as in VariableLookup.
+using MessageDataTest = std::function<bool(std::string_view name)>;
+
 struct Expander {
   VariableLookup lookup;
   BackquoteRunner backquote;  // empty: a backquote is an error
   std::vector<std::string> arguments;  // for "$@"
+  // Empty: no named variable does ($1..$9, "$@" and backquotes always do).
+  MessageDataTest from_message;
+};
+
+// Where a byte of an expanded word came from.
+enum class Origin : unsigned char {
+  kLiteral,   // the rcfile's own text
+  kVariable,  // a variable the rcfile, the command line or mailsift set
+  kMessage,   // message data: see MessageDataTest; also "$@" and backquote output
+};
+
+// An expanded word with the origin of each of its bytes (origins.size() == text.size()).
+struct ExpandedWord {
+  std::string text;
+  std::vector<Origin> origins;
 };
 
 // Single-word mode (an assignment, a condition): no word splitting. Returns false
 // and sets *error when a backquote cannot be run.
 bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
                   std::string* error);
+// The same, and *from_message tells whether any of the text came from message data
+// (for an assignment: the variable then holds message data too).
+bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
+                  std::string* error, bool* from_message);
 // The same with variables only (a backquote is an error).
 bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::string* out,
                   std::string* error);
@@ -42,6 +66,9 @@ bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::str
 // positional argument.
 bool expand_words(const std::vector<rc::Value>& values, const Expander& expander,
                   std::vector<std::string>* words, std::string* error);
+// The same, with the origin of every byte (for folder names: engine/folder_guard.h).
+bool expand_words(const std::vector<rc::Value>& values, const Expander& expander,
+                  std::vector<ExpandedWord>* words, std::string* error);
 
 // "()" followed by text with regex metacharacters backslash-quoted ($\NAME).
 std::string regex_quote(std::string_view text);

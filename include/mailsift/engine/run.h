@@ -20,4 +20,11 @@ struct RunContext {
 
 int run(const Invocation& invocation, const RunContext& context);
 
+// mailsift needs no setuid or setgid bit. Installed with one anyway, it gives the
+// borrowed ids up for good before it reads anything (a file named on the command
+// line, the message), saying so on stderr_fd: so nobody can use it to read or
+// deliver as another user. Returns kExitOk (exit_status.h), or the exit code to end
+// with when the ids cannot be given up. Call it first thing in main.
+int run_as_invoker(int stderr_fd);
+
 }  // namespace mailsift::engine

@@ -38,7 +38,8 @@ class Session {
 
   // Delivers to the folders of one action. `dotlock` is taken while an mbox is
   // written ("" for none). True when the message is durably stored; failures are
-  // logged with the step that failed.
+  // logged with the step that failed. In a dry run nothing is written: the folders
+  // are traced, and a failure the file system already shows is predicted.
   bool deliver(const std::vector<std::string>& folders, const message::Message& message,
                const std::string& dotlock, deliver::Part part = deliver::Part::kWhole,
                bool raw = false);
@@ -89,6 +90,9 @@ class Session {
 
  private:
   void take_global_lock(const std::string& path);
+  // Writes the message to the folders, or in a dry run predicts what writing would do.
+  sys::Status store(const std::vector<std::string>& folders, const message::Message& message,
+                    const deliver::DeliveryOptions& options, deliver::DeliveryReport* report);
 
   sys::Io& io_;
   Log& log_;

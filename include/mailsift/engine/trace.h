@@ -8,6 +8,7 @@
 //   {"type":"action","file":F,"line":N,"kind":K,"target":S,"note":S?}
 //        K: "folder", "pipe", "filter", "capture", "forward", "block", "stdout"
 //   {"type":"delivery","folder":S,"kind":S,"fallback":B}
+//   {"type":"failure","folder":S,"error":S}    a delivery the file system shows would fail
 //   {"type":"result","exit":N,"deliveries":[S...],"maildir":S}
 #pragma once
 
@@ -37,8 +38,20 @@ class Trace {
   void action(const std::string& file, int line, const std::string& kind,
               const std::string& target, const std::string& note);
   void delivery(const std::string& folder, const std::string& kind, bool fallback);
+  void failure(const std::string& folder, const std::string& error);
   // maildir: $MAILDIR at the end (folders named relative to it were written there).
   void result(int exit_code, const std::string& maildir);
+
+  // A "c" block in a dry run forks a clone as a real run does (nothing is written,
+  // so that is safe), and the parent waits for it: the trace shows the clone's way
+  // first, then the parent's. The clone's deliveries reach the parent's result line
+  // through a pipe: open_clone_channel() before the fork, become_clone() in the
+  // clone (its result() then sends instead of printing), absorb_clone() in the
+  // parent before it waits (reads until the clone and its own clones are gone).
+  bool open_clone_channel();
+  void become_clone();
+  void absorb_clone();
+  bool in_clone() const { return in_clone_; }
 
  private:
   void write(const std::string& text);
@@ -49,6 +62,10 @@ class Trace {
   std::vector<std::string> deliveries_;
   bool holding_ = false;
   std::string held_;
+  int channel_read_ = -1;   // parent's end of the newest clone channel
+  int channel_write_ = -1;  // the clone's end
+  int report_to_ = -1;      // in a clone: where result() sends the deliveries
+  bool in_clone_ = false;
 };
 
 // A JSON string literal for text (bytes that are not valid UTF-8 are written as

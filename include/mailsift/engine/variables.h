@@ -14,8 +14,11 @@ class Variables {
  public:
   // Starts from an environment block ("NAME=value" strings). Unless preserve, only
   // TZ is kept (procmail(1) -p). Always dropped: entries without '=', later
-  // duplicates, and the dynamic-linker names (LD_*, _RLD*, LIBPATH, ELF_LD_*,
-  // AOUT_LD_*).
+  // duplicates, the dynamic-linker names (LD_*, _RLD*, LIBPATH, ELF_LD_*,
+  // AOUT_LD_*), what the C library drops for a setuid program such as procmail
+  // (GCONV_PATH, GETCONF_DIR, GLIBC_TUNABLES, HOSTALIASES, LOCALDOMAIN, LOCPATH,
+  // MALLOC_*, NIS_PATH, NLSPATH, RESOLV_HOST_CONF, RES_OPTIONS, TMPDIR, TZDIR), and
+  // what a shell would run first (BASH_ENV, SHELLOPTS, BASHOPTS, BASH_FUNC_*).
   static Variables from_environment(const char* const* environ, bool preserve);
 
   std::optional<std::string> get(std::string_view name) const;

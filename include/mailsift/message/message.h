@@ -57,6 +57,12 @@ class Message {
   std::size_t content_length_protected() const { return protected_body_; }
   void set_content_length_protected(std::size_t n) { protected_body_ = n; }
 
+  // True when the header had no end within limits::kMaxHeaderBytes: head() is then
+  // only its first part, and the rest counts as body for matching (the bytes
+  // delivered are the same).
+  bool head_cut() const { return head_cut_; }
+  void set_head_cut(bool cut) { head_cut_ = cut; }
+
   // Replaces the head (after the From_ line or Content-Length is rewritten) and
   // re-indexes the header.
   void set_head(std::string head);
@@ -70,6 +76,7 @@ class Message {
   std::size_t from_line_length_ = 0;  // bytes of head_ before the fields, from line included
   std::size_t fields_offset_ = 0;     // first byte of the fields in head_
   std::size_t protected_body_ = 0;
+  bool head_cut_ = false;
 };
 
 }  // namespace mailsift::message

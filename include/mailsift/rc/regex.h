@@ -35,8 +35,11 @@ class Regex {
 
   // Searches area (header, body, both, or a variable's value). On a match returns
   // true and, when extracts() and `extracted` is not null, sets *extracted to the
-  // text matched by the part after "\/" (procmail's MATCH, §5.4).
-  bool search(std::string_view area, std::string* extracted) const;
+  // text matched by the part after "\/" (procmail's MATCH, §5.4). The search for
+  // procmail's split (the earliest) scans at most limits::kMaxSplitSearchBytes; past
+  // that, MATCH is taken from RE2's split (valid, perhaps later) and *cut, when
+  // given, is set to true.
+  bool search(std::string_view area, std::string* extracted, bool* cut = nullptr) const;
 
   // The score of a weighted regex condition "w^x regex" on area (procmailsc(5),
   // behaviour §5.5): successive leftmost-shortest matches, the k-th adding

@@ -24,6 +24,9 @@ class Io {
 
   virtual int open(const char* path, int flags, mode_t mode) = 0;
   virtual ssize_t read(int fd, void* buf, size_t count) = 0;
+  // Reads at an offset without moving the file position. Not pure, so that test Ios
+  // that only forward need not repeat it; the default is the kernel's pread(2).
+  virtual ssize_t pread(int fd, void* buf, size_t count, off_t offset);
   virtual ssize_t write(int fd, const void* buf, size_t count) = 0;
   virtual int fsync(int fd) = 0;
   virtual int close(int fd) = 0;

@@ -25,8 +25,17 @@ bool lookup_account(const std::string& name, Account* out);
 // The account of the real uid (name = the uid in decimal when there is no entry).
 Account current_account();
 
-// Takes the account's groups, gid and uid, then checks that they took effect and
-// that root cannot be regained. Only root may switch to another account.
+// Takes the account's supplementary groups (initgroups), gid and uid, in that order,
+// then checks that all of them took effect: real and effective uid and gid are the
+// account's, the supplementary groups are exactly the account's (getgrouplist), and
+// neither setuid(0) nor setgid(0) succeeds any more. Only root may switch to another
+// account; any failure is an error (the caller must not go on as root).
 Status become(const Account& account);
+
+// mailsift needs no setuid or setgid bit. If it has one anyway (real and effective
+// ids differ), it gives the borrowed ids up for good at once, so that a user cannot
+// use it to deliver as someone else. Returns true when it did so (the caller logs
+// it); an error when the ids could not be given up (the caller must stop).
+Status drop_set_id_privileges(bool* dropped);
 
 }  // namespace mailsift::sys

@@ -180,7 +180,7 @@ TEST(Maildir, DirectoryFsyncFailureSaysTheMessageWasRemoved) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.path(), dir / "md/new");
   EXPECT_NE(st.detail().find("directory"), std::string::npos) << st.message();
-  EXPECT_NE(st.detail().find("removed again"), std::string::npos) << st.message();
+  EXPECT_NE(st.aftermath().find("removed again"), std::string::npos) << st.message();
 }
 
 TEST(Maildir, LinkEexistIsRetriedWithANewName) {

@@ -97,7 +97,7 @@ struct FailureCase {
   Fault fault;
   sys::Step want_step;
   int want_err;
-  const char* want_detail;  // part of the detail
+  const char* want_aftermath;  // part of what the Status says was done about it
 };
 
 TEST(Mbox, FailureLeavesTheFileAsBefore) {
@@ -111,7 +111,7 @@ TEST(Mbox, FailureLeavesTheFileAsBefore) {
       {"first write fails", fault(Op::kWrite, EIO), sys::Step::kWrite, EIO, "truncated back to"},
       {"fsync fails", fault(Op::kFsync, EIO), sys::Step::kFsync, EIO, "truncated back to"},
       {"close fails", fault(Op::kClose, EIO), sys::Step::kClose, EIO, "truncated back to"},
-      {"open fails", fault(Op::kOpen, EACCES), sys::Step::kOpen, EACCES, ""},
+      {"open fails", fault(Op::kOpen, EROFS), sys::Step::kOpen, EROFS, ""},
       {"fstat fails", fault(Op::kFstat, EIO), sys::Step::kStat, EIO, ""},
   };
   // Big enough for several write chunks.
@@ -132,8 +132,8 @@ TEST(Mbox, FailureLeavesTheFileAsBefore) {
     EXPECT_EQ(st.step(), c.want_step) << c.name << ": " << st.message();
     EXPECT_EQ(st.err(), c.want_err) << c.name << ": " << st.message();
     EXPECT_EQ(st.path(), path) << c.name;
-    EXPECT_NE(st.detail().find(c.want_detail), std::string::npos)
-        << c.name << ": detail [" << st.detail() << "]";
+    EXPECT_NE(st.aftermath().find(c.want_aftermath), std::string::npos)
+        << c.name << ": aftermath [" << st.aftermath() << "]";
     EXPECT_EQ(io.fired(), 1) << c.name;
     EXPECT_EQ(testing::read_file(path), kOld) << c.name << ": file must be back at old length";
     EXPECT_TRUE(report.stored.empty()) << c.name;
@@ -152,9 +152,9 @@ TEST(Mbox, FailedTruncateIsReported) {
   const Status st = MboxFolder(path).deliver(io, parse("From a\n\nx\n"), DeliveryOptions(),
                                              &report);
   EXPECT_EQ(st.step(), sys::Step::kFsync);
-  EXPECT_NE(st.detail().find("could not truncate back to " + std::to_string(kOld.size())),
+  EXPECT_NE(st.aftermath().find("could not truncate back to " + std::to_string(kOld.size())),
             std::string::npos)
-      << st.detail();
+      << st.message();
 }
 
 TEST(Mbox, CloseFailureDoesNotCutAnotherWritersMessage) {
@@ -201,7 +201,7 @@ TEST(Mbox, CloseFailureDoesNotCutAnotherWritersMessage) {
   const Status st =
       MboxFolder(path).deliver(appending, parse("From a\n\nx\n"), DeliveryOptions(), &report);
   EXPECT_EQ(st.step(), sys::Step::kClose);
-  EXPECT_NE(st.detail().find("not truncated"), std::string::npos) << st.detail();
+  EXPECT_NE(st.aftermath().find("not truncated"), std::string::npos) << st.message();
   EXPECT_EQ(testing::read_file(path), kOld + "From a\n\nx\n\nother\n");
 }
 
@@ -431,6 +431,102 @@ TEST(Mbox, SameBytesAsProcmail) {
     EXPECT_EQ(got, want) << "message " << n;
     EXPECT_EQ(report.bytes_written, want.size() - kOld.size()) << "message " << n;
   }
+}
+
+// A torn tail: the mbox ends inside a message (a delivery killed by SIGKILL in the
+// middle of its append, or one whose truncate-back failed). The next delivery ends
+// it with an empty line, so that its own From_ line starts a line.
+struct TailCase {
+  const char* name;
+  std::string before;         // the mbox before the delivery
+  std::vector<Fault> faults;
+  bool want_ok;
+  std::string want_between;   // what comes between `before` and the message
+  bool want_warning;
+};
+
+TEST(Mbox, TornTailIsEndedBeforeTheNextMessage) {
+  const std::string torn = "From cut  Mon Jan  1 00:00:00 2001\nSubject: cut\n\npartial li";
+  Fault midway = fault(Op::kWrite, ENOSPC);
+  midway.bytes_before_failure = 10;  // the empty line gets through, the message not
+  const TailCase cases[] = {
+      {"torn tail", torn, {}, true, "\n\n", true},
+      {"ends in one newline (a message without a final newline): left alone",
+       "From a  Mon Jan  1 00:00:00 2001\n\nno final newline\n", {}, true, "", false},
+      {"ends in an empty line: left alone", kOld, {}, true, "", false},
+      {"empty file", "", {}, true, "", false},
+      {"the message fails after the repair: both undone", torn, {midway}, false, "", false},
+      {"the tail cannot be read: appended as before", torn, {fault(Op::kRead, EIO)}, true, "",
+       false},
+      {"not readable (write-only mailbox): appended as before", torn,
+       {fault(Op::kOpen, EACCES)}, true, "", false},
+  };
+  const std::string msg = "From a\nX: 1\n\nbody\n";
+  const std::string added = "From a\nX: 1\n\nbody\n\n";
+  for (const TailCase& c : cases) {
+    TempDir dir;
+    const std::string path = dir / "mbox";
+    testing::write_file(path, c.before);
+    FaultyIo io;
+    for (const Fault& f : c.faults) io.add(f);
+    DeliveryReport report;
+    const Status st = MboxFolder(path).deliver(io, parse(msg), DeliveryOptions(), &report);
+    EXPECT_EQ(st.ok(), c.want_ok) << c.name << ": " << st.message();
+    for (const Fault& f : c.faults) EXPECT_GE(io.fired(), 1) << c.name << " " << f.err;
+    const std::string want = c.want_ok ? c.before + c.want_between + added : c.before;
+    EXPECT_EQ(testing::read_file(path), want) << c.name;
+    EXPECT_EQ(report.warnings.size(), c.want_warning ? 1u : 0u) << c.name;
+    if (c.want_warning && !report.warnings.empty()) {
+      EXPECT_NE(report.warnings[0].find("ended in the middle of a line"), std::string::npos)
+          << c.name << ": " << report.warnings[0];
+    }
+    if (c.want_ok) {
+      EXPECT_EQ(report.bytes_written, added.size()) << c.name << ": the message only";
+    }
+  }
+}
+
+// Reading the last byte must not make new mail look read: biff and shells say
+// "new mail" while the mtime is later than the atime.
+TEST(Mbox, LookingAtTheTailKeepsTheAccessTime) {
+  TempDir dir;
+  const std::string path = dir / "mbox";
+  testing::write_file(path, "From a  Mon Jan  1 00:00:00 2001\n\nunread\n");
+  struct timeval times[2];
+  ::gettimeofday(&times[1], nullptr);
+  times[0] = times[1];
+  times[0].tv_sec -= 100;  // unread: accessed long before it was modified
+  ASSERT_EQ(::utimes(path.c_str(), times), 0);
+  DeliveryReport report;
+  ASSERT_TRUE(MboxFolder(path).deliver(sys::real_io(), parse("From b\n\nx\n"),
+                                       DeliveryOptions(), &report).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_atime, times[0].tv_sec) << "the access time moved: the mail looks read";
+}
+
+// A FIFO is opened write-only, as procmail opens it: read-write, the open would not
+// wait for a reader and the message could be left in a pipe nobody reads. (The
+// delivery then fails all the same, since a pipe cannot be synced.)
+TEST(Mbox, FifoIsOpenedWriteOnly) {
+  TempDir dir;
+  const std::string path = dir / "fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const pid_t reader = ::fork();
+  if (reader == 0) {
+    ::usleep(200000);  // the delivery must wait for this reader to appear
+    const std::string got = testing::read_file(path);
+    ::_exit(got == "From a\n\nx\n\n" ? 0 : 1);
+  }
+  DeliveryReport report;
+  const auto start = std::chrono::steady_clock::now();
+  const Status st =
+      MboxFolder(path).deliver(sys::real_io(), parse("From a\n\nx\n"), DeliveryOptions(), &report);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  int status = 0;
+  ::waitpid(reader, &status, 0);
+  EXPECT_GE(waited, std::chrono::milliseconds(150)) << "did not wait for a reader: " << st.message();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the reader did not get it";
 }
 
 }  // namespace

@@ -142,7 +142,7 @@ TEST(Mh, FolderFsyncFailureRemovesTheNumberedFile) {
   const Status st = MhFolder(path).deliver(io, parse(kMessage), options(), &report);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.path(), path) << st.message();
-  EXPECT_NE(st.detail().find("removed again"), std::string::npos) << st.message();
+  EXPECT_NE(st.aftermath().find("removed again"), std::string::npos) << st.message();
   EXPECT_TRUE(testing::list_dir(path).empty()) << join(testing::list_dir(path));
 }
 

@@ -1,6 +1,5 @@
-// Each failure injected into each backend, through a whole run: no partial message
-// is visible, an mbox keeps its old length, the exit code is 75 (so the MTA keeps
-// the message and retries), and the log names the step that failed.
+// Whole runs that fail: DEFAULT and ORGMAIL, procmail's exit codes, a read error.
+// (Every backend with every failing step: fault_matrix_test.cc.)
 #include "mailsift/engine/run.h"
 
 #include <fcntl.h>
@@ -61,71 +60,7 @@ RunResult run_with(sys::Io& io, const TempDir& dir, const std::string& fallback,
   return {code, testing::read_file(log_path)};
 }
 
-struct FaultCase {
-  const char* name;
-  const char* folder;  // relative to the temp dir; "/" maildir, "/." MH
-  Fault fault;
-  const char* logged;  // the step the log must name
-};
-
-// Keeps test names readable in ctest's listing.
-[[maybe_unused]] void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
-
-class BackendFault : public ::testing::TestWithParam<FaultCase> {};
-
-TEST_P(BackendFault, KeepsTheMessageAndRequeues) {
-  const FaultCase& c = GetParam();
-  TempDir dir;
-  const std::string folder = dir / c.folder;
-  const bool is_mbox = std::string(c.folder).find('/') == std::string::npos;
-  const std::string old_contents = "From old@example.org  Sat Nov 28 14:00:00 2026\nold\n\n";
-  if (is_mbox) testing::write_file(folder, old_contents);
-  FaultyIo io;
-  Fault fault = c.fault;
-  if (!fault.path_contains.empty()) fault.path_contains = dir.path() + "/" + fault.path_contains;
-  io.add(fault);
-  const RunResult r = run_with(io, dir, folder);
-  EXPECT_GE(io.fired(), 1) << c.name << ": the fault never fired; log:\n" << r.log;
-  EXPECT_EQ(r.code, 75) << c.name << "; log:\n" << r.log;
-  EXPECT_NE(r.log.find(c.logged), std::string::npos)
-      << c.name << ": log does not name \"" << c.logged << "\":\n" << r.log;
-  if (is_mbox) {
-    EXPECT_EQ(testing::read_file(folder), old_contents) << c.name << ": mbox changed";
-  } else {
-    const std::string base = std::string(c.folder);
-    if (base.back() == '/') {
-      EXPECT_TRUE(testing::list_dir(folder + "new").empty()) << c.name << ": message in new/";
-      EXPECT_TRUE(testing::list_dir(folder + "tmp").empty()) << c.name << ": tmp/ not cleaned";
-    } else {
-      const std::string d = folder.substr(0, folder.size() - 1);
-      for (const auto& name : testing::list_dir(d))
-        ADD_FAILURE() << c.name << ": left a file in the MH folder: " << name;
-    }
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Faults, BackendFault,
-    ::testing::Values(
-        FaultCase{"mbox open", "mbox", {Op::kOpen, EACCES, 1, true, "mbox"}, "open"},
-        FaultCase{"mbox disk full midway", "mbox",
-                  {Op::kWrite, ENOSPC, 1, false, "mbox", 40}, "write"},
-        FaultCase{"mbox fsync", "mbox", {Op::kFsync, EIO, 1, true, "mbox"}, "fsync"},
-        FaultCase{"mbox lock", "mbox", {Op::kFcntlLock, EAGAIN, 1, true, "mbox"}, "lock"},
-        FaultCase{"maildir open", "md/", {Op::kOpen, EDQUOT, 1, true, "md/tmp"}, "open"},
-        FaultCase{"maildir disk full", "md/", {Op::kWrite, ENOSPC, 1, true, "md/tmp"}, "write"},
-        FaultCase{"maildir fsync", "md/", {Op::kFsync, EIO, 1, true, "md/tmp"}, "fsync"},
-        FaultCase{"maildir link", "md/", {Op::kLink, EIO, 1, true, "md/new"}, "link"},
-        FaultCase{"maildir directory fsync", "md/", {Op::kFsync, EIO, 1, true, "md/new"},
-                  "fsync"},
-        FaultCase{"mh disk full", "mh/.", {Op::kWrite, ENOSPC, 1, true, "mh"}, "write"},
-        FaultCase{"mh link", "mh/.", {Op::kLink, EIO, 1, true, "mh"}, "link"}),
-    [](const ::testing::TestParamInfo<FaultCase>& param_info) {
-      std::string n = param_info.param.name;
-      for (auto& ch : n)
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return n;
-    });
+// Each backend x each step: fault_matrix_test.cc.
 
 TEST(RunFailure, DefaultFailsThenOrgmailStores) {
   TempDir dir;

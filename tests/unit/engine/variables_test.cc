@@ -30,6 +30,31 @@ TEST(Variables, CleanEnvironmentKeepsOnlyTz) {
   EXPECT_FALSE(kept.is_set("NOEQUALS"));
 }
 
+TEST(Variables, PreservedEnvironmentLosesWhatChangesLoadersAndShells) {
+  // -p keeps the environment, but not what the C library drops for procmail (a
+  // setuid program), nor (stricter than procmail) what a shell would run first.
+  const char* env[] = {"LD_PRELOAD=/x.so",      "LD_LIBRARY_PATH=/x", "_RLD_ROOT=/x",
+                       "LIBPATH=/x",            "ELF_LD_X=1",         "AOUT_LD_X=1",
+                       "GCONV_PATH=/x",         "GETCONF_DIR=/x",     "GLIBC_TUNABLES=x",
+                       "HOSTALIASES=/x",        "LOCALDOMAIN=x",      "LOCPATH=/x",
+                       "MALLOC_CHECK_=3",       "MALLOC_ARENA_MAX=1", "NIS_PATH=/x",
+                       "NLSPATH=/x",            "RESOLV_HOST_CONF=/x", "RES_OPTIONS=x",
+                       "TMPDIR=/x",             "TZDIR=/x",           "BASH_ENV=/x.sh",
+                       "SHELLOPTS=xtrace",      "BASHOPTS=extglob",   "BASH_FUNC_ls%%=() { :; }",
+                       "PATH=/kept",            "TZ=UTC",             "LANG=C.UTF-8",
+                       "MY_BASH_ENV=kept",      nullptr};
+  const Variables kept = Variables::from_environment(env, true);
+  for (const char* name :
+       {"LD_PRELOAD", "LD_LIBRARY_PATH", "_RLD_ROOT", "LIBPATH", "ELF_LD_X", "AOUT_LD_X",
+        "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH",
+        "MALLOC_CHECK_", "MALLOC_ARENA_MAX", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF",
+        "RES_OPTIONS", "TMPDIR", "TZDIR", "BASH_ENV", "SHELLOPTS", "BASHOPTS", "BASH_FUNC_ls%%"})
+    EXPECT_FALSE(kept.is_set(name)) << name << " was kept";
+  EXPECT_EQ(kept.environment(),
+            (std::vector<std::string>{"PATH=/kept", "TZ=UTC", "LANG=C.UTF-8",
+                                      "MY_BASH_ENV=kept"}));
+}
+
 TEST(Variables, DuplicatesKeepTheFirst) {
   const char* env[] = {"A=1", "A=2", nullptr};
   EXPECT_EQ(Variables::from_environment(env, true).get("A"), "1");

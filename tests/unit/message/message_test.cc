@@ -54,6 +54,16 @@ TEST(MessageSplit, HeadBoundedByMaxHeaderBytes) {
   EXPECT_LE(m.head().size(), limits::kMaxHeaderBytes);
   EXPECT_EQ(m.head().size() % line.size(), 0u);
   EXPECT_EQ(std::string(m.head()) + std::string(m.body()), input);
+  EXPECT_TRUE(m.head_cut()) << "the cut must be known, to be logged";
+  // Moving the message keeps it; a header that ends within the limit is not cut.
+  Message moved = verbatim(input);
+  Message target = verbatim("To: a\n\nbody\n");
+  EXPECT_FALSE(target.head_cut());
+  target = std::move(moved);
+  EXPECT_TRUE(target.head_cut());
+  input += "\n";
+  EXPECT_TRUE(verbatim(input).head_cut()) << "the empty line comes after the limit";
+  EXPECT_FALSE(verbatim(line + line + "\nbody\n").head_cut());
 }
 
 struct PartsCase {

@@ -405,16 +405,30 @@ TEST(ParseRcfile, ARecipeAfterAnUnterminatedQuoteKeepsItsLines) {
   EXPECT_EQ(dump(folder.statements), ":@1:1 () @2:1 folders ['my box\nA=1\n']; A=1@3:1; ");
 }
 
+// One error, at the first brace too deep: the blocks around it are not reported as
+// unclosed (their closing braces, if any, come after the point where reading stopped).
 TEST(ParseRcfile, BlocksNestedTooDeeplyAreAnError) {
+  for (const bool closed : {false, true}) {
+    std::string text;
+    for (int i = 0; i <= limits::kMaxBlockNesting; ++i) text += ":0\n{\n";
+    if (closed) {
+      text += ":0\nfolder\n";
+      for (int i = 0; i <= limits::kMaxBlockNesting; ++i) text += "}\n";
+    }
+    const Rcfile file = parse_rcfile(text);
+    ASSERT_EQ(file.diagnostics.size(), 1u) << dump_diagnostics(file.diagnostics);
+    const Diagnostic& deepest = file.diagnostics.back();
+    EXPECT_EQ(at(deepest.position), at(Position{2 * limits::kMaxBlockNesting + 2, 1}));
+    EXPECT_EQ(deepest.message, "blocks nest more than " +
+                                   std::to_string(limits::kMaxBlockNesting) +
+                                   " levels deep; the rest of the file is not read");
+  }
+  // At the limit, the file is fine.
   std::string text;
-  for (int i = 0; i <= limits::kMaxBlockNesting; ++i) text += ":0\n{\n";
-  const Rcfile file = parse_rcfile(text);
-  ASSERT_EQ(file.diagnostics.size(), 1u + static_cast<std::size_t>(limits::kMaxBlockNesting))
-      << "one missing brace per open block, and the nesting error";
-  const Diagnostic& deepest = file.diagnostics.back();
-  EXPECT_EQ(at(deepest.position), at(Position{2 * limits::kMaxBlockNesting + 2, 1}));
-  EXPECT_EQ(deepest.message, "blocks nest more than " +
-                                 std::to_string(limits::kMaxBlockNesting) + " levels deep");
+  for (int i = 0; i < limits::kMaxBlockNesting; ++i) text += ":0\n{\n";
+  text += ":0\nfolder\n";
+  for (int i = 0; i < limits::kMaxBlockNesting; ++i) text += "}\n";
+  EXPECT_EQ(dump_diagnostics(parse_rcfile(text).diagnostics), "");
 }
 
 TEST(ParseRcfile, DiagnosticsAreInSourceOrder) {
@@ -457,6 +471,36 @@ TEST(FormatDiagnostic, WarningsSayWarning) {
             "rc:1:5: warning: unknown flag\n"
             "  :0 Bx\n"
             "      ^\n");
+}
+
+// A line longer than limits::kMaxQuotedInLog is shown around the caret, with "..."
+// where it was shortened, and the caret still under the byte it points at.
+TEST(FormatDiagnostic, LongLinesAreShownAroundTheCaret) {
+  const std::size_t limit = limits::kMaxQuotedInLog;
+  std::string line;
+  for (std::size_t i = 0; i < 3 * limit; ++i) line += static_cast<char>('a' + i % 26);
+  const auto part = [&](std::size_t from, std::size_t n) { return line.substr(from, n); };
+  struct Row {
+    std::string name;
+    std::size_t length;  // of the line: a prefix of `line`
+    std::size_t column;
+    std::string shown;
+    std::size_t caret;  // blanks before the caret
+  } const rows[] = {
+      {"fits", limit, 5, part(0, limit), 4},
+      {"caret near the start", 3 * limit, 2, part(0, limit) + "...", 1},
+      {"caret in the middle", 3 * limit, limit + limit / 2 + 1,
+       "..." + part(limit, limit) + "...", 3 + limit / 2},
+      {"caret at the end", 3 * limit, 3 * limit, "..." + part(2 * limit, limit),
+       3 + limit - 1},
+  };
+  for (const Row& row : rows) {
+    const std::string text = line.substr(0, row.length) + "\nf\n";
+    const Diagnostic d{{1, static_cast<int>(row.column)}, "oops", Severity::kError};
+    const std::string want = "rc:1:" + std::to_string(row.column) + ": error: oops\n  " +
+                             row.shown + "\n  " + std::string(row.caret, ' ') + "^\n";
+    EXPECT_EQ(format_diagnostic("rc", text, d), want) << row.name;
+  }
 }
 
 TEST(ParseAssignmentArgument, NotAnAssignment) {

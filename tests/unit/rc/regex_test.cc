@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "mailsift/limits.h"
+
 namespace mailsift::rc {
 namespace {
 
@@ -408,6 +410,80 @@ TEST(RegexTest, CountsManyMatchesInALongArea) {
   std::string lines;
   for (int i = 0; i < 5000; ++i) lines += "line\n";
   EXPECT_EQ(dollar_equals(Regex::compile("^.*$", false).score(lines, 1, 1)), 5001);
+}
+
+// A regex past limits::kMaxRegexBytes is refused before it is translated (memory).
+TEST(RegexTest, RefusesARegexPastTheLengthLimit) {
+  const Regex over = Regex::compile(std::string(limits::kMaxRegexBytes + 1, 'a'), false);
+  EXPECT_FALSE(over.ok());
+  EXPECT_EQ(over.error(), std::to_string(limits::kMaxRegexBytes + 1) +
+                              " bytes long, more than the limit of " +
+                              std::to_string(limits::kMaxRegexBytes) + " bytes");
+  // At the limit the regex is translated; RE2 may still find it too large.
+  const Regex at = Regex::compile(std::string(limits::kMaxRegexBytes, 'a'), false);
+  EXPECT_EQ(at.error().find("limit of"), std::string::npos) << at.error();
+  std::string words;
+  for (int i = 0; words.size() + 16 < limits::kMaxRegexBytes; ++i)
+    words += "w" + std::to_string(i) + "|";
+  words += "last";
+  const Regex list = Regex::compile(words, false);
+  EXPECT_TRUE(list.ok()) << list.error();
+  EXPECT_TRUE(list.search("the last word", nullptr));
+}
+
+// Long areas, where the search for the split probes growing windows before whole
+// slices. Answers from procmail (MATCH logged by a B condition on the text).
+TEST(RegexTest, ExtractsFromLongAreasLikeProcmail) {
+  auto repeat = [](std::string_view piece, int times) {
+    std::string out;
+    for (int i = 0; i < times; ++i) out += piece;
+    return out;
+  };
+  struct Row {
+    std::string_view regex;
+    std::string text;
+    std::string match;
+  } const rows[] = {
+      {"^Order: .*\\/[0-9]+", repeat("filler line\n", 2000) + "Order: abc 12345 x 678\n", "12345"},
+      {"x.*y\\/.*", "x" + repeat("a", 5000) + "yQQ\n", "QQ"},
+      {"a[^z]*\\/z+b", "a" + repeat("c", 3000) + "zzzb\n", "zzzb"},
+      {"q\\/.*X", "q" + repeat("a", 1500) + "X\n", repeat("a", 1500) + "X"},
+      {"b.*c\\/d", "b" + repeat("e", 3000) + "cdcd\n", "d"},
+      {"b.*c\\/d", "b" + repeat("e", 3000) + "cecd" + repeat("f", 3000) + "cd\n", "d"},
+      {"^Subject: \\/.*", repeat("x", 300000) + "\nSubject: last\n", "last"},
+      {"[0-9]+\\/[a-z]+$", repeat("1", 10000) + "abc" + repeat("2", 100) + "d\n", "d\n"},
+      {"(b|c).*e\\/d", "b" + repeat("x", 3000) + "cexed\n", "d"},
+      {"(b|c).*e\\/d+", "b" + repeat("x", 3000) + "ce" + repeat("d", 2000) + "x\n",
+       repeat("d", 2000)},
+  };
+  for (const Row& row : rows) {
+    const Regex regex = Regex::compile(row.regex, false);
+    ASSERT_TRUE(regex.ok()) << row.regex << ": " << regex.error();
+    std::string extracted;
+    bool cut = true;
+    EXPECT_TRUE(regex.search(row.text, &extracted, &cut)) << row.regex;
+    EXPECT_EQ(show(extracted), show(row.match)) << row.regex << ": MATCH got vs wanted";
+    EXPECT_FALSE(cut) << row.regex << ": the exact search must fit the budget";
+  }
+}
+
+// A split that many candidates precede, on a hostile area: every candidate used to
+// cost a scan of the whole rest of the area (hours for this one). The search ends
+// within its budget with RE2's split, the only valid one here, and says it was cut.
+TEST(RegexTest, SplitSearchOnAHostileAreaIsBounded) {
+  const std::string text = "x" + std::string(10u << 20, 'a') + "yQQ\n";
+  const Regex regex = Regex::compile("x.*y\\/.*", false);
+  std::string extracted;
+  bool cut = false;
+  EXPECT_TRUE(regex.search(text, &extracted, &cut));
+  EXPECT_EQ(extracted, "QQ");
+  EXPECT_TRUE(cut) << "a search past the budget must say so";
+  // A realistic rule on the same large area stays exact.
+  const std::string body = std::string(10u << 20, 'a') + "\nOrder: abc 12345 x 678\n";
+  const Regex order = Regex::compile("^Order: .*\\/[0-9]+", false);
+  EXPECT_TRUE(order.search(body, &extracted, &cut));
+  EXPECT_EQ(extracted, "12345");
+  EXPECT_FALSE(cut);
 }
 
 // RE2 keeps matching linear: regexes that make backtracking matchers explode on a
