@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Writes the benchmark's rule sets, each as a procmailrc (for procmail and mailsift) and as the
+equivalent maildrop filter.
+
+  gen_rules.py --out DIR [--k 10 100 1000] [--seed N] [--body-variant K]
+
+DIR/procmailrc-K<k>   k recipes: k-4 realistic header rules (List-Id, From, To/Cc, Subject,
+                      some with two conditions) whose literals occur in no message of the
+                      corpus, then one recipe per mailing list of the corpus (gen_corpus.LISTS)
+                      and a last recipe without conditions that delivers to inbox/; so every
+                      message is tried against all the rules before the ones that match
+DIR/mailfilter-K<k>   the same rules for maildrop (mode 600, as maildrop requires)
+DIR/folders-K<k>      the folder of every rule, one a line (maildrop needs them to exist)
+DIR/*-K<k>-body       with --body-variant k: the same k rules plus, before the tail, one body
+                      rule that matches nothing (so the whole body is searched)
+
+Folders are maildirs relative to the maildir root: procmail's rcfile sets MAILDIR=$HOME/Maildir
+(run procmail and mailsift with HOME=... on the command line), maildrop's filter reads the root
+from the environment variable BENCH_MAILDIR (maildrop resets HOME in manual mode).
+"""
+import argparse
+import os
+import random
+import sys
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_corpus  # noqa: E402  (the lists and the vocabulary of the corpus)
+
+SYLLABLES = ["ka", "zo", "ru", "mi", "te", "vu", "xo", "pe", "ly", "qua", "dri", "sno", "brek",
+             "fen", "gul", "hax", "jor", "wip", "yst", "zed", "orb", "ul", "eth", "nyx"]
+TLDS = ["io", "dev", "net", "cloud", "systems", "tech"]
+TAIL = len(gen_corpus.LISTS) + 1   # the matching recipes at the end of every rule set
+
+
+def vocabulary():
+    """Every word the corpus is made of, lower case: no literal of a non-matching rule may be one."""
+    words = set(w.lower() for w in gen_corpus.WORDS + gen_corpus.FIRST + gen_corpus.LAST)
+    for text in gen_corpus.DOMAINS + gen_corpus.RELAYS + [l["id"] for l in gen_corpus.LISTS]:
+        words.update(text.lower().replace("-", ".").split("."))
+    return words
+
+
+def project_names(rng, count):
+    taken = vocabulary()
+    names = []
+    while len(names) < count:
+        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
+        if name in taken:
+            continue
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def escape(literal):
+    """A literal as a regex in both procmail's dialect and PCRE."""
+    return "".join("\\" + c if c in ".[]()*+?^$|\\" else c for c in literal)
+
+
+def header_rules(seed, count):
+    """count rules that match no message of the corpus: (conditions, folder) with conditions a
+    list of regexes, each tried against the header. The first n rules are the same for every
+    count >= n (the rules of K=100 begin those of K=1000)."""
+    rules = []
+    rng = random.Random(seed + 1)
+    for name in project_names(random.Random(seed), count):
+        tld = rng.choice(TLDS)
+        r = rng.random()
+        if r < 0.40:
+            conds = [f"^List-Id:.*{escape(name + '-dev.lists.' + name + '.' + tld)}"]
+            folder = f".lists.{name}"
+        elif r < 0.62:
+            user = rng.choice(["noreply", "alerts", "billing", "support", "news"])
+            conds = [f"^From:.*{escape(user + '@' + name)}\\.({tld}|com)"]
+            folder = f".from.{name}"
+        elif r < 0.78:
+            conds = [f"^(To|Cc):.*{escape(name + '-team@')}"]
+            folder = f".team.{name}"
+        elif r < 0.93:
+            conds = [f"^Subject:.*{escape('[' + name + ']')}"]
+            folder = f".subject.{name}"
+        else:
+            conds = [f"^From:.*@{escape(name + '.' + tld)}", "^Subject:.*(alert|warning|down)"]
+            folder = f".alerts.{name}"
+        rules.append((conds, folder))
+    return rules
+
+
+def tail_rules():
+    """The recipes that match: one per mailing list of the corpus, then the inbox."""
+    rules = [([f"^List-Id:.*<{escape(l['id'])}>"], l["folder"]) for l in gen_corpus.LISTS]
+    rules.append(([], gen_corpus.INBOX))
+    return rules
+
+
+def procmailrc(k, rules, body_rule):
+    out = [f"# Benchmark rules, K={k} recipes: written by bench/gen_rules.py, do not edit.",
+           "MAILDIR=$HOME/Maildir", f"DEFAULT=$MAILDIR/{gen_corpus.INBOX}/", ""]
+    for conds, folder in rules:
+        if folder is None:  # the body rule
+            out += [":0 B", f"* {body_rule[0]}", f"{body_rule[1]}/", ""]
+            continue
+        out.append(":0")
+        out += [f"* {c}" for c in conds]
+        out += [f"{folder}/", ""]
+    return "\n".join(out)
+
+
+def mailfilter(k, rules, body_rule):
+    out = [f"# Benchmark rules, K={k} rules: written by bench/gen_rules.py, do not edit.",
+           'MD="$BENCH_MAILDIR"', f'DEFAULT="$MD/{gen_corpus.INBOX}/"', ""]
+    for conds, folder in rules:
+        if folder is None:
+            out += [f"if (/{body_rule[0]}/:b)", "{", f'  to "$MD/{body_rule[1]}/"', "}", ""]
+        elif not conds:
+            out += [f'to "$MD/{folder}/"', ""]
+        else:
+            out += ["if (" + " && ".join(f"/{c}/" for c in conds) + ")", "{",
+                    f'  to "$MD/{folder}/"', "}", ""]
+    return "\n".join(out)
+
+
+def write(path, text, mode=0o644):
+    with open(path + ".new", "w") as f:
+        f.write(text)
+    os.chmod(path + ".new", mode)
+    os.replace(path + ".new", path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--k", type=int, nargs="+", default=[10, 100, 1000])
+    ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--body-variant", type=int, metavar="K", default=None)
+    opts = ap.parse_args()
+    os.makedirs(opts.out, exist_ok=True)
+    body_rule = (escape("X-Bench-Token: zedorbnyx-7f3a"), ".body-match")
+    variants = [(k, False) for k in opts.k]
+    if opts.body_variant is not None:
+        variants.append((opts.body_variant, True))
+    for k, with_body in variants:
+        if k < TAIL:
+            sys.exit(f"gen_rules.py: K must be at least {TAIL}")
+        rules = header_rules(opts.seed, k - TAIL)
+        if with_body:
+            rules.append(([], None))
+        rules += tail_rules()
+        suffix = f"K{k}" + ("-body" if with_body else "")
+        write(os.path.join(opts.out, f"procmailrc-{suffix}"), procmailrc(k, rules, body_rule))
+        write(os.path.join(opts.out, f"mailfilter-{suffix}"), mailfilter(k, rules, body_rule), 0o600)
+        folders = [f for _, f in rules if f is not None] + ([body_rule[1]] if with_body else [])
+        write(os.path.join(opts.out, f"folders-{suffix}"), "\n".join(folders) + "\n")
+    print(f"rules: K={', '.join(str(k) for k in opts.k)}"
+          + (f" and K={opts.body_variant} with a body rule" if opts.body_variant is not None else "")
+          + f" in {opts.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
