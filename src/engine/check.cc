@@ -36,7 +36,7 @@ class Checker {
       return;
     }
     rc::Rcfile tree = rc::parse_rcfile(text);
-    rc::check_regexes(tree.statements, &regexes_, &tree.diagnostics);
+    rc::check_regexes(tree.statements, &regexes_, /*build_matchers=*/true, &tree.diagnostics);
     rc::lint_rcfile(tree.statements, &tree.diagnostics);
     std::stable_sort(tree.diagnostics.begin(), tree.diagnostics.end(),
                      [](const rc::Diagnostic& a, const rc::Diagnostic& b) {

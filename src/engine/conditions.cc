@@ -205,6 +205,14 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       std::string extracted;
       bool cut = false;
       matched = regex.search(area, regex.extracts() ? &extracted : nullptr, &cut);
+      if (!regex.ok()) {
+        // The matcher is built on first use; RE2 refused it (too large).
+        log_at(condition.operand_position,
+               "error: invalid regular expression \"" + excerpt(condition.operand) + "\": " +
+                   regex.error());
+        *error = true;
+        return false;
+      }
       if (cut) {
         // procmail's MATCH starts at the earliest split; RE2's is valid but later.
         log_at(condition.operand_position,

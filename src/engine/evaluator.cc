@@ -52,7 +52,8 @@ Evaluator::LoadedFile* Evaluator::load(const std::string& path, const RcfileTrus
   }
   log_.verbose("Rcfile: \"" + path + "\"");
   file->tree = rc::parse_rcfile(file->text);
-  rc::check_regexes(file->tree.statements, &regexes_, &file->tree.diagnostics);
+  rc::check_regexes(file->tree.statements, &regexes_, /*build_matchers=*/false,
+                    &file->tree.diagnostics);
   auto& diagnostics = file->tree.diagnostics;
   std::stable_sort(diagnostics.begin(), diagnostics.end(),
                    [](const rc::Diagnostic& a, const rc::Diagnostic& b) {

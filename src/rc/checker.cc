@@ -7,13 +7,14 @@
 namespace mailsift::rc {
 namespace {
 
-void check_recipe(const Recipe& recipe, RegexCache* cache, std::vector<Diagnostic>* diagnostics) {
+void check_recipe(const Recipe& recipe, RegexCache* cache, bool build_matchers,
+                  std::vector<Diagnostic>* diagnostics) {
   for (const Condition& condition : recipe.conditions) {
     // "$" conditions are built at run time; everything else that is a regex is
     // known now.
     if (condition.kind != ConditionKind::kRegex) continue;
     const Regex& regex = cache->get(condition.operand, recipe.flags.case_sensitive);
-    if (regex.ok()) continue;
+    if (build_matchers ? regex.verify() : regex.ok()) continue;
     Diagnostic d;
     d.position =
         advance_position(condition.operand_position, condition.operand, regex.error_offset());
@@ -21,16 +22,16 @@ void check_recipe(const Recipe& recipe, RegexCache* cache, std::vector<Diagnosti
     diagnostics->push_back(std::move(d));
   }
   if (recipe.action.kind == Action::Kind::kBlock)
-    check_regexes(recipe.action.block, cache, diagnostics);
+    check_regexes(recipe.action.block, cache, build_matchers, diagnostics);
 }
 
 }  // namespace
 
-void check_regexes(const Statements& statements, RegexCache* cache,
+void check_regexes(const Statements& statements, RegexCache* cache, bool build_matchers,
                    std::vector<Diagnostic>* diagnostics) {
   for (const Statement& statement : statements) {
     if (const auto* recipe = std::get_if<Recipe>(&statement.node))
-      check_recipe(*recipe, cache, diagnostics);
+      check_recipe(*recipe, cache, build_matchers, diagnostics);
   }
 }
 

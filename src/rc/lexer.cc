@@ -68,17 +68,22 @@ MappedText read_condition_line(const SourceText& source, std::size_t offset, std
   const std::string_view text = source.text();
   MappedText out;
   std::size_t i = offset;
+  // Within one physical line each byte is one column further: the line table is
+  // consulted only where a line starts.
+  Position at = source.position_of(i);
   while (i < text.size() && text[i] != '\n') {
     if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '\n') {
       i = source.skip_blanks(i + 2);
+      at = source.position_of(i);
       continue;
     }
     out.text += text[i];
-    out.positions.push_back(source.position_of(i));
+    out.positions.push_back(at);
+    ++at.column;
     ++i;
   }
   *end = i;
-  out.positions.push_back(source.position_of(i));
+  out.positions.push_back(at);
   // Trim blanks at both ends (the position list keeps its extra end element).
   std::size_t first = 0;
   while (first < out.text.size() && is_blank(out.text[first])) ++first;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "literal_search.h"
 #include "mailsift/limits.h"
 #include "regex_dialect.h"
 
@@ -47,6 +48,11 @@ struct Regex::State {
   dialect::Pattern pattern;
   std::string error;
   std::size_t error_offset = 0;
+  // What every match holds: a text without one of them is answered without a matcher.
+  std::vector<dialect::RequiredLiteral> literals;
+  // The matcher is built on first use (prepare()): most regexes of a large rcfile are
+  // never needed for a given message, or are answered by their literal.
+  bool prepared = false;
   std::string translated;
   // The regex matches the empty string and no path of the part after "\/" takes the
   // virtual newline before the area: MATCH is always empty (see search()).
@@ -90,6 +96,17 @@ struct Regex::State {
     return slot.re.get();
   }
 
+  // Translates the regex and builds the matcher used first (once). False, with the
+  // error set, when RE2 rejects it (the translation is valid RE2 syntax, so only a
+  // regex too large for its memory limit fails).
+  bool prepare();
+  bool may_match(std::string_view area) const {
+    for (const auto& literal : literals) {
+      if (!holds_literal(area, literal.text, literal.folded)) return false;
+    }
+    return true;
+  }
+
   std::optional<std::size_t> extraction_length(const re2::StringPiece& text, std::size_t begin,
                                                std::size_t split, std::size_t* budget);
   bool left_ends_at(const re2::StringPiece& text, std::size_t begin, std::size_t split,
@@ -127,21 +144,30 @@ Regex Regex::compile(std::string_view procmail_text, bool case_sensitive) {
                                                         : procmail_text.size();
     return regex;
   }
-  state.translated = state.pattern.to_re2(Part::kWhole, Lead::kAreaStart, Trail::kNewline);
-  state.empty_match_is_final =
-      state.pattern.matches_empty() &&
-      state.pattern.to_re2(Part::kRight, Lead::kAreaStartTaken, Trail::kNewline) ==
+  state.literals = state.pattern.required_literals();
+  return regex;
+}
+
+bool Regex::State::prepare() {
+  if (prepared) return error.empty();
+  prepared = true;
+  translated = pattern.to_re2(Part::kWhole, Lead::kAreaStart, Trail::kNewline);
+  empty_match_is_final =
+      pattern.matches_empty() &&
+      pattern.to_re2(Part::kRight, Lead::kAreaStartTaken, Trail::kNewline) ==
           dialect::kNeverMatches;
-  if (state.variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline) == nullptr) {
+  if (variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline) == nullptr) {
     RE2::Options options;
     options.set_encoding(RE2::Options::EncodingLatin1);
     options.set_log_errors(false);
-    const RE2 failed(state.translated, options);
-    state.error = "regex too complex for the matcher: " + failed.error();
-    state.error_offset = 0;
+    const RE2 failed(translated, options);
+    error = "regex too complex for the matcher: " + failed.error();
+    error_offset = 0;
   }
-  return regex;
+  return error.empty();
 }
+
+bool Regex::verify() const { return ok() && state_->prepare(); }
 
 bool Regex::ok() const { return state_ != nullptr && state_->error.empty(); }
 
@@ -157,12 +183,14 @@ bool Regex::extracts() const { return ok() && state_->pattern.extracts(); }
 
 const std::string& Regex::translated() const {
   static const std::string kNone;
-  return state_ ? state_->translated : kNone;
+  if (!ok()) return kNone;
+  state_->prepare();
+  return state_->translated;
 }
 
 bool Regex::search(std::string_view area, std::string* extracted, bool* cut) const {
   if (cut != nullptr) *cut = false;
-  if (!ok()) return false;
+  if (!ok() || !state_->may_match(area) || !state_->prepare()) return false;
   const re2::StringPiece text = piece(area);
   const RE2* whole = state_->variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline);
   if (whole == nullptr) return false;
@@ -349,7 +377,8 @@ std::optional<std::size_t> Regex::State::earliest_end(const re2::StringPiece& te
 }
 
 double Regex::score(std::string_view area, double weight, double exponent) const {
-  if (!ok()) return 0;
+  // No match counts nothing.
+  if (!ok() || !state_->may_match(area) || !state_->prepare()) return 0;
   const re2::StringPiece text = piece(area);
   double total = 0;
   double term = weight;

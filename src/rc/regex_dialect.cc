@@ -1,5 +1,7 @@
 #include "regex_dialect.h"
 
+#include <algorithm>
+
 #include <array>
 #include <cstdio>
 #include <utility>
@@ -386,6 +388,9 @@ bool Pattern::nullable(int node) const { return nullable_[static_cast<std::size_
 
 Pattern Pattern::parse(std::string_view text, bool case_sensitive) {
   Pattern pattern;
+  // About one node per byte (and one per group): no reallocation while parsing.
+  pattern.nodes_.reserve(text.size() + 8);
+  pattern.nullable_.reserve(text.size() + 8);
   Parser parser(&pattern, text, case_sensitive);
   const int root = parser.parse();
   if (!pattern.ok()) return pattern;
@@ -679,6 +684,79 @@ void Pattern::emit_atom(int index, bool first, bool last, Lead lead, Trail trail
     }
     out->push_back(')');
   }
+}
+
+std::vector<RequiredLiteral> Pattern::required_literals() const {
+  // A top-level item that matches exactly one byte (or one letter in either case)
+  // adds it to the current run; any other item ends the run. Every match of the
+  // regex holds each run.
+  struct Run {
+    RequiredLiteral literal;
+    bool starts_line = false;  // right after a newline atom ("^")
+    bool field_name = false;   // "^Subject:": in nearly every header, so tried last
+  };
+  std::vector<Run> runs;
+  Run run;
+  bool after_newline = false;  // the item before the run is a newline atom ("^")
+  const auto end_run = [&] {
+    if (run.literal.text.size() >= 2) {
+      run.field_name = run.starts_line && run.literal.text.back() == ':';
+      runs.push_back(std::move(run));
+    }
+    run = Run();
+  };
+  for (const int item : items_) {
+    const Node& node = nodes_[static_cast<std::size_t>(item)];
+    // 0, 1, 2 or 3 for more (found bit by bit: bitset::count() may be a slow
+    // library call on CPUs without a popcount instruction).
+    std::size_t count = 0;
+    std::size_t first = 256;
+    if (node.kind == Kind::kBytes) {
+      first = node.bytes._Find_first();
+      for (std::size_t bit = first; bit < 256 && count < 3; bit = node.bytes._Find_next(bit))
+        ++count;
+    }
+    // An empty set ("[z-a]") matches nothing and has no byte to look for. A newline
+    // atom ("^", "$" in the middle) may take a virtual newline at the area's edges,
+    // which is no byte of the text.
+    if (count == 0 || count > 2 || node.bytes['\n']) {
+      end_run();
+      after_newline = count == 1 && node.bytes['\n'];
+      continue;
+    }
+    auto byte = static_cast<unsigned char>(first);
+    if (count == 2) {
+      // Only a letter in both cases, as case folding makes it (byte is the upper case).
+      if (!is_ascii_letter(byte) || !node.bytes[other_case(byte)]) {
+        end_run();
+        after_newline = false;
+        continue;
+      }
+      byte = other_case(byte);
+      run.literal.folded = true;
+    }
+    if (run.literal.text.empty()) run.starts_line = after_newline;
+    run.literal.text.push_back(static_cast<char>(byte));
+    after_newline = false;
+  }
+  end_run();
+  // The likeliest to be missing first: longer runs, header field names last.
+  std::stable_sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) {
+    if (a.field_name != b.field_name) return b.field_name;
+    return a.literal.text.size() > b.literal.text.size();
+  });
+  std::vector<RequiredLiteral> out;
+  for (auto& r : runs) {
+    if (out.size() == kMaxRequiredLiterals) break;
+    if (r.literal.folded) {
+      for (char& c : r.literal.text) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b >= 'A' && b <= 'Z') c = static_cast<char>(other_case(b));
+      }
+    }
+    out.push_back(std::move(r.literal));
+  }
+  return out;
 }
 
 }  // namespace mailsift::rc::dialect

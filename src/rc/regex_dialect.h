@@ -60,6 +60,14 @@ enum class Part { kWhole, kLeft, kRight };
 // "^^" in the middle of a regex). In Latin-1 mode this class is empty.
 inline constexpr std::string_view kNeverMatches = "[^\\x00-\\x{ff}]";
 
+// Bytes every match of a regex contains, one after the other (empty when no byte is
+// certain). folded: letters may appear in either case (the text is then in lower
+// case; bytes >= 128 are never folded).
+struct RequiredLiteral {
+  std::string text;
+  bool folded = false;
+};
+
 class Pattern {
  public:
   // text: the regex after macro substitution. Never throws; check ok().
@@ -75,6 +83,11 @@ class Pattern {
   bool matches_empty() const;
   // True when the part before the "\/" matches the empty string without a newline.
   bool left_matches_empty() const;
+  // Runs (of 2 bytes or more) of single-byte atoms in the top-level sequence, at most
+  // kMaxRequiredLiterals, the likeliest to be missing first: a text that does not
+  // hold every one cannot match, so they are searched for before any matcher is built.
+  static constexpr std::size_t kMaxRequiredLiterals = 3;
+  std::vector<RequiredLiteral> required_literals() const;
 
   // The part in RE2 syntax (Latin-1, case folding spelled out as classes), for a
   // slice of the area with the given virtual newlines before and after it. In kWhole

@@ -24,7 +24,13 @@ class Regex {
   // flag (ignored for a regex holding ^FROM_DAEMON, as procmail does).
   static Regex compile(std::string_view procmail_text, bool case_sensitive);
 
+  // The matcher itself is built on first use, so ok() is first the verdict on the
+  // text (every malformed regex is caught there); verify() builds the matcher now
+  // and is false when RE2 rejects it (a regex too large for its memory limit), as a
+  // search or score that has to build it turns ok() false. A text that lacks a
+  // literal every match needs is answered without building anything.
   bool ok() const;
+  bool verify() const;
   // Why the regex is not usable, in words a user understands; empty when ok().
   const std::string& error() const;
   // Byte offset in procmail_text the error points at (0 when unknown).
