@@ -62,7 +62,8 @@ bool Evaluator::expand_quoted(const rc::Condition& condition, std::string* text,
 
 void Evaluator::trace_condition(const rc::Recipe& recipe, const rc::Condition& condition,
                                 bool result, std::optional<double> score,
-                                const std::string& note) {
+                                const std::string& note,
+                                const std::optional<std::string>& matched) {
   if (!session_.trace().enabled()) return;
   std::optional<std::string> match;
   if (condition.kind == rc::ConditionKind::kRegex && result)
@@ -72,7 +73,7 @@ void Evaluator::trace_condition(const rc::Recipe& recipe, const rc::Condition& c
     regex = &regexes_.get(condition.operand, recipe.flags.case_sensitive);
   if (regex == nullptr || !regex->extracts()) match.reset();
   session_.trace().condition(current_file(), condition.position.line, condition.text, result,
-                             match, score, note);
+                             match, score, note, matched);
 }
 
 struct Evaluator::ConditionState {
@@ -189,6 +190,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   bool matched = false;
   double added = 0;
   std::string not_run;  // why a "?" program was not run (a dry run)
+  std::optional<std::string> matched_text;  // what a regex matched (traces only)
   switch (condition.kind) {
     case rc::ConditionKind::kExpand:
       break;  // handled above
@@ -220,6 +222,14 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
                    "finding the earliest in " + std::to_string(area.size()) +
                    " bytes took more than the limit of " +
                    std::to_string(limits::kMaxSplitSearchBytes) + " bytes of matching");
+      }
+      if (matched && session_.trace().enabled()) {
+        // Shown without the newlines a "^" or "$" took at its edges.
+        matched_text = regex.matched_text(area);
+        if (matched_text && !matched_text->empty() && matched_text->front() == '\n')
+          matched_text->erase(0, 1);
+        if (matched_text && !matched_text->empty() && matched_text->back() == '\n')
+          matched_text->pop_back();
       }
       if (matched && regex.extracts()) {
         // MATCH is set by a match even when the condition is negated (§5.4).
@@ -309,7 +319,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
 
   if (weighted) {
     state->score += added;
-    trace_condition(recipe, condition, true, added, not_run);
+    trace_condition(recipe, condition, true, added, not_run, matched_text);
     if (state->score >= kMaxScore) state->score = kMaxScore;
     log_.verbose("Score: " + integer_text(added) + " " +
                  (state->score > 0 && state->score < 1 ? std::string("     +0")
@@ -324,7 +334,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   const bool holds = matched != negated;
   log_.verbose(std::string(holds ? "Match on " : "No match on ") + (negated ? "! " : "") + "\"" +
                condition.operand + "\"");
-  trace_condition(recipe, condition, holds, std::nullopt, not_run);
+  trace_condition(recipe, condition, holds, std::nullopt, not_run, matched_text);
   return holds;
 }
 

@@ -78,12 +78,14 @@ void Trace::recipe(const std::string& file, int line, const std::string& flags, 
 
 void Trace::condition(const std::string& file, int line, const std::string& text, bool result,
                       const std::optional<std::string>& match,
-                      const std::optional<double>& score, const std::string& note) {
+                      const std::optional<double>& score, const std::string& note,
+                      const std::optional<std::string>& matched) {
   if (format_ == Format::kJson) {
     std::string out = "{\"version\":1,\"type\":\"condition\",\"file\":" + json_string(file) +
                       ",\"line\":" + std::to_string(line) + ",\"text\":" + json_string(text) +
                       ",\"result\":" + bool_text(result);
     if (match) out += ",\"match\":" + json_string(*match);
+    if (matched) out += ",\"matched\":" + json_string(*matched);
     if (score) out += ",\"score\":" + number_text(*score);
     if (!note.empty()) out += ",\"note\":" + json_string(note);
     write(out + "}\n");
@@ -93,6 +95,7 @@ void Trace::condition(const std::string& file, int line, const std::string& text
                     (result ? "true" : "false");
   if (score) out += ", score " + number_text(*score);
   if (match) out += ", MATCH=\"" + clipped(*match) + "\"";
+  if (matched && !match) out += ", matched \"" + clipped(*matched) + "\"";
   if (!note.empty()) out += " (" + note + ")";
   write(out + "\n");
 }

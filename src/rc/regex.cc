@@ -416,4 +416,15 @@ double Regex::score(std::string_view area, double weight, double exponent) const
   return std::clamp(total, -kMaxScore, kMaxScore);
 }
 
+std::optional<std::string> Regex::matched_text(std::string_view area) const {
+  if (!ok() || !state_->may_match(area) || !state_->prepare()) return std::nullopt;
+  const RE2* whole = state_->variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline);
+  re2::StringPiece found;
+  if (whole == nullptr ||
+      !whole->Match(piece(area), 0, area.size(), RE2::UNANCHORED, &found, 1)) {
+    return std::nullopt;
+  }
+  return std::string(found.data(), found.size());
+}
+
 }  // namespace mailsift::rc

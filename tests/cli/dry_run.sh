@@ -86,7 +86,7 @@ schema = {
     "failure": {"folder": str, "error": str},
     "result": {"exit": int, "deliveries": list, "maildir": str},
 }
-optional = {"condition": {"match": str, "score": (int, float), "note": str},
+optional = {"condition": {"match": str, "matched": str, "score": (int, float), "note": str},
             "action": {"note": str}}
 kinds = {"folder", "pipe", "filter", "capture", "forward", "block", "stdout"}
 problems, types = [], []
@@ -122,6 +122,7 @@ print("\n".join(problems) if problems else "ok")
 PY
 expect_eq "json: valid against the schema" "$(cat schema.out)" "ok"
 expect_contains "json: the deliveries" trace.json '"deliveries":["work-archive","work/"]'
+expect_contains "json: what a condition matched" trace.json '"matched":"'
 
 # A folder the file system shows cannot be written is predicted to fail, and the run
 # goes on as a real one would (here to $DEFAULT); a "c" block's clone delivers too,

@@ -150,7 +150,8 @@ class Evaluator {
 
   // Helpers.
   void trace_condition(const rc::Recipe& recipe, const rc::Condition& condition, bool result,
-                       std::optional<double> score, const std::string& note);
+                       std::optional<double> score, const std::string& note,
+                       const std::optional<std::string>& matched = std::nullopt);
   void trace_action(const rc::Recipe& recipe, const std::string& kind, const std::string& target,
                     const std::string& note);
   std::string current_file() const { return file_stack_.empty() ? std::string() : file_stack_.back(); }

@@ -3,8 +3,8 @@
 //
 // JSON lines (schema version 1; every object has "version": 1 and "type"):
 //   {"type":"recipe","file":F,"line":N,"flags":S,"taken":B,"reason":S}
-//   {"type":"condition","file":F,"line":N,"text":S,"result":B,"match":S?,"score":X?,
-//    "note":S?}
+//   {"type":"condition","file":F,"line":N,"text":S,"result":B,"match":S?,"matched":S?,
+//    "score":X?,"note":S?}
 //   {"type":"action","file":F,"line":N,"kind":K,"target":S,"note":S?}
 //        K: "folder", "pipe", "filter", "capture", "forward", "block", "stdout"
 //   {"type":"delivery","folder":S,"kind":S,"fallback":B}
@@ -32,9 +32,11 @@ class Trace {
 
   void recipe(const std::string& file, int line, const std::string& flags, bool taken,
               const std::string& reason);
+  // match: MATCH set by "\/"; matched: the text the regex matched.
   void condition(const std::string& file, int line, const std::string& text, bool result,
                  const std::optional<std::string>& match, const std::optional<double>& score,
-                 const std::string& note);
+                 const std::string& note,
+                 const std::optional<std::string>& matched = std::nullopt);
   void action(const std::string& file, int line, const std::string& kind,
               const std::string& target, const std::string& note);
   void delivery(const std::string& folder, const std::string& kind, bool fallback);

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,10 @@ class Regex {
   // that, MATCH is taken from RE2's split (valid, perhaps later) and *cut, when
   // given, is set to true.
   bool search(std::string_view area, std::string* extracted, bool* cut = nullptr) const;
+
+  // The text of the leftmost match in area (for traces: what a condition matched);
+  // nullopt when there is none.
+  std::optional<std::string> matched_text(std::string_view area) const;
 
   // The score of a weighted regex condition "w^x regex" on area (procmailsc(5),
   // behaviour §5.5): successive leftmost-shortest matches, the k-th adding
