@@ -68,6 +68,9 @@ MappedText read_condition_line(const SourceText& source, std::size_t offset, std
   const std::string_view text = source.text();
   MappedText out;
   std::size_t i = offset;
+  const std::size_t line_length = source.line_end(offset) - offset;
+  out.text.reserve(line_length);
+  out.positions.reserve(line_length + 1);
   // Within one physical line each byte is one column further: the line table is
   // consulted only where a line starts.
   Position at = source.position_of(i);
@@ -89,14 +92,17 @@ MappedText read_condition_line(const SourceText& source, std::size_t offset, std
   while (first < out.text.size() && is_blank(out.text[first])) ++first;
   std::size_t last = out.text.size();
   while (last > first && is_blank(out.text[last - 1])) --last;
-  MappedText trimmed;
-  trimmed.text = out.text.substr(first, last - first);
-  trimmed.positions.assign(out.positions.begin() + static_cast<std::ptrdiff_t>(first),
-                           out.positions.begin() + static_cast<std::ptrdiff_t>(last));
   // After the text: the position following its last byte.
-  trimmed.positions.push_back(last > first ? advance_position(out.positions[last - 1], "x", 1)
-                                           : out.positions[first]);
-  return trimmed;
+  const Position after =
+      last > first ? advance_position(out.positions[last - 1], "x", 1) : out.positions[first];
+  out.text.erase(last);
+  out.text.erase(0, first);
+  out.positions.erase(out.positions.begin() + static_cast<std::ptrdiff_t>(last),
+                      out.positions.end());
+  out.positions.erase(out.positions.begin(),
+                      out.positions.begin() + static_cast<std::ptrdiff_t>(first));
+  out.positions.push_back(after);
+  return out;
 }
 
 }  // namespace mailsift::rc
