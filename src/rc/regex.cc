@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -60,8 +59,12 @@ struct Regex::State {
 
   // RE2 objects for the uses above and each kind of virtual newline at the slice's
   // edges, compiled on first use: a plain condition needs only one of them.
+  // A plain flag, not std::call_once (a futex call per variant): mailsift matches
+  // in one thread only. Its one other thread, the stdin feeder of a program
+  // (sys/process.cc), never touches a regex. A Regex is not safe to share between
+  // threads.
   struct Slot {
-    std::once_flag once;
+    bool compiled = false;
     std::unique_ptr<RE2> re;
   };
   std::array<Slot, kUses * kLeads * kTrails> slots;
@@ -73,7 +76,8 @@ struct Regex::State {
         (static_cast<std::size_t>(use) * kLeads + static_cast<std::size_t>(lead)) * kTrails +
         static_cast<std::size_t>(trail);
     Slot& slot = slots[index];
-    std::call_once(slot.once, [&] {
+    if (!slot.compiled) {
+      slot.compiled = true;
       std::string text;
       switch (use) {
         case Use::kWhole:
@@ -92,7 +96,7 @@ struct Regex::State {
       options.set_longest_match(use == Use::kRight);
       auto re = std::make_unique<RE2>(text, options);
       if (re->ok()) slot.re = std::move(re);
-    });
+    }
     return slot.re.get();
   }
 

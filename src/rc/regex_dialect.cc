@@ -3,7 +3,8 @@
 #include <algorithm>
 
 #include <array>
-#include <cstdio>
+#include <bit>
+#include <cstdint>
 #include <utility>
 
 namespace mailsift::rc::dialect {
@@ -61,44 +62,152 @@ void fold(std::bitset<256>* bytes) {
   }
 }
 
-// One byte in RE2 syntax, usable inside and outside a class.
-void append_byte(unsigned char c, std::string* out) {
-  if (is_ascii_alnum(c) || c == ' ') {
-    out->push_back(static_cast<char>(c));
-  } else if (c > 0x20 && c < 0x7f) {
-    out->push_back('\\');  // RE2 takes any escaped punctuation literally
-    out->push_back(static_cast<char>(c));
-  } else {
-    char buf[12];
-    std::snprintf(buf, sizeof buf, "\\x{%02x}", c);
-    out->append(buf);
-  }
+// A byte set as four 64-bit words (byte b is bit b % 64 of word b / 64), so that the
+// translation finds members and ranges a word at a time instead of a byte at a time.
+using Words = std::array<std::uint64_t, 4>;
+
+// libstdc++ stores a std::bitset<256> as these words; taking them by bit_cast costs
+// nothing, where shifting and masking a bitset costs a few hundred instructions per
+// atom. The layout is checked here for word 0; the translation's tests (letters are
+// in word 1, Latin-1 in words 2 and 3) would fail if the other words differed.
+static_assert(sizeof(std::bitset<256>) == sizeof(Words));
+static_assert(std::bit_cast<Words>(std::bitset<256>(0x8000000000000401ULL)) ==
+              Words{0x8000000000000401ULL, 0, 0, 0});
+
+Words words_of(const std::bitset<256>& bytes) { return std::bit_cast<Words>(bytes); }
+
+// The bytes RE2's "(?i)" folds in Latin-1 mode, by word: A-Z with a-z, and the
+// Latin-1 capitals 0xc0-0xde (except 0xd7) with 0xe0-0xfe. Each upper-case bit lies
+// 32 bits below its lower-case one. (Checked against RE2 for all 256 bytes: in
+// Latin-1 mode no other byte folds; the other members of an orbit, like U+212A for
+// "k", are above 0xff.)
+constexpr std::uint64_t kUpperAscii = 0x07fffffeULL;  // word 1: 0x41-0x5a
+constexpr std::uint64_t kUpperLatin1 = 0x7f7fffffULL;  // word 3: 0xc0-0xd6, 0xd8-0xde
+
+// Whether "(?i)" applied to the set adds no byte: every letter RE2 folds is in the
+// set together with its other case. procmail folds only A-Z (a case-insensitive
+// regex's sets hold both cases of those), so a Latin-1 letter alone is not.
+bool fold_is_exact(const Words& words) {
+  const auto closed = [](std::uint64_t word, std::uint64_t upper) {
+    return ((word & upper) << 32) == (word & (upper << 32));
+  };
+  return closed(words[1], kUpperAscii) && closed(words[3], kUpperLatin1);
 }
 
-void append_bytes(const std::bitset<256>& bytes, std::string* out) {
-  if (bytes.count() == 1) {
-    for (unsigned c = 0; c < 256; ++c) {
-      if (bytes[c]) append_byte(static_cast<unsigned char>(c), out);
+// The set without its upper-case letters: under "(?i)" RE2 adds them back.
+Words without_upper_case(Words words) {
+  words[1] &= ~kUpperAscii;
+  words[3] &= ~kUpperLatin1;
+  return words;
+}
+
+Words complement(Words words) {
+  for (std::uint64_t& word : words) word = ~word;
+  return words;
+}
+
+bool is_empty(const Words& words) { return (words[0] | words[1] | words[2] | words[3]) == 0; }
+
+// Whether the set holds exactly one byte (no popcount: without -mpopcnt it is a call).
+bool is_single(const Words& words) {
+  int nonzero = 0;
+  for (const std::uint64_t word : words) {
+    if (word == 0) continue;
+    if ((word & (word - 1)) != 0) return false;
+    ++nonzero;
+  }
+  return nonzero == 1;
+}
+
+// How many runs of consecutive bytes the set has (each is one range in a class).
+int runs(const Words& words) {
+  int count = 0;
+  std::uint64_t carry = 0;  // whether the byte before the word's first is a member
+  for (const std::uint64_t word : words) {
+    count += std::popcount(word & ~((word << 1) | carry));
+    carry = word >> 63;
+  }
+  return count;
+}
+
+// The first byte at or after `from` that is a member (member true) or is not one
+// (member false); 256 when there is none.
+unsigned next_member(const Words& words, unsigned from, bool member) {
+  while (from < 256) {
+    const std::uint64_t word = member ? words[from / 64] : ~words[from / 64];
+    const std::uint64_t rest = word >> (from % 64);
+    if (rest != 0) return from + static_cast<unsigned>(std::countr_zero(rest));
+    from = (from / 64 + 1) * 64;
+  }
+  return 256;
+}
+
+// One byte in RE2 syntax, the same inside and outside a class: a character that is
+// special in either place is escaped (RE2 takes any escaped punctuation literally).
+void append_byte(unsigned char c, std::string* out) {
+  static constexpr Words kSpecial = [] {
+    Words special{};
+    for (const char s : std::string_view("\\.+*?()|[]{}^$-")) {
+      const auto b = static_cast<unsigned char>(s);
+      special[b / 64] |= std::uint64_t{1} << (b % 64);
     }
+    return special;
+  }();
+  if (c >= 0x20 && c < 0x7f) {
+    if (((kSpecial[c / 64] >> (c % 64)) & 1) != 0) out->push_back('\\');
+    out->push_back(static_cast<char>(c));
     return;
   }
-  out->push_back('[');
-  unsigned c = 0;
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  const char escaped[] = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+  out->append(escaped, sizeof escaped);
+}
+
+void append_runs(const Words& words, std::string* out) {
+  unsigned c = next_member(words, 0, true);
   while (c < 256) {
-    if (!bytes[c]) {
-      ++c;
-      continue;
-    }
-    unsigned end = c;
-    while (end + 1 < 256 && bytes[end + 1]) ++end;
+    const unsigned end = next_member(words, c, false) - 1;  // the run's last byte
     append_byte(static_cast<unsigned char>(c), out);
     if (end > c) {
       if (end > c + 1) out->push_back('-');
       append_byte(static_cast<unsigned char>(end), out);
     }
-    c = end + 1;
+    c = end + 1 < 256 ? next_member(words, end + 1, true) : 256;
   }
-  out->push_back(']');
+}
+
+// A non-empty byte set as one RE2 item that a postfix operator may follow. fold:
+// the expression is under "(?i)" (a case-insensitive regex; its sets hold both cases
+// of every ASCII letter). The shortest spelling is chosen: one character, ".", or
+// the class or the negated class, whichever has fewer ranges ("[^>]" for procmail's
+// "[^>]", which holds everything but ">" and newline); under "(?i)" letters are
+// written in lower case only.
+void append_set(const std::bitset<256>& bytes, bool fold, std::string* out) {
+  const Words words = words_of(bytes);
+  Words set = words;
+  Words others = complement(words);
+  // A set "(?i)" would widen (a Latin-1 letter without its other case) is written
+  // as it is, with folding turned off around it.
+  const bool unfolded = fold && !fold_is_exact(words);
+  if (fold && !unfolded) {
+    set = without_upper_case(set);
+    others = without_upper_case(others);
+  }
+  if (unfolded) out->append("(?-i:");
+  if (is_single(set)) {
+    append_byte(static_cast<unsigned char>(next_member(set, 0, true)), out);
+  } else if (others == Words{std::uint64_t{1} << '\n', 0, 0, 0}) {
+    out->push_back('.');  // every byte but a newline
+  } else if (!is_empty(others) && runs(others) < runs(set)) {
+    out->append("[^");
+    append_runs(others, out);
+    out->push_back(']');
+  } else {
+    out->push_back('[');
+    append_runs(set, out);
+    out->push_back(']');
+  }
+  if (unfolded) out->push_back(')');
 }
 
 // Deeper nesting than any real regex needs; bounds the recursion (RE2 has a
@@ -391,6 +500,7 @@ Pattern Pattern::parse(std::string_view text, bool case_sensitive) {
   // About one node per byte (and one per group): no reallocation while parsing.
   pattern.nodes_.reserve(text.size() + 8);
   pattern.nullable_.reserve(text.size() + 8);
+  pattern.fold_case_ = !case_sensitive;
   Parser parser(&pattern, text, case_sensitive);
   const int root = parser.parse();
   if (!pattern.ok()) return pattern;
@@ -460,6 +570,10 @@ bool Pattern::left_matches_empty() const {
 
 std::string Pattern::to_re2(Part part, Lead lead, Trail trail) const {
   std::string out;
+  out.reserve(3 * nodes_.size() + 8);  // a few bytes per atom: rarely grows
+  // A case-insensitive regex folds with RE2's flag: "(?i)from" instead of
+  // "[Ff][Rr][Oo][Mm]" (see append_set()).
+  if (fold_case_) out.append("(?i)");
   std::size_t begin = 0;
   std::size_t end = items_.size();
   if (part == Part::kLeft && split_item_ >= 0) end = static_cast<std::size_t>(split_item_);
@@ -469,6 +583,10 @@ std::string Pattern::to_re2(Part part, Lead lead, Trail trail) const {
     return out;
   }
   emit_items(begin, end, part == Part::kWhole, lead, trail, &out);
+  // Nothing but an impossible atom: spelled as kNeverMatches, without the flag.
+  if (fold_case_ && out.size() == 4 + kNeverMatches.size() && out.ends_with(kNeverMatches)) {
+    out = kNeverMatches;
+  }
   return out;
 }
 
@@ -589,9 +707,12 @@ bool Pattern::emit_after_lead(int index, bool last, Trail trail, std::string* ou
 // the part, i.e. whether its atoms may take the virtual newline at that edge.
 void Pattern::emit_items(std::size_t begin, std::size_t end, bool capture_split, Lead lead,
                          Trail trail, std::string* out) const {
-  std::vector<bool> empty_after(end - begin + 1, true);
+  std::size_t solid_end = begin;  // one past the last item that is not nullable
   for (std::size_t i = end; i > begin; --i) {
-    empty_after[i - 1 - begin] = empty_after[i - begin] && nullable(items_[i - 1]);
+    if (!nullable(items_[i - 1])) {
+      solid_end = i;
+      break;
+    }
   }
   bool empty_before = true;
   for (std::size_t i = begin; i < end; ++i) {
@@ -599,7 +720,7 @@ void Pattern::emit_items(std::size_t begin, std::size_t end, bool capture_split,
     if (capture_split && static_cast<int>(i) == split_item_) {
       out->append("()");
     } else {
-      emit(item, empty_before, empty_after[i + 1 - begin], lead, trail, out);
+      emit(item, empty_before, i + 1 >= solid_end, lead, trail, out);
     }
     empty_before = empty_before && nullable(item);
   }
@@ -617,18 +738,21 @@ void Pattern::emit(int index, bool first, bool last, Lead lead, Trail trail,
       emit_atom(index, first, last, lead, trail, out);
       return;
     case Kind::kConcat: {
-      out->append("(?:");
+      // No group of its own: a sequence is only ever written where concatenation
+      // binds as it should (in a sequence, a "|" branch or a repeat's group).
       const std::size_t n = node.kids.size();
-      std::vector<bool> empty_after(n + 1, true);
+      std::size_t solid_end = 0;  // one past the last kid that is not nullable
       for (std::size_t i = n; i > 0; --i) {
-        empty_after[i - 1] = empty_after[i] && nullable(node.kids[i - 1]);
+        if (!nullable(node.kids[i - 1])) {
+          solid_end = i;
+          break;
+        }
       }
       bool empty_before = true;
       for (std::size_t i = 0; i < n; ++i) {
-        emit(node.kids[i], first && empty_before, last && empty_after[i + 1], lead, trail, out);
+        emit(node.kids[i], first && empty_before, last && i + 1 >= solid_end, lead, trail, out);
         empty_before = empty_before && nullable(node.kids[i]);
       }
-      out->push_back(')');
       return;
     }
     case Kind::kAlt:
@@ -641,49 +765,73 @@ void Pattern::emit(int index, bool first, bool last, Lead lead, Trail trail,
       return;
     case Kind::kStar:
     case Kind::kPlus:
-    case Kind::kQuest:
+    case Kind::kQuest: {
+      const char op = node.kind == Kind::kStar ? '*' : node.kind == Kind::kPlus ? '+' : '?';
+      const int kid = node.kids.front();
+      // An alternation is a group already; a byte set written as one character or
+      // class takes the operator directly.
+      const Kind kind = nodes_[static_cast<std::size_t>(kid)].kind;
+      if (kind == Kind::kAlt ||
+          (kind == Kind::kBytes &&
+           atom_branches(kid, first, last, lead, trail) == AtomBranches{true, false, false})) {
+        emit(kid, first, last, lead, trail, out);
+        out->push_back(op);
+        return;
+      }
       out->append("(?:");
-      emit(node.kids.front(), first, last, lead, trail, out);
+      emit(kid, first, last, lead, trail, out);
       out->push_back(')');
-      out->push_back(node.kind == Kind::kStar ? '*' : node.kind == Kind::kPlus ? '+' : '?');
+      out->push_back(op);
       return;
+    }
   }
 }
 
-void Pattern::emit_atom(int index, bool first, bool last, Lead lead, Trail trail,
-                        std::string* out) const {
+Pattern::AtomBranches Pattern::atom_branches(int index, bool first, bool last, Lead lead,
+                                             Trail trail) const {
   const Node& node = nodes_[static_cast<std::size_t>(index)];
   const bool virtual_only = node.kind == Kind::kVirtualNewline;
   const bool takes_newline = virtual_only || node.bytes['\n'];
-  std::vector<std::string> branches;
-  if (!virtual_only && node.bytes.any()) {
-    std::string bytes;
-    append_bytes(node.bytes, &bytes);
-    branches.push_back(std::move(bytes));
-  }
+  AtomBranches branches;
+  branches.bytes = !virtual_only && node.bytes.any();
   // "^^" takes only the virtual newline at the very start of the area, not the one
   // a later search of weighted scoring sees after a '\n' (procmail: "1^1 ^^a" on
   // "a\na\na" scores 1, "1^1 ^a" scores 3).
   const bool area_start = lead == Lead::kAreaStart || lead == Lead::kAreaStartTaken;
-  const bool takes_lead =
+  branches.area_start =
       first && takes_newline && (virtual_only ? area_start : lead != Lead::kNone);
-  if (takes_lead) branches.emplace_back("\\A");
   const bool takes_trail =
       virtual_only ? trail != Trail::kNone && ends_regex_[static_cast<std::size_t>(index)]
                    : trail == Trail::kNewline && takes_newline;
-  if (last && takes_trail) branches.emplace_back("\\z");
-  if (branches.empty()) {
+  branches.area_end = last && takes_trail;
+  return branches;
+}
+
+// One branch per way the atom may match, no vector and no string of its own.
+void Pattern::emit_atom(int index, bool first, bool last, Lead lead, Trail trail,
+                        std::string* out) const {
+  const AtomBranches branches = atom_branches(index, first, last, lead, trail);
+  const int count = int{branches.bytes} + int{branches.area_start} + int{branches.area_end};
+  if (count == 0) {
     out->append(kNeverMatches);
-  } else if (branches.size() == 1) {
-    out->append(branches.front());
-  } else {
-    out->append("(?:");
-    for (std::size_t i = 0; i < branches.size(); ++i) {
-      if (i > 0) out->push_back('|');
-      out->append(branches[i]);
-    }
-    out->push_back(')');
+    return;
   }
+  if (count > 1) out->append("(?:");
+  bool bar = false;
+  if (branches.bytes) {
+    append_set(nodes_[static_cast<std::size_t>(index)].bytes, fold_case_, out);
+    bar = true;
+  }
+  if (branches.area_start) {
+    if (bar) out->push_back('|');
+    out->append("\\A");
+    bar = true;
+  }
+  if (branches.area_end) {
+    if (bar) out->push_back('|');
+    out->append("\\z");
+  }
+  if (count > 1) out->push_back(')');
 }
 
 std::vector<RequiredLiteral> Pattern::required_literals() const {

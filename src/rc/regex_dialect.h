@@ -89,7 +89,8 @@ class Pattern {
   static constexpr std::size_t kMaxRequiredLiterals = 3;
   std::vector<RequiredLiteral> required_literals() const;
 
-  // The part in RE2 syntax (Latin-1, case folding spelled out as classes), for a
+  // The part in RE2 syntax (Latin-1; a case-insensitive regex under RE2's "(?i)",
+  // with "(?-i:...)" around a Latin-1 letter that procmail does not fold), for a
   // slice of the area with the given virtual newlines before and after it. In kWhole
   // the "\/" becomes the empty capture group 1.
   std::string to_re2(Part part, Lead lead, Trail trail) const;
@@ -114,6 +115,15 @@ class Pattern {
                              std::string* out) const;
   bool emit_sequence_after_lead(const std::vector<int>& items, const std::vector<bool>& last,
                                 Trail trail, std::string* out) const;
+  // Which ways an atom may match where it stands: a byte of the text, the virtual
+  // newline at the start of the area (RE2's \A), the one at its end (\z).
+  struct AtomBranches {
+    bool bytes = false;
+    bool area_start = false;
+    bool area_end = false;
+    bool operator==(const AtomBranches&) const = default;
+  };
+  AtomBranches atom_branches(int index, bool first, bool last, Lead lead, Trail trail) const;
   void emit_atom(int index, bool first, bool last, Lead lead, Trail trail,
                  std::string* out) const;
 
@@ -129,6 +139,7 @@ class Pattern {
   // that the "\/" splits it into a left and a right part.
   std::vector<int> items_;
   int split_item_ = -1;  // index in items_ of the "\/" that defines MATCH
+  bool fold_case_ = false;  // case-insensitive: A-Z and a-z are the same
   std::string error_;
   std::size_t error_offset_ = 0;
 };

@@ -51,6 +51,15 @@ const MatchRow kMatchRows[] = {
     {"\304"sv, "", "\344"sv, false, ""sv},
     {"\344"sv, "", "\304"sv, false, ""sv},
     {"\344x"sv, "", "a\344X"sv, true, ""sv},
+    {"[\300-\336]"sv, "", "\351"sv, false, ""sv},
+    {"[\300-\336]"sv, "", "\311"sv, true, ""sv},
+    {"[^\351]"sv, "", "\311"sv, true, ""sv},
+    {"\351+x"sv, "", "\311X"sv, false, ""sv},
+    {"[\311\351]x"sv, "", "\351X"sv, true, ""sv},
+    {"[^a-z\340-\376]"sv, "", "\311"sv, true, ""sv},
+    {"[^a-z]"sv, "", "Q"sv, false, ""sv},
+    {"a[^b]c"sv, "", "aBc"sv, false, ""sv},
+    {"[^\340-\376]"sv, "D", "\311"sv, true, ""sv},
     {"[A-z]"sv, "", "_"sv, true, ""sv},
     {"[a-z]"sv, "", "Q"sv, true, ""sv},
     {"[^A]"sv, "", "a"sv, false, ""sv},
@@ -374,11 +383,36 @@ TEST(RegexTest, NoMatchLeavesMatchAlone) {
   EXPECT_EQ(extracted, "before");
 }
 
-TEST(RegexTest, TranslationSpellsOutCaseFolding) {
-  EXPECT_EQ(Regex::compile("a.", false).translated(), "[Aa][\\x{00}-\\x{09}\\x{0b}-\\x{ff}]");
-  EXPECT_EQ(Regex::compile("a\xe4", true).translated(), "a\\x{e4}");
-  EXPECT_EQ(Regex::compile("^a$", true).translated(), "(?:\\x{0a}|\\A)a(?:\\x{0a}|\\z)");
-  EXPECT_EQ(Regex::compile("a\\/b", true).translated(), "a()b");
+// The RE2 text is short: case folding by RE2's "(?i)" (but not for Latin-1 letters,
+// which procmail does not fold), one character or class per atom, "." and negated
+// classes where they are shorter, no group around a single repeated atom.
+TEST(RegexTest, TranslationIsCompact) {
+  struct Row {
+    std::string_view regex;
+    bool case_sensitive;
+    std::string_view want;
+  };
+  const Row rows[] = {
+      {"a.", false, "(?i)a."},
+      {"a\xe4", true, "a\\xe4"},
+      {"a\xe4", false, "(?i)a(?-i:\\xe4)"},
+      {"[\xc4\xe4]", false, "(?i)\\xe4"},
+      {"[\xc0-\xde]", false, "(?i)(?-i:[\\xc0-\\xde])"},
+      {"^a$", true, "(?:\\x0a|\\A)a(?:\\x0a|\\z)"},
+      {"a\\/b", true, "a()b"},
+      {"[^>]+", true, "[^\\x0a>]+"},
+      {"[^>]+", false, "(?i)[^\\x0a>]+"},
+      {"[a-zA-Z]*", false, "(?i)[a-z]*"},
+      {"x[-.a]", true, "x[\\-\\.a]"},
+      {"(ab|c)*d", false, "(?i)(?:ab|c)*d"},
+      {"\\<x", false, "(?i)(?:[^0-9_a-z]|\\A)x"},
+      {"a+\\.b?", true, "a+\\.b?"},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(show(Regex::compile(row.regex, row.case_sensitive).translated()), show(row.want))
+        << "regex \"" << show(row.regex) << "\" (case sensitive: " << row.case_sensitive
+        << "): RE2 text got vs wanted";
+  }
 }
 
 TEST(RegexTest, MovedAndDefaultRegexesAreNotUsable) {
