@@ -7,9 +7,11 @@
 namespace mailsift::limits {
 
 // A message up to this size is held in memory; a larger one is spooled once to an
-// unlinked temporary file and mapped. 8 MiB keeps typical mail (and most mail with
-// attachments) off the disk while bounding what one delivery process holds.
-inline constexpr std::size_t kMaxInMemoryMessage = 8u << 20;
+// unlinked temporary file and mapped, and only the parts that rules or writers read
+// are in memory at a time. Typical mail (2-200 KB) stays off the disk; the bound is
+// what one delivery process holds besides itself (issue 6: a 50 MB message with
+// header rules in at most 8 MB, of which the program itself takes 4 to 5).
+inline constexpr std::size_t kMaxInMemoryMessage = 1u << 20;
 
 // Bytes read from stdin per read(2): large enough for few system calls, small enough
 // to stay in the L2 cache while the reader scans it.
@@ -25,6 +27,11 @@ inline constexpr std::size_t kMaxFromLine = 2048;
 
 // Bytes handed to one write(2) call while delivering.
 inline constexpr std::size_t kWriteChunk = 64u << 10;
+
+// A spooled body that a writer must read (">From " quoting, or a destination the
+// kernel cannot copy to) is read this much at a time, and the window's pages are
+// dropped from memory before the next: what a delivery holds of a large message.
+inline constexpr std::size_t kSpoolWindow = 256u << 10;
 
 // procmail's defaults for lock handling (procmailrc(5)): seconds between attempts
 // (LOCKSLEEP), age after which a dotlock is stale and removed (LOCKTIMEOUT), and

@@ -1,5 +1,6 @@
 #include "mailsift/deliver/writer.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <string_view>
 
@@ -19,6 +20,14 @@ class Sink {
   virtual ~Sink() = default;
   // False on failure (the sink keeps the Status).
   virtual bool put(std::string_view bytes) = 0;
+  // Puts message.body()[from, from + length) as it is. A descriptor sink lets the
+  // kernel copy the range from the spool file when the body is spooled.
+  virtual bool put_body(const message::Message& message, std::size_t from,
+                        std::size_t length) = 0;
+  // The writer is done reading body()[from, from + length): its pages may leave
+  // memory (a spooled body's; see Message::release_body).
+  virtual void done_with(const message::Message& message, std::size_t from,
+                         std::size_t length) = 0;
   virtual bool finish() = 0;
 };
 
@@ -29,6 +38,11 @@ class StringSink final : public Sink {
     out_->append(bytes);
     return true;
   }
+  bool put_body(const message::Message& message, std::size_t from,
+                std::size_t length) override {
+    return put(message.body().substr(from, length));
+  }
+  void done_with(const message::Message&, std::size_t, std::size_t) override {}
   bool finish() override { return true; }
 
  private:
@@ -55,6 +69,41 @@ class FdSink final : public Sink {
       if (buffer_.size() == limits::kWriteChunk && !flush()) return false;
     }
     return true;
+  }
+
+  // A spooled body range goes from the spool file to fd in the kernel (no page of
+  // it enters this process); what the kernel cannot copy for this destination (an
+  // mbox opened O_APPEND takes neither copy_file_range nor sendfile) is written from
+  // the mapping a window at a time, each window's pages dropped after it.
+  bool put_body(const message::Message& message, std::size_t from,
+                std::size_t length) override {
+    const message::BodyFile file = message.body_file();
+    if (file.fd >= 0 && method_ != sys::KernelCopy::kUnavailable && length > 0) {
+      if (!flush()) return false;  // the buffered bytes come first
+      const std::size_t copied = sys::copy_file_data(
+          io_, file.fd, file.offset + static_cast<off_t>(from), fd_, length, &method_);
+      written_ += copied;
+      if (copied < length && method_ != sys::KernelCopy::kUnavailable) {
+        status_ = sys::Status::error(sys::Step::kWrite, errno, path_);
+        return false;
+      }
+      from += copied;
+      length -= copied;
+    }
+    const std::string_view body = message.body();
+    while (length > 0) {
+      const std::size_t take = length < limits::kSpoolWindow ? length : limits::kSpoolWindow;
+      if (!put(body.substr(from, take))) return false;
+      done_with(message, from, take);
+      from += take;
+      length -= take;
+    }
+    return true;
+  }
+
+  void done_with(const message::Message& message, std::size_t from,
+                 std::size_t length) override {
+    message.release_body(io_, from, length);
   }
 
   bool finish() override { return flush(); }
@@ -86,6 +135,7 @@ class FdSink final : public Sink {
   const std::string& path_;
   std::string buffer_;
   std::size_t written_ = 0;
+  sys::KernelCopy method_ = sys::KernelCopy::kCopyFileRange;
   sys::Status status_;
 };
 
@@ -126,8 +176,43 @@ class Emitter {
     } else if (!sink_.put(bytes)) {
       return false;
     }
-    track(bytes);
+    track(bytes, bytes.size());
     after_quoting_newline_ = quoting && bytes.back() == '\n' && bytes.size() - 1 >= quote_from;
+    return true;
+  }
+
+  // Emits message.body()[from, from + length) unquoted, through Sink::put_body.
+  bool emit_body_verbatim(const message::Message& message, std::size_t from,
+                          std::size_t length) {
+    if (length == 0) return true;
+    if (!sink_.put_body(message, from, length)) return false;
+    // Only the range's last two bytes are read here (the final newline rule).
+    const std::size_t tail = length < 2 ? length : 2;
+    track(message.body().substr(from + length - tail, tail), length);
+    sink_.done_with(message, from + length - tail, tail);
+    after_quoting_newline_ = false;
+    return true;
+  }
+
+  // Emits message.body()[from, from + length) with quoting from its first byte, a
+  // window of at most limits::kSpoolWindow bytes at a time, each window's pages given
+  // up after it. A window ends after its last newline (unless it has none), so a
+  // "From " at a line start never straddles two windows: the bytes are the same as
+  // one emit() of the whole range.
+  bool emit_body_quoted(const message::Message& message, std::size_t from,
+                        std::size_t length) {
+    const std::string_view body = message.body();
+    const std::size_t end = from + length;
+    while (from < end) {
+      std::string_view window = body.substr(from, std::min(end - from, limits::kSpoolWindow));
+      if (from + window.size() < end) {
+        const std::size_t nl = window.rfind('\n');
+        if (nl != std::string_view::npos) window = window.substr(0, nl + 1);
+      }
+      if (!emit(window, 0)) return false;
+      sink_.done_with(message, from, window.size());
+      from += window.size();
+    }
     return true;
   }
 
@@ -135,15 +220,17 @@ class Emitter {
   bool ends_in_empty_line() const { return count_ >= 2 && last_[0] == '\n' && last_[1] == '\n'; }
 
  private:
-  void track(std::string_view bytes) {
-    if (bytes.size() >= 2) {
-      last_[0] = bytes[bytes.size() - 2];
-      last_[1] = bytes[bytes.size() - 1];
+  // Notes what was emitted: `tail` is its end (all of it, or at least its last two
+  // bytes), `size` how many bytes it was.
+  void track(std::string_view tail, std::size_t size) {
+    if (tail.size() >= 2) {
+      last_[0] = tail[tail.size() - 2];
+      last_[1] = tail[tail.size() - 1];
     } else {
       last_[0] = last_[1];
-      last_[1] = bytes[0];
+      last_[1] = tail[0];
     }
-    count_ += bytes.size();
+    count_ += size;
   }
 
   Sink& sink_;
@@ -187,12 +274,14 @@ bool emit_message(const message::Message& message, const WriteFormat& format, Si
   }
   if (format.part != Part::kHeaderOnly) {
     // The first content_length_protected() body bytes are exempt from quoting
-    // (behaviour §2.5): a "From " starting inside them stays as it is.
-    const std::string_view body = message.body();
-    std::size_t guarded = message.content_length_protected();
-    if (guarded > body.size()) guarded = body.size();
-    if (!out.emit(body.substr(0, guarded), Emitter::kNoQuoting)) return false;
-    if (!out.emit(body.substr(guarded), 0)) return false;
+    // (behaviour §2.5): a "From " starting inside them stays as it is. What is not
+    // quoted is passed on as a range (copied by the kernel from a spool file).
+    const std::size_t size = message.body().size();
+    const std::size_t guarded = format.quote_from
+                                    ? std::min(message.content_length_protected(), size)
+                                    : size;
+    if (!out.emit_body_verbatim(message, 0, guarded)) return false;
+    if (!out.emit_body_quoted(message, guarded, size - guarded)) return false;
   }
   // procmail adds exactly one newline, so a message without a final newline ends
   // with a single one and no separating empty line (checklist item 12).

@@ -337,7 +337,6 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
   }
   message_ = deliver::filtered_message(message_, outcome.output, part, berkeley_);
   header_area_.reset();
-  whole_area_.reset();
   return true;
 }
 

@@ -97,13 +97,13 @@ bool Evaluator::conditions_hold(const rc::Recipe& recipe, bool* error) {
 }
 
 std::string_view Evaluator::message_area(message::Area area) {
-  // The joined header (and header+body) is made once per message, not once per
-  // condition; a filter that replaces the message drops it.
+  // The joined header is made once per message, not once per condition; a filter
+  // that replaces the message drops it.
   if (area == message::Area::kBody) return message_.body();
   if (!header_area_) header_area_ = message::joined_header(message_);
   if (area == message::Area::kHeader) return *header_area_;
-  if (!whole_area_) whole_area_ = *header_area_ + std::string(message_.body());
-  return *whole_area_;
+  // Header and body together without a copy of the body (message.h).
+  return message_.body_with_prefix(*header_area_);
 }
 
 std::string_view Evaluator::area_for(const rc::Recipe& recipe, const std::string* variable,

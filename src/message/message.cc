@@ -12,12 +12,24 @@ class MemoryBody final : public BodyStorage {
   explicit MemoryBody(std::string bytes) : bytes_(std::move(bytes)) {}
   std::string_view bytes() const override { return bytes_; }
   bool spooled() const override { return false; }
+  std::string_view with_prefix(std::string_view prefix) const override {
+    const std::string_view made = whole_;
+    if (made.size() == prefix.size() + bytes_.size() && made.substr(0, prefix.size()) == prefix)
+      return made;
+    whole_.reserve(prefix.size() + bytes_.size());
+    whole_.assign(prefix);
+    whole_.append(bytes_);
+    return whole_;
+  }
 
  private:
   std::string bytes_;
+  mutable std::string whole_;  // made by with_prefix
 };
 
 }  // namespace
+
+void BodyStorage::release(sys::Io&, std::size_t, std::size_t) const {}
 
 std::unique_ptr<BodyStorage> body_in_memory(std::string bytes) {
   return std::make_unique<MemoryBody>(std::move(bytes));
@@ -68,6 +80,16 @@ Message::~Message() = default;
 std::string_view Message::body() const { return body_->bytes(); }
 
 bool Message::body_spooled() const { return body_->spooled(); }
+
+BodyFile Message::body_file() const { return body_->file(); }
+
+void Message::release_body(sys::Io& io, std::size_t from, std::size_t length) const {
+  body_->release(io, from, length);
+}
+
+std::string_view Message::body_with_prefix(std::string_view prefix) const {
+  return body_->with_prefix(prefix);
+}
 
 std::string_view Message::from_line() const {
   std::string_view head = head_;

@@ -3,7 +3,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -17,41 +20,131 @@ ReadOptions::ReadOptions()
 
 namespace {
 
+// Room reserved in front of the spool file's mapping, so that the joined header can
+// be put right before the body for conditions on both (with_prefix) without copying
+// the body. The joined header is as long as the head, for which the file's own head
+// bytes make room, plus what a new From_ line adds. Address space only: no memory is
+// there until such a condition runs. (A multiple of every page size.)
+constexpr std::size_t kHeadRoom = 64u << 10;
+
+// A read fault on a file mapping maps the cached pages around it too, in aligned
+// blocks of this size ("fault-around"; the kernel's default), and they count as
+// resident as well; releasing pages therefore drops whole blocks.
+constexpr std::uintptr_t kFaultAround = 64u << 10;
+
+std::uintptr_t page_size() { return static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE)); }
+
+// The spool file's first byte goes to an address aligned to this, so that addresses
+// and file offsets fall on the same block boundaries: the kernel maps file pages in
+// blocks aligned by file offset on a fault (fault-around), and release() drops them
+// in blocks aligned by address.
+constexpr std::uintptr_t kMapAlign = 2u << 20;
+
+// Reserves kHeadRoom + length bytes of address space (no memory) whose byte kHeadRoom
+// is aligned to kMapAlign, for the spool file's mapping. nullptr (errno set) when
+// there is no such space.
+char* reserve_mapping(std::size_t length) {
+  const std::size_t span = kMapAlign + kHeadRoom + length;
+  void* reserved =
+      ::mmap(nullptr, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reserved == MAP_FAILED) return nullptr;
+  const auto lo = reinterpret_cast<std::uintptr_t>(reserved);
+  const std::uintptr_t file = (lo + kHeadRoom + kMapAlign - 1) & ~(kMapAlign - 1);
+  const std::uintptr_t start = file - kHeadRoom;
+  const std::uintptr_t page = page_size();
+  const std::uintptr_t end = (file + length + page - 1) & ~(page - 1);
+  const std::uintptr_t span_end = (lo + span + page - 1) & ~(page - 1);
+  // Give back what lies around the part that is used.
+  if (start > lo) ::munmap(reserved, start - lo);
+  if (span_end > end) ::munmap(reinterpret_cast<void*>(end), span_end - end);
+  return reinterpret_cast<char*>(start);
+}
+
 // The body of a spooled message: a read-only private mapping of the whole unlinked
-// spool file, viewed from the body offset. The file disappears with the mapping.
+// spool file (after kHeadRoom bytes of reserved address space), viewed from the body
+// offset, and the file's descriptor (for writers that let the kernel copy from it).
+// The file disappears with both. They are unmapped and closed directly, not through
+// an Io: the storage may outlive the Io the message was read with (a test's), and
+// neither can fail in a way that matters.
 class SpooledBody final : public BodyStorage {
  public:
-  SpooledBody(void* map, std::size_t length, std::size_t offset)
-      : map_(map), length_(length), offset_(offset) {}
-  ~SpooledBody() override { ::munmap(map_, length_); }
+  // area: kHeadRoom bytes, then the file's `length` bytes mapped; the body starts at
+  // `offset` in the file.
+  SpooledBody(char* area, std::size_t length, std::size_t offset, int fd)
+      : area_(area), length_(length), offset_(offset), fd_(fd), readable_from_(area + kHeadRoom) {}
+  ~SpooledBody() override {
+    ::munmap(area_, kHeadRoom + length_);
+    ::close(fd_);
+  }
   SpooledBody(const SpooledBody&) = delete;
   SpooledBody& operator=(const SpooledBody&) = delete;
 
   std::string_view bytes() const override {
-    return std::string_view(static_cast<const char*>(map_) + offset_, length_ - offset_);
+    return std::string_view(body_start(), length_ - offset_);
   }
   bool spooled() const override { return true; }
+  BodyFile file() const override { return {fd_, static_cast<off_t>(offset_)}; }
+
+  // The mapping is private and nothing writes the unlinked file, so any page of it
+  // that this process has not written may be dropped at any time: a later read maps
+  // the same bytes again from the page cache. The pages with_prefix wrote are kept.
+  void release(sys::Io& io, std::size_t from, std::size_t length) const override {
+    if (length == 0 || from >= length_ - offset_) return;
+    const auto base = reinterpret_cast<std::uintptr_t>(area_ + kHeadRoom);
+    const std::size_t end = std::min(offset_ + from + length, length_);
+    std::uintptr_t first = (base + offset_ + from) & ~(kFaultAround - 1);
+    std::uintptr_t last = (base + end + kFaultAround - 1) & ~(kFaultAround - 1);
+    first = std::max({first, base, written_end_});
+    last = std::min(last, (base + length_ + page_size() - 1) & ~(page_size() - 1));
+    if (first >= last) return;
+    (void)io.madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  }
+
+  // The prefix goes right before the body, over the file's head bytes (and into the
+  // head room): the pages it covers become private copies, written once, and the
+  // body stays where it is (its first page, when shared with the prefix, is copied
+  // with its bytes). Only a prefix longer than the room (a From_ line of more than
+  // kHeadRoom bytes) or a failing mprotect falls back to a copy of the whole.
+  std::string_view with_prefix(std::string_view prefix) const override {
+    const std::string_view body = bytes();
+    if (prefix.size() > kHeadRoom + offset_) return copied(prefix);
+    char* start = body_start() - prefix.size();
+    const std::string_view whole(start, prefix.size() + body.size());
+    // Often the bytes are there already: the file's own head, when no From_ line was
+    // changed and no field is folded, or the prefix of an earlier call. (The head
+    // room is readable only where it was written.)
+    if (start >= readable_from_ && whole.substr(0, prefix.size()) == prefix) return whole;
+    if (!prefix.empty()) {
+      const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(start) & ~(page_size() - 1);
+      const std::uintptr_t last =
+          (reinterpret_cast<std::uintptr_t>(body_start()) + page_size() - 1) & ~(page_size() - 1);
+      void* pages = reinterpret_cast<void*>(first);
+      if (::mprotect(pages, last - first, PROT_READ | PROT_WRITE) != 0) return copied(prefix);
+      written_end_ = std::max(written_end_, last);
+      readable_from_ = std::min(readable_from_, static_cast<char*>(pages));
+      std::memcpy(start, prefix.data(), prefix.size());
+      (void)::mprotect(pages, last - first, PROT_READ);
+    }
+    return whole;
+  }
 
  private:
-  void* map_;
+  char* body_start() const { return area_ + kHeadRoom + offset_; }
+
+  std::string_view copied(std::string_view prefix) const {
+    copy_.reserve(prefix.size() + length_ - offset_);
+    copy_.assign(prefix);
+    copy_.append(bytes());
+    return copy_;
+  }
+
+  char* area_;
   std::size_t length_;
   std::size_t offset_;
-};
-
-// Closes a descriptor when it goes out of scope.
-class FdGuard {
- public:
-  FdGuard(sys::Io& io, int fd) : io_(io), fd_(fd) {}
-  ~FdGuard() {
-    if (fd_ >= 0) io_.close(fd_);
-  }
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  int get() const { return fd_; }
-
- private:
-  sys::Io& io_;
   int fd_;
+  mutable char* readable_from_;             // start of the file, or of what with_prefix wrote
+  mutable std::uintptr_t written_end_ = 0;  // end of the pages with_prefix wrote
+  mutable std::string copy_;                // the fallback of with_prefix
 };
 
 // Where the head area of `text` ends (procmail §2.3): after any leading newlines, at
@@ -115,9 +208,11 @@ sys::Status read_error(int err) {
 }
 
 // Builds the message from all of its input bytes. `memory` holds them when they were
-// not spooled (it is consumed); otherwise `spool` is the mapped spool file.
-Message assemble(std::string_view all, std::string* memory, void* map, std::size_t map_length,
-                 const ReadOptions& options, std::time_t now) {
+// not spooled (it is consumed); otherwise `area` is the spool file's mapping (after
+// kHeadRoom), `map_length` bytes, and `spool_fd` its descriptor, which the message
+// then owns (or which are released).
+Message assemble(std::string_view all, std::string* memory, char* area, std::size_t map_length,
+                 int spool_fd, const ReadOptions& options, std::time_t now) {
   const FromLineEdit edit = apply_from_line_policy(all, options.from_line, now);
   const std::string_view rest = all.substr(edit.consumed);
   bool head_cut = false;
@@ -132,9 +227,10 @@ Message assemble(std::string_view all, std::string* memory, void* map, std::size
     memory->erase(0, body_offset);
     body = body_in_memory(std::move(*memory));
   } else if (body_offset < map_length) {
-    body = std::make_unique<SpooledBody>(map, map_length, body_offset);
+    body = std::make_unique<SpooledBody>(area, map_length, body_offset, spool_fd);
   } else {
-    ::munmap(map, map_length);
+    ::munmap(area, kHeadRoom + map_length);
+    ::close(spool_fd);
     body = body_in_memory({});
   }
 
@@ -152,6 +248,11 @@ Message assemble(std::string_view all, std::string* memory, void* map, std::size
 
 sys::Status read_message(sys::Io& io, int fd, const ReadOptions& options, Message* out) {
   std::string memory;
+  // Room for everything that may stay in memory, taken at once: growing the string
+  // step by step would copy it and briefly hold it twice. Only the pages read into
+  // are touched, so a small message costs no more than its size.
+  memory.reserve(std::min(options.in_memory_limit, limits::kMaxInMemoryMessage) +
+                 limits::kReadChunk);
   int spool_fd = -1;
   std::size_t spooled = 0;
   std::vector<char> chunk;
@@ -199,25 +300,33 @@ sys::Status read_message(sys::Io& io, int fd, const ReadOptions& options, Messag
   const std::time_t now = options.now != 0 ? options.now : io.now();
   if (spool_fd < 0) {
     const std::string_view all = memory;
-    *out = assemble(all, &memory, nullptr, 0, options, now);
+    *out = assemble(all, &memory, nullptr, 0, -1, options, now);
     return {};
   }
 
-  FdGuard guard(io, spool_fd);
-  void* map = ::mmap(nullptr, spooled, PROT_READ, MAP_PRIVATE, guard.get(), 0);
-  if (map == MAP_FAILED) {
-    return sys::Status::error(sys::Step::kMap, errno, options.spool_directory,
+  char* area = reserve_mapping(spooled);
+  if (area == nullptr ||
+      ::mmap(area + kHeadRoom, spooled, PROT_READ, MAP_PRIVATE | MAP_FIXED, spool_fd, 0) ==
+          MAP_FAILED) {
+    const int err = errno;
+    if (area != nullptr) ::munmap(area, kHeadRoom + spooled);
+    io.close(spool_fd);
+    return sys::Status::error(sys::Step::kMap, err, options.spool_directory,
                               "mapping the spool file");
   }
-  const std::string_view all(static_cast<const char*>(map), spooled);
-  *out = assemble(all, nullptr, map, spooled, options, now);
+  const std::string_view all(area + kHeadRoom, spooled);
+  *out = assemble(all, nullptr, area, spooled, spool_fd, options, now);
+  // Finding the head's end (and a Content-Length field's check of the last bytes)
+  // read pages of the mapping; the head is copied, the body is read again only by
+  // what needs it (body conditions, writers). Nothing but memory use depends on it.
+  if (out->body_spooled()) (void)io.madvise(area + kHeadRoom, spooled, MADV_DONTNEED);
   return {};
 }
 
 Message message_from_bytes(std::string bytes, const ReadOptions& options) {
   const std::time_t now = options.now != 0 ? options.now : std::time(nullptr);
   const std::string_view all = bytes;
-  return assemble(all, &bytes, nullptr, 0, options, now);
+  return assemble(all, &bytes, nullptr, 0, -1, options, now);
 }
 
 }  // namespace mailsift::message

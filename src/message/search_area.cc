@@ -20,12 +20,9 @@ std::string_view search_area(const Message& message, Area area, std::string* sto
     case Area::kHeader:
       *storage = joined_header(message);
       return *storage;
-    case Area::kHeaderAndBody: {
-      const std::string_view body = message.body();
+    case Area::kHeaderAndBody:
       *storage = joined_header(message);
-      storage->append(body);
-      return *storage;
-    }
+      return message.body_with_prefix(*storage);
   }
   return {};
 }

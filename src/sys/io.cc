@@ -1,6 +1,8 @@
 #include "mailsift/sys/io.h"
 
 #include <dirent.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -64,6 +66,21 @@ ssize_t Io::pread(int fd, void* buf, size_t count, off_t offset) {
   return ::pread(fd, buf, count, offset);
 }
 
+ssize_t Io::copy_file_range(int in_fd, off_t* in_offset, int out_fd, size_t count) {
+  // The kernel's offset type is off64_t, which off_t is on the 64-bit targets; a
+  // copy keeps this right where they differ.
+  off64_t offset = *in_offset;
+  const ssize_t n = ::copy_file_range(in_fd, &offset, out_fd, nullptr, count, 0);
+  *in_offset = static_cast<off_t>(offset);
+  return n;
+}
+
+ssize_t Io::sendfile(int out_fd, int in_fd, off_t* in_offset, size_t count) {
+  return ::sendfile(out_fd, in_fd, in_offset, count);
+}
+
+int Io::madvise(void* addr, size_t length, int advice) { return ::madvise(addr, length, advice); }
+
 Io& real_io() {
   static RealIo io;
   return io;
@@ -84,6 +101,47 @@ int write_all(Io& io, int fd, const char* buf, size_t count) {
     count -= static_cast<size_t>(n);
   }
   return 0;
+}
+
+namespace {
+
+// The errors with which the kernel says "not this way" for a pair of descriptors
+// rather than "the copy failed": the next method, or plain writes, may work.
+bool method_refused(int err) {
+  return err == EINVAL || err == EXDEV || err == EBADF || err == ENOSYS || err == EOPNOTSUPP;
+}
+
+ssize_t copy_once(Io& io, KernelCopy method, int in_fd, off_t* offset, int out_fd,
+                  size_t count) {
+  if (method == KernelCopy::kCopyFileRange)
+    return io.copy_file_range(in_fd, offset, out_fd, count);
+  return io.sendfile(out_fd, in_fd, offset, count);
+}
+
+}  // namespace
+
+size_t copy_file_data(Io& io, int in_fd, off_t offset, int out_fd, size_t count,
+                      KernelCopy* method) {
+  size_t copied = 0;
+  while (copied < count && *method != KernelCopy::kUnavailable) {
+    const ssize_t n = copy_once(io, *method, in_fd, &offset, out_fd, count - copied);
+    if (n > 0) {
+      copied += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    // 0: the source ended early (it cannot: the spool file is ours and complete),
+    // or a file system that copies nothing this way; plain writes will tell.
+    if (n == 0 || method_refused(errno)) {
+      const int err = n == 0 ? EINVAL : errno;
+      *method = *method == KernelCopy::kCopyFileRange ? KernelCopy::kSendfile
+                                                      : KernelCopy::kUnavailable;
+      errno = err;
+      continue;
+    }
+    return copied;
+  }
+  return copied;
 }
 
 int read_whole_file(Io& io, const std::string& path, std::string* out) {

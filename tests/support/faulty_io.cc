@@ -58,27 +58,61 @@ ssize_t FaultyIo::pread(int fd, void* buf, size_t count, off_t offset) {
   return inner_.pread(fd, buf, count, offset);
 }
 
-ssize_t FaultyIo::write(int fd, const void* buf, size_t count) {
-  const std::string path = path_of(fd);
-  std::vector<Armed*> filling;  // the faults this write counts towards
+bool FaultyIo::fill(const std::string& path, size_t* count, std::vector<Armed*>* filling) {
   for (auto& a : faults_) {
     if (a.fault.op != Op::kWrite || a.fault.bytes_before_failure == 0) continue;
     if (!matches(a.fault, path)) continue;
     if (a.passed >= a.fault.bytes_before_failure) {
       ++a.fired;
       errno = a.fault.err;
-      return -1;
+      return false;
     }
     // Let only part of the buffer through: the disk fills in the middle.
     const size_t room = a.fault.bytes_before_failure - a.passed;
-    if (count > room) count = room;
-    filling.push_back(&a);
+    if (*count > room) *count = room;
+    filling->push_back(&a);
   }
-  if (trips(Op::kWrite, path)) return -1;
-  const ssize_t n = inner_.write(fd, buf, count);
+  return true;
+}
+
+void FaultyIo::filled(const std::vector<Armed*>& filling, ssize_t n) {
   if (n > 0)
     for (Armed* a : filling) a->passed += static_cast<size_t>(n);
+}
+
+ssize_t FaultyIo::write(int fd, const void* buf, size_t count) {
+  const std::string path = path_of(fd);
+  std::vector<Armed*> filling;  // the faults this write counts towards
+  if (!fill(path, &count, &filling)) return -1;
+  if (trips(Op::kWrite, path)) return -1;
+  const ssize_t n = inner_.write(fd, buf, count);
+  filled(filling, n);
   return n;
+}
+
+ssize_t FaultyIo::copy_file_range(int in_fd, off_t* in_offset, int out_fd, size_t count) {
+  const std::string path = path_of(out_fd);
+  std::vector<Armed*> filling;
+  if (!fill(path, &count, &filling)) return -1;
+  if (trips(Op::kCopyFileRange, path)) return -1;
+  const ssize_t n = inner_.copy_file_range(in_fd, in_offset, out_fd, count);
+  filled(filling, n);
+  return n;
+}
+
+ssize_t FaultyIo::sendfile(int out_fd, int in_fd, off_t* in_offset, size_t count) {
+  const std::string path = path_of(out_fd);
+  std::vector<Armed*> filling;
+  if (!fill(path, &count, &filling)) return -1;
+  if (trips(Op::kSendfile, path)) return -1;
+  const ssize_t n = inner_.sendfile(out_fd, in_fd, in_offset, count);
+  filled(filling, n);
+  return n;
+}
+
+int FaultyIo::madvise(void* addr, size_t length, int advice) {
+  if (trips(Op::kMadvise, {})) return -1;
+  return inner_.madvise(addr, length, advice);
 }
 
 int FaultyIo::fsync(int fd) {

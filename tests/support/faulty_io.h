@@ -13,6 +13,7 @@ namespace mailsift::testing {
 enum class Op {
   kOpen, kRead, kWrite, kFsync, kClose, kFtruncate, kFstat, kStat, kLstat, kLink,
   kRename, kUnlink, kMkdir, kFcntlLock, kListDirectory,
+  kCopyFileRange, kSendfile, kMadvise,  // fd calls match the destination's path
 };
 
 struct Fault {
@@ -23,7 +24,9 @@ struct Fault {
   std::string path_contains;  // match only calls whose path contains this (fd calls: path
                               // the fd was opened with); empty matches every call
   // For kWrite: let this many bytes through in total (to matching paths) before
-  // failing (a disk filling up in the middle of a message).
+  // failing (a disk filling up in the middle of a message). Bytes that
+  // copy_file_range and sendfile put into the file count too, and they fail the same
+  // way: the disk is full however the bytes arrive.
   size_t bytes_before_failure = 0;
   // Match only a path equal to path_contains (a directory, not the files in it).
   bool whole_path = false;
@@ -54,6 +57,9 @@ class FaultyIo final : public sys::Io {
   ssize_t read(int fd, void* buf, size_t count) override;
   ssize_t pread(int fd, void* buf, size_t count, off_t offset) override;  // faults: kRead
   ssize_t write(int fd, const void* buf, size_t count) override;
+  ssize_t copy_file_range(int in_fd, off_t* in_offset, int out_fd, size_t count) override;
+  ssize_t sendfile(int out_fd, int in_fd, off_t* in_offset, size_t count) override;
+  int madvise(void* addr, size_t length, int advice) override;  // path: always empty
   int fsync(int fd) override;
   int close(int fd) override;
   int ftruncate(int fd, off_t length) override;
@@ -80,6 +86,11 @@ class FaultyIo final : public sys::Io {
   // True when a fault fires for this call; errno is then set.
   bool trips(Op op, const std::string& path);
   std::string path_of(int fd) const;
+  // The kWrite faults with bytes_before_failure for path: shortens *count to what
+  // they let through and collects them in *filling; false (errno set) when one is
+  // already exhausted.
+  bool fill(const std::string& path, size_t* count, std::vector<Armed*>* filling);
+  static void filled(const std::vector<Armed*>& filling, ssize_t n);
 
   sys::Io& inner_;
   std::vector<Armed> faults_;

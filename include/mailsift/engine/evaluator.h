@@ -181,7 +181,6 @@ class Evaluator {
   std::size_t last_input_size_ = 0;
   // The message's search areas, made on first use (message_area).
   std::optional<std::string> header_area_;
-  std::optional<std::string> whole_area_;
   int explain_line_ = 0;
   int explain_fd_ = -1;
   const rc::Recipe* explained_ = nullptr;

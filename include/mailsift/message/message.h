@@ -4,8 +4,12 @@
 //
 // The head always lives in memory. The body lives in memory up to
 // limits::kMaxInMemoryMessage; a larger body is a read-only view of one spool file
-// (unlinked at creation, mapped), so the message is never held twice.
+// (unlinked at creation, mapped), so the message is never held twice. Of a spooled
+// body only the pages something reads are in memory, and writers drop them again
+// (release_body) or let the kernel copy the bytes from the file (body_file).
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstddef>
 #include <memory>
@@ -13,16 +17,37 @@
 #include <string_view>
 
 #include "mailsift/message/header_index.h"
+#include "mailsift/sys/io.h"
 
 namespace mailsift::message {
 
 // Where the body bytes live. Implementations: memory (a std::string) and a mapped
 // spool file. Owned by the Message.
+// Where a body's bytes are also in a file: [offset, offset + size) of fd.
+struct BodyFile {
+  int fd = -1;  // -1: the bytes are only in memory
+  off_t offset = 0;
+};
+
 class BodyStorage {
  public:
   virtual ~BodyStorage() = default;
   virtual std::string_view bytes() const = 0;
   virtual bool spooled() const = 0;
+  // The file bytes() is a view of, so that a writer can let the kernel copy ranges
+  // of it. The descriptor belongs to the storage (open while it lives).
+  virtual BodyFile file() const { return {}; }
+  // Drops the pages that show bytes()[from, from + length) from the process's
+  // resident memory when bytes() is a view of a mapped file (nothing otherwise).
+  // The bytes stay readable: a later read maps them again from the page cache. Never
+  // fails in a way that matters (memory use only).
+  virtual void release(sys::Io& io, std::size_t from, std::size_t length) const;
+  // `prefix` followed by the body, as one contiguous text (the joined header and the
+  // body, which conditions on H and B together search). A spooled body is not copied:
+  // the prefix is put in front of it in the mapping. A body in memory (at most
+  // limits::kMaxInMemoryMessage) is copied once. Valid until the next call or until
+  // the storage ends; a call with the same prefix returns the same text at no cost.
+  virtual std::string_view with_prefix(std::string_view prefix) const = 0;
 };
 
 std::unique_ptr<BodyStorage> body_in_memory(std::string bytes);
@@ -42,6 +67,11 @@ class Message {
   std::string_view body() const;
   std::size_t size() const { return head_.size() + body().size(); }
   bool body_spooled() const;
+  // See BodyStorage::file and BodyStorage::release.
+  BodyFile body_file() const;
+  void release_body(sys::Io& io, std::size_t from, std::size_t length) const;
+  // See BodyStorage::with_prefix (search_area.h: the H and B area).
+  std::string_view body_with_prefix(std::string_view prefix) const;
 
   // The From_ line including its newline, or empty when the message has none.
   std::string_view from_line() const;

@@ -16,9 +16,10 @@ enum class Area { kHeader, kBody, kHeaderAndBody };
 // The header area with continuation lines joined. (A copy: the message is unchanged.)
 std::string joined_header(const Message& message);
 
-// The text a condition with the given area searches. The body is not copied when
-// only the body is wanted and `storage` is not needed: the returned view points
-// into message or into *storage, which must outlive it.
+// The text a condition with the given area searches. The returned view points into
+// message or into *storage, which must outlive it. The body is not copied for kBody,
+// nor for kHeaderAndBody when it is spooled (Message::body_with_prefix; the view is
+// then valid until the next body_with_prefix call with another prefix).
 std::string_view search_area(const Message& message, Area area, std::string* storage);
 
 }  // namespace mailsift::message

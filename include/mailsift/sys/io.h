@@ -28,6 +28,15 @@ class Io {
   // that only forward need not repeat it; the default is the kernel's pread(2).
   virtual ssize_t pread(int fd, void* buf, size_t count, off_t offset);
   virtual ssize_t write(int fd, const void* buf, size_t count) = 0;
+  // copy_file_range(2): count bytes from in_fd at *in_offset (advanced) to out_fd at
+  // its file position, copied by the kernel. Not pure (like pread), so that test Ios
+  // that only forward need not repeat it; the default is the kernel's.
+  virtual ssize_t copy_file_range(int in_fd, off_t* in_offset, int out_fd, size_t count);
+  // sendfile(2): the same for destinations copy_file_range refuses (pipes).
+  virtual ssize_t sendfile(int out_fd, int in_fd, off_t* in_offset, size_t count);
+  // madvise(2); used only to drop pages of a read-only file mapping from the
+  // process's memory (MADV_DONTNEED), which never changes the bytes it shows.
+  virtual int madvise(void* addr, size_t length, int advice);
   virtual int fsync(int fd) = 0;
   virtual int close(int fd) = 0;
   virtual int ftruncate(int fd, off_t length) = 0;
@@ -54,6 +63,22 @@ Io& real_io();
 // Writes all of buf, retrying short writes and EINTR. Returns 0, or -1 with errno
 // set (errno ENOSPC when the kernel accepted nothing more without saying why).
 int write_all(Io& io, int fd, const char* buf, size_t count);
+
+// How copy_file_data moves bytes; it steps down the list as the kernel refuses a
+// method for a pair of descriptors, and the caller keeps the value for the next
+// range to the same destination.
+enum class KernelCopy { kCopyFileRange, kSendfile, kUnavailable };
+
+// Copies count bytes of in_fd, from offset, to out_fd's file position with the
+// kernel's help: copy_file_range(2), else sendfile(2) (copy_file_range refuses
+// pipes, files opened with O_APPEND and, on older kernels, other file systems);
+// short copies and EINTR are retried. *method says where to start and, afterwards,
+// what worked. Returns the bytes copied: count, or fewer with errno set. Fewer
+// with *method == kUnavailable: no method works for these descriptors, the caller
+// writes the rest itself. Fewer otherwise: the copy failed (ENOSPC, EIO, EPIPE, ...)
+// after that many bytes.
+size_t copy_file_data(Io& io, int in_fd, off_t offset, int out_fd, size_t count,
+                      KernelCopy* method);
 
 // Reads a whole (small) file, such as an rcfile. 0, or -1 with errno set.
 int read_whole_file(Io& io, const std::string& path, std::string* out);

@@ -156,6 +156,60 @@ TEST(Maildir, EveryFailingStepLeavesNothingBehind) {
   }
 }
 
+// A spooled body is copied into the tmp/ file by the kernel: a copy that fails fails
+// the delivery like a failed write, and leaves nothing behind; one the kernel refuses
+// is written instead.
+TEST(Maildir, SpooledBodyCopyFailureLeavesNothingBehind) {
+  std::string body;
+  while (body.size() < 3 * limits::kSpoolWindow) body += "From here\nsome text\n";
+  const std::string input = kMessage + "\n" + body;
+  Fault full = testing::fault_on(Op::kWrite, ENOSPC, "md/tmp/");
+  full.bytes_before_failure = 70000;
+  Fault refused = testing::fault_on(Op::kCopyFileRange, EXDEV, "md/tmp/");
+  refused.sticky = true;
+  Fault sendfile_fails = testing::fault_on(Op::kSendfile, EIO, "md/tmp/");
+  const struct Case {
+    const char* name;
+    std::vector<Fault> faults;
+    int want_err;  // 0: delivered
+  } cases[] = {
+      {"copy_file_range ENOSPC", {testing::fault_on(Op::kCopyFileRange, ENOSPC, "md/tmp/")},
+       ENOSPC},
+      {"copy_file_range EDQUOT", {testing::fault_on(Op::kCopyFileRange, EDQUOT, "md/tmp/")},
+       EDQUOT},
+      {"disk full midway", {full}, ENOSPC},
+      {"refused, then sendfile EIO", {refused, sendfile_fails}, EIO},
+      {"refused: sendfile instead", {refused}, 0},
+  };
+  for (const Case& c : cases) {
+    TempDir dir;
+    const std::string path = dir / "md";
+    const Message m = testing::parse_spooled(input, dir.path());
+    ASSERT_TRUE(m.body_spooled()) << c.name;
+    FaultyIo io;
+    for (const Fault& f : c.faults) io.add(f);
+    DeliveryReport report;
+    const Status st = MaildirFolder(path).deliver(io, m, options(), &report);
+    EXPECT_GE(io.fired(), 1) << c.name << ": the fault never fired";
+    EXPECT_TRUE(testing::list_dir(path + "/tmp").empty())
+        << c.name << ": tmp/ holds " << join(testing::list_dir(path + "/tmp"));
+    if (c.want_err == 0) {
+      ASSERT_TRUE(st.ok()) << c.name << ": " << st.message();
+      const auto names = testing::list_dir(path + "/new");
+      ASSERT_EQ(names.size(), 1u) << c.name;
+      const std::string want = input.substr(input.find('\n') + 1);  // without From_
+      EXPECT_TRUE(testing::read_file(path + "/new/" + names[0]) == want) << c.name;
+      continue;
+    }
+    EXPECT_FALSE(st.ok()) << c.name << ": delivery succeeded";
+    EXPECT_EQ(st.step(), sys::Step::kWrite) << c.name << ": " << st.message();
+    EXPECT_EQ(st.err(), c.want_err) << c.name << ": " << st.message();
+    EXPECT_TRUE(testing::list_dir(path + "/new").empty())
+        << c.name << ": new/ holds " << join(testing::list_dir(path + "/new"));
+    EXPECT_TRUE(report.stored.empty()) << c.name << ": stored " << join(report.stored);
+  }
+}
+
 TEST(Maildir, CreatedDirectoriesAreSynced) {
   // mkdir of the maildir is followed by an fsync of its parent; when that fails,
   // nothing is delivered.

@@ -141,6 +141,52 @@ TEST(Mbox, FailureLeavesTheFileAsBefore) {
   }
 }
 
+// A spooled body's verbatim ranges (here: all of it, protected by Content-Length)
+// are offered to the kernel first. An mbox is opened O_APPEND, which the kernel's
+// copy calls refuse, so they fall back to writes; a copy that fails for another
+// reason (injected) fails the delivery, and the file is cut back like after a write.
+TEST(Mbox, SpooledCopyFailureLeavesTheFileAsBefore) {
+  std::string body;
+  while (body.size() < 3 * limits::kSpoolWindow) body += "From here\nsome text\n";
+  const std::string input = "From a\nContent-Length: 0000000000\nX: y\n\n" + body;
+  Fault full = fault(Op::kWrite, ENOSPC);
+  full.bytes_before_failure = 70000;
+  const FailureCase cases[] = {
+      {"copy_file_range EIO", fault(Op::kCopyFileRange, EIO), sys::Step::kWrite, EIO,
+       "truncated back to"},
+      {"disk full midway", full, sys::Step::kWrite, ENOSPC, "truncated back to"},
+  };
+  for (const FailureCase& c : cases) {
+    TempDir dir;
+    const std::string path = dir / "mbox";
+    testing::write_file(path, kOld);
+    const Message m = testing::parse_spooled(input, dir.path());
+    ASSERT_TRUE(m.body_spooled()) << c.name;
+    ASSERT_EQ(m.content_length_protected(), body.size()) << c.name;
+    FaultyIo io;
+    io.add(c.fault);
+    DeliveryReport report;
+    const Status st = MboxFolder(path).deliver(io, m, options_with_lock(), &report);
+    EXPECT_FALSE(st.ok()) << c.name;
+    EXPECT_EQ(st.step(), c.want_step) << c.name << ": " << st.message();
+    EXPECT_EQ(st.err(), c.want_err) << c.name << ": " << st.message();
+    EXPECT_NE(st.aftermath().find(c.want_aftermath), std::string::npos)
+        << c.name << ": aftermath [" << st.aftermath() << "]";
+    EXPECT_EQ(testing::read_file(path), kOld) << c.name << ": file must be back at old length";
+    EXPECT_TRUE(report.stored.empty()) << c.name;
+  }
+  // Without a fault: refused by the kernel (O_APPEND), written instead, whole.
+  TempDir dir;
+  const std::string path = dir / "mbox";
+  testing::write_file(path, kOld);
+  const Message m = testing::parse_spooled(input, dir.path());
+  DeliveryReport report;
+  ASSERT_TRUE(MboxFolder(path).deliver(sys::real_io(), m, options_with_lock(), &report).ok());
+  const std::string want = kOld + std::string(m.head()) + body + "\n";
+  EXPECT_TRUE(testing::read_file(path) == want) << "spooled, Content-Length-protected body";
+  EXPECT_EQ(report.bytes_written, want.size() - kOld.size());
+}
+
 TEST(Mbox, FailedTruncateIsReported) {
   TempDir dir;
   const std::string path = dir / "mbox";

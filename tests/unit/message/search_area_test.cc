@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "mailsift/message/reader.h"
+#include "parsed_message.h"
+#include "temp_dir.h"
 
 namespace mailsift::message {
 namespace {
@@ -37,16 +39,69 @@ TEST(SearchArea, HeaderBodyAndBoth) {
       {"CRLF lines", "S: a\r\n\tb\r\n\r\nbody\r\n", "S: a\r \tb\r\n\r\nbody\r\n", ""},
       {"empty message", "", "", ""},
   };
+  testing::TempDir dir;
   for (const AreaCase& c : cases) {
-    const Message message = verbatim(c.input);
-    EXPECT_EQ(joined_header(message), c.want_header) << c.name;
+    for (const bool spooled : {false, true}) {
+      const Message message =
+          spooled ? testing::parse_spooled(c.input, dir.path()) : verbatim(c.input);
+      const std::string name = std::string(c.name) + (spooled ? " (spooled)" : "");
+      EXPECT_EQ(joined_header(message), c.want_header) << name;
+      std::string storage;
+      EXPECT_EQ(search_area(message, Area::kHeader, &storage), c.want_header) << name << ": H";
+      EXPECT_EQ(search_area(message, Area::kBody, &storage), c.want_body) << name << ": B";
+      EXPECT_EQ(search_area(message, Area::kHeaderAndBody, &storage), c.want_header + c.want_body)
+          << name << ": HB";
+      EXPECT_EQ(message.body(), c.want_body) << name << ": the body is unchanged";
+      EXPECT_EQ(message.head().size() + message.body().size(), c.input.size())
+          << name << ": the message itself is unchanged";
+    }
+  }
+}
+
+// Header and body together, for a spooled body: the header is put in front of the
+// body in its mapping (no copy of the body, whose pages B conditions share), however
+// long the prefix, and it stays right after the writers dropped pages.
+TEST(SearchArea, SpooledHeaderAndBodyIsNotCopied) {
+  testing::TempDir dir;
+  std::string body;
+  for (int i = 0; body.size() < (300u << 10); ++i) body += "line " + std::to_string(i) + "\n";
+  const std::string plain_head = "From a@b  Sat Jan  1 00:00:00 2000\nSubject: x\n\n";
+  const std::string folded_head = "From a@b  Sat Jan  1 00:00:00 2000\nSubject: x\n y\n\n";
+  struct Case {
+    const char* name;
+    std::string head;
+    std::string prefix;  // empty: the joined header (search_area)
+    bool want_in_place;  // the body part of the text is the message's body itself
+  };
+  const Case cases[] = {
+      {"joined header equal to the file's head", plain_head, {}, true},
+      {"folded header: joined in front of the body", folded_head, {}, true},
+      {"a prefix longer than the head (a new From_ line)", plain_head,
+       "From someone-else  Sun Jan  2 00:00:00 2000\nSubject: x\n\n", true},
+      {"a prefix 60 KiB longer than the head", plain_head, std::string(60u << 10, 'p'), true},
+      {"a prefix longer than the head room: copied", plain_head, std::string(70u << 10, 'q'),
+       false},
+  };
+  for (const Case& c : cases) {
+    const Message m = testing::parse_spooled(c.head + body, dir.path());
+    ASSERT_TRUE(m.body_spooled()) << c.name;
     std::string storage;
-    EXPECT_EQ(search_area(message, Area::kHeader, &storage), c.want_header) << c.name << ": H";
-    EXPECT_EQ(search_area(message, Area::kBody, &storage), c.want_body) << c.name << ": B";
-    EXPECT_EQ(search_area(message, Area::kHeaderAndBody, &storage), c.want_header + c.want_body)
-        << c.name << ": HB";
-    EXPECT_EQ(message.head().size() + message.body().size(), c.input.size())
-        << c.name << ": the message itself is unchanged";
+    const std::string prefix = c.prefix.empty() ? joined_header(m) : c.prefix;
+    const std::string_view text = c.prefix.empty()
+                                      ? search_area(m, Area::kHeaderAndBody, &storage)
+                                      : m.body_with_prefix(c.prefix);
+    EXPECT_TRUE(text == prefix + body) << c.name << ": other text";
+    EXPECT_EQ(text.data() + prefix.size() == m.body().data(), c.want_in_place) << c.name;
+    EXPECT_TRUE(m.body() == body) << c.name << ": the body changed";
+    // Asked again: the same text, in the same place.
+    EXPECT_EQ(m.body_with_prefix(prefix).data(), text.data()) << c.name;
+    // Writers drop the body's pages; the text in front of the body stays.
+    m.release_body(sys::real_io(), 0, body.size());
+    EXPECT_TRUE(m.body_with_prefix(prefix) == prefix + body) << c.name << ": after release";
+    // Another prefix, then the first again.
+    EXPECT_TRUE(m.body_with_prefix("X: other\n\n") == "X: other\n\n" + body) << c.name;
+    EXPECT_TRUE(m.body_with_prefix(prefix) == prefix + body) << c.name << ": second time";
+    EXPECT_TRUE(m.body() == body) << c.name << ": the body changed";
   }
 }
 
