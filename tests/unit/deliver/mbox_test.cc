@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "faulty_io.h"
+#include "forwarding_io.h"
 #include "lock_holder.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
@@ -212,8 +213,9 @@ TEST(Mbox, CloseFailureDoesNotCutAnotherWritersMessage) {
   testing::write_file(path, kOld);
   FaultyIo io;
   io.add(fault(Op::kClose, EIO));
-  struct AppendingIo final : public sys::Io {
-    explicit AppendingIo(FaultyIo& inner, std::string p) : in(inner), path(std::move(p)) {}
+  struct AppendingIo final : public testing::ForwardingIo {
+    explicit AppendingIo(FaultyIo& inner, std::string p)
+        : ForwardingIo(inner), in(inner), path(std::move(p)) {}
     int open(const char* p, int f, mode_t m) override {
       if (in.fired() == 1 && !appended) {
         appended = true;
@@ -221,24 +223,6 @@ TEST(Mbox, CloseFailureDoesNotCutAnotherWritersMessage) {
       }
       return in.open(p, f, m);
     }
-    ssize_t read(int fd, void* b, size_t n) override { return in.read(fd, b, n); }
-    ssize_t write(int fd, const void* b, size_t n) override { return in.write(fd, b, n); }
-    int fsync(int fd) override { return in.fsync(fd); }
-    int close(int fd) override { return in.close(fd); }
-    int ftruncate(int fd, off_t n) override { return in.ftruncate(fd, n); }
-    int fstat(int fd, struct stat* st) override { return in.fstat(fd, st); }
-    int stat(const char* p, struct stat* st) override { return in.stat(p, st); }
-    int lstat(const char* p, struct stat* st) override { return in.lstat(p, st); }
-    int link(const char* a, const char* b) override { return in.link(a, b); }
-    int rename(const char* a, const char* b) override { return in.rename(a, b); }
-    int unlink(const char* p) override { return in.unlink(p); }
-    int mkdir(const char* p, mode_t m) override { return in.mkdir(p, m); }
-    int fcntl_lock(int fd, int c, struct flock* l) override { return in.fcntl_lock(fd, c, l); }
-    int list_directory(const char* p, std::vector<std::string>* n) override {
-      return in.list_directory(p, n);
-    }
-    time_t now() override { return in.now(); }
-    void sleep_for(std::chrono::milliseconds d) override { in.sleep_for(d); }
     FaultyIo& in;
     std::string path;
     bool appended = false;
@@ -339,7 +323,7 @@ TEST(Mbox, StaleDotlockIsBroken) {
 }
 
 // Records the order of the calls that matter for locking.
-class TracingIo final : public sys::Io {
+class TracingIo final : public testing::ForwardingIo {
  public:
   explicit TracingIo(std::string lock) : lock_(std::move(lock)) {}
   int open(const char* p, int f, mode_t m) override {
@@ -347,7 +331,6 @@ class TracingIo final : public sys::Io {
     if (std::string(p).find("_lock.") == std::string::npos) trace.push_back("open");
     return fd;
   }
-  ssize_t read(int fd, void* b, size_t n) override { return real().read(fd, b, n); }
   ssize_t write(int fd, const void* b, size_t n) override {
     trace.push_back(testing::exists(lock_) ? "write (dotlock held)" : "write (no dotlock)");
     return real().write(fd, b, n);
@@ -356,30 +339,18 @@ class TracingIo final : public sys::Io {
     trace.push_back("fsync");
     return real().fsync(fd);
   }
-  int close(int fd) override { return real().close(fd); }
-  int ftruncate(int fd, off_t n) override { return real().ftruncate(fd, n); }
-  int fstat(int fd, struct stat* st) override { return real().fstat(fd, st); }
-  int stat(const char* p, struct stat* st) override { return real().stat(p, st); }
-  int lstat(const char* p, struct stat* st) override { return real().lstat(p, st); }
   int link(const char* a, const char* b) override {
     if (b == lock_) trace.push_back("dotlock");
     return real().link(a, b);
   }
-  int rename(const char* a, const char* b) override { return real().rename(a, b); }
   int unlink(const char* p) override {
     if (p == lock_) trace.push_back("dotlock released");
     return real().unlink(p);
   }
-  int mkdir(const char* p, mode_t m) override { return real().mkdir(p, m); }
   int fcntl_lock(int fd, int c, struct flock* l) override {
     trace.push_back(l->l_type == F_UNLCK ? "unlock" : "kernel lock");
     return real().fcntl_lock(fd, c, l);
   }
-  int list_directory(const char* p, std::vector<std::string>* n) override {
-    return real().list_directory(p, n);
-  }
-  time_t now() override { return real().now(); }
-  void sleep_for(std::chrono::milliseconds d) override { real().sleep_for(d); }
 
   std::vector<std::string> trace;
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "faulty_io.h"
+#include "forwarding_io.h"
 #include "mailsift/deliver/program.h"
 #include "mailsift/deliver/writer.h"
 #include "mailsift/limits.h"
@@ -192,10 +193,8 @@ TEST(SpooledWriter, MboxQuotingAcrossWindowsFollowsTheRule) {
 }
 
 // Forwards to the kernel and counts the bytes each way takes.
-class CountingIo final : public sys::Io {
+class CountingIo final : public testing::ForwardingIo {
  public:
-  int open(const char* p, int f, mode_t m) override { return real().open(p, f, m); }
-  ssize_t read(int fd, void* b, size_t n) override { return real().read(fd, b, n); }
   ssize_t write(int fd, const void* b, size_t n) override {
     return count(&written, real().write(fd, b, n));
   }
@@ -205,22 +204,6 @@ class CountingIo final : public sys::Io {
   ssize_t sendfile(int out, int in, off_t* off, size_t n) override {
     return count(&sent, real().sendfile(out, in, off, n));
   }
-  int fsync(int fd) override { return real().fsync(fd); }
-  int close(int fd) override { return real().close(fd); }
-  int ftruncate(int fd, off_t n) override { return real().ftruncate(fd, n); }
-  int fstat(int fd, struct stat* st) override { return real().fstat(fd, st); }
-  int stat(const char* p, struct stat* st) override { return real().stat(p, st); }
-  int lstat(const char* p, struct stat* st) override { return real().lstat(p, st); }
-  int link(const char* a, const char* b) override { return real().link(a, b); }
-  int rename(const char* a, const char* b) override { return real().rename(a, b); }
-  int unlink(const char* p) override { return real().unlink(p); }
-  int mkdir(const char* p, mode_t m) override { return real().mkdir(p, m); }
-  int fcntl_lock(int fd, int c, struct flock* l) override { return real().fcntl_lock(fd, c, l); }
-  int list_directory(const char* p, std::vector<std::string>* n) override {
-    return real().list_directory(p, n);
-  }
-  time_t now() override { return real().now(); }
-  void sleep_for(std::chrono::milliseconds d) override { real().sleep_for(d); }
 
   std::size_t written = 0, copied = 0, sent = 0;
 
@@ -345,11 +328,9 @@ long resident_kb(const void* addr) {
 
 // Samples the resident size of one mapping at every write and copy: the peak a
 // writer reaches, not only what is left at the end.
-class SamplingIo final : public sys::Io {
+class SamplingIo final : public testing::ForwardingIo {
  public:
   explicit SamplingIo(const void* mapped) : mapped_(mapped) {}
-  int open(const char* p, int f, mode_t m) override { return real().open(p, f, m); }
-  ssize_t read(int fd, void* b, size_t n) override { return real().read(fd, b, n); }
   ssize_t write(int fd, const void* b, size_t n) override {
     sample();
     return real().write(fd, b, n);
@@ -362,22 +343,6 @@ class SamplingIo final : public sys::Io {
     sample();
     return real().sendfile(out, in, off, n);
   }
-  int fsync(int fd) override { return real().fsync(fd); }
-  int close(int fd) override { return real().close(fd); }
-  int ftruncate(int fd, off_t n) override { return real().ftruncate(fd, n); }
-  int fstat(int fd, struct stat* st) override { return real().fstat(fd, st); }
-  int stat(const char* p, struct stat* st) override { return real().stat(p, st); }
-  int lstat(const char* p, struct stat* st) override { return real().lstat(p, st); }
-  int link(const char* a, const char* b) override { return real().link(a, b); }
-  int rename(const char* a, const char* b) override { return real().rename(a, b); }
-  int unlink(const char* p) override { return real().unlink(p); }
-  int mkdir(const char* p, mode_t m) override { return real().mkdir(p, m); }
-  int fcntl_lock(int fd, int c, struct flock* l) override { return real().fcntl_lock(fd, c, l); }
-  int list_directory(const char* p, std::vector<std::string>* n) override {
-    return real().list_directory(p, n);
-  }
-  time_t now() override { return real().now(); }
-  void sleep_for(std::chrono::milliseconds d) override { real().sleep_for(d); }
 
   long peak_kb = 0;
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "faulty_io.h"
+#include "forwarding_io.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
 #include "parsed_message.h"
@@ -172,31 +173,13 @@ TEST(Writer, ProtectedRangeBoundary) {
 }
 
 // Records the size of every write(2) and forwards everything to the real system.
-class RecordingIo final : public sys::Io {
+class RecordingIo final : public testing::ForwardingIo {
  public:
-  int open(const char* p, int f, mode_t m) override { return real().open(p, f, m); }
-  ssize_t read(int fd, void* b, size_t n) override { return real().read(fd, b, n); }
   ssize_t write(int fd, const void* b, size_t n) override {
     largest = std::max(largest, n);
     ++calls;
     return real().write(fd, b, n);
   }
-  int fsync(int fd) override { return real().fsync(fd); }
-  int close(int fd) override { return real().close(fd); }
-  int ftruncate(int fd, off_t n) override { return real().ftruncate(fd, n); }
-  int fstat(int fd, struct stat* st) override { return real().fstat(fd, st); }
-  int stat(const char* p, struct stat* st) override { return real().stat(p, st); }
-  int lstat(const char* p, struct stat* st) override { return real().lstat(p, st); }
-  int link(const char* a, const char* b) override { return real().link(a, b); }
-  int rename(const char* a, const char* b) override { return real().rename(a, b); }
-  int unlink(const char* p) override { return real().unlink(p); }
-  int mkdir(const char* p, mode_t m) override { return real().mkdir(p, m); }
-  int fcntl_lock(int fd, int c, struct flock* l) override { return real().fcntl_lock(fd, c, l); }
-  int list_directory(const char* p, std::vector<std::string>* n) override {
-    return real().list_directory(p, n);
-  }
-  time_t now() override { return real().now(); }
-  void sleep_for(std::chrono::milliseconds d) override { real().sleep_for(d); }
 
   size_t largest = 0;
   int calls = 0;
