@@ -69,15 +69,33 @@ struct Regex::State {
   };
   std::array<Slot, kUses * kLeads * kTrails> slots;
 
-  // nullptr when RE2 rejects the pattern (only the first one is checked at compile
-  // time; the others differ from it by an anchor, so they do not fail in practice).
-  const RE2* variant(Use use, Lead lead, Trail trail) {
+  Slot& slot_for(Use use, Lead lead, Trail trail) {
     const std::size_t index =
         (static_cast<std::size_t>(use) * kLeads + static_cast<std::size_t>(lead)) * kTrails +
         static_cast<std::size_t>(trail);
-    Slot& slot = slots[index];
+    return slots[index];
+  }
+
+  // Compiles text for use into slot; the RE2 object is kept only when it is usable.
+  // Returns RE2's error (empty on success).
+  static std::string compile_into(Slot& slot, const std::string& text, Use use) {
+    slot.compiled = true;
+    RE2::Options options;
+    options.set_encoding(RE2::Options::EncodingLatin1);  // bytes, never UTF-8
+    options.set_log_errors(false);
+    options.set_longest_match(use == Use::kRight);
+    auto re = std::make_unique<RE2>(text, options);
+    if (!re->ok()) return re->error();
+    slot.re = std::move(re);
+    return {};
+  }
+
+  // nullptr when RE2 rejects the pattern (only the first one is checked, by
+  // prepare(); the others differ from it by an anchor, so they do not fail in
+  // practice).
+  const RE2* variant(Use use, Lead lead, Trail trail) {
+    Slot& slot = slot_for(use, lead, trail);
     if (!slot.compiled) {
-      slot.compiled = true;
       std::string text;
       switch (use) {
         case Use::kWhole:
@@ -90,12 +108,7 @@ struct Regex::State {
           text = pattern.to_re2(Part::kRight, lead, trail);
           break;
       }
-      RE2::Options options;
-      options.set_encoding(RE2::Options::EncodingLatin1);  // bytes, never UTF-8
-      options.set_log_errors(false);
-      options.set_longest_match(use == Use::kRight);
-      auto re = std::make_unique<RE2>(text, options);
-      if (re->ok()) slot.re = std::move(re);
+      compile_into(slot, text, use);
     }
     return slot.re.get();
   }
@@ -160,12 +173,12 @@ bool Regex::State::prepare() {
       pattern.matches_empty() &&
       pattern.to_re2(Part::kRight, Lead::kAreaStartTaken, Trail::kNewline) ==
           dialect::kNeverMatches;
-  if (variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline) == nullptr) {
-    RE2::Options options;
-    options.set_encoding(RE2::Options::EncodingLatin1);
-    options.set_log_errors(false);
-    const RE2 failed(translated, options);
-    error = "regex too complex for the matcher: " + failed.error();
+  // The matcher used first is built from that same text (not translated again).
+  const std::string failure =
+      compile_into(slot_for(Use::kWhole, Lead::kAreaStart, Trail::kNewline), translated,
+                   Use::kWhole);
+  if (!failure.empty()) {
+    error = "regex too complex for the matcher: " + failure;
     error_offset = 0;
   }
   return error.empty();
