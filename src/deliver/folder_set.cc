@@ -74,6 +74,7 @@ sys::Status deliver_to_folders(sys::Io& io, const std::vector<std::string>& name
   const auto folder = make_folder(first);
   const std::size_t before = report->stored.size();
   const sys::Status status = folder->deliver(io, message, options, report);
+  report->kinds.resize(report->stored.size(), first.kind);
   if (!status.ok() || names.size() == 1) return status;
 
   const bool can_link = further_names_link(first) && report->stored.size() > before;
@@ -89,6 +90,7 @@ sys::Status deliver_to_folders(sys::Io& io, const std::vector<std::string>& name
         make_folder(further)->link_existing(io, stored_file, options, &created);
     if (linked.ok()) {
       report->stored.push_back(created);
+      report->kinds.push_back(further.kind);
     } else {
       report->warnings.push_back("Couldn't make link to \"" + names[i] + "\": " +
                                  linked.message());
@@ -103,6 +105,7 @@ sys::Status predict_delivery(sys::Io& io, const std::vector<std::string>& names,
   const FolderName first = classify_folder(io, names.front(), false);
   if (auto status = probe_folder(io, first); !status.ok()) return status;
   report->stored.push_back(names.front());
+  report->kinds.push_back(first.kind);
   if (names.size() == 1) return sys::Status::ok_status();
   if (!further_names_link(first)) {
     report->warnings.push_back(skipped_line(names));
@@ -116,6 +119,7 @@ sys::Status predict_delivery(sys::Io& io, const std::vector<std::string>& names,
                                                   "not a directory folder");
     if (status.ok()) {
       report->stored.push_back(names[i]);
+      report->kinds.push_back(further.kind);
     } else {
       report->warnings.push_back("Couldn't make link to \"" + names[i] + "\": " +
                                  status.message());

@@ -187,6 +187,8 @@ bool Evaluator::deliver_to_folders(const rc::Recipe& recipe, bool* delivering) {
       log_at(recipe.position, "Refusing folder \"" + folder.text + "\" of this recipe: " +
                                   refusal + "; the recipe fails");
       trace_action(recipe, "folder", folder.text, "refused: " + refusal);
+      // A dry run shows it as the failure a real run logs.
+      if (session_.dry_run()) session_.trace().failure(folder.text, "refused: " + refusal);
       return false;
     }
     folders.push_back(folder.text);
@@ -391,6 +393,7 @@ Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
     }
     const pid_t pid = dry && !trace.open_clone_channel() ? -1 : start_clone();
     if (pid < 0) {
+      if (dry) trace.close_clone_channel();  // no clone to report through it
       log_.line("Couldn't fork for the \"c\" block; it runs in this process instead");
     } else if (pid > 0) {
       if (dry) trace.absorb_clone();

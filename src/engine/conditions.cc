@@ -6,6 +6,7 @@
 #include "mailsift/engine/evaluator.h"
 #include "mailsift/limits.h"
 #include "mailsift/rc/parser.h"
+#include "quote.h"
 
 namespace mailsift::engine {
 namespace {
@@ -13,12 +14,6 @@ namespace {
 constexpr double kMaxScore = 2147483647.0;
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-// A user's text as a log line quotes it: at most limits::kMaxQuotedInLog bytes.
-std::string excerpt(std::string_view text) {
-  if (text.size() <= limits::kMaxQuotedInLog) return std::string(text);
-  return std::string(text.substr(0, limits::kMaxQuotedInLog)) + "...";
-}
 
 std::string integer_text(double value) {
   char buffer[32];
@@ -163,7 +158,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
     // regex past its limit, and parsing it first would cost memory per byte.
     if (text.size() > limits::kMaxRegexBytes) {
       log_at(condition.operand_position,
-             "error: the expanded condition \"" + excerpt(text) + "\" is " +
+             "error: the expanded condition \"" + clip(text) + "\" is " +
                  std::to_string(text.size()) + " bytes long, more than the limit of " +
                  std::to_string(limits::kMaxRegexBytes) + " bytes");
       *error = true;
@@ -176,7 +171,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
                                               condition.operand_position, &diagnostics);
     if (!diagnostics.empty()) {
       log_at(condition.operand_position,
-             "error: the expanded condition \"" + excerpt(text) + "\": " +
+             "error: the expanded condition \"" + clip(text) + "\": " +
                  diagnostics.front().message);
       *error = true;
       return false;
@@ -198,7 +193,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       const rc::Regex& regex = regexes_.get(condition.operand, recipe.flags.case_sensitive);
       if (!regex.ok()) {
         log_at(condition.operand_position,
-               "error: invalid regular expression \"" + excerpt(condition.operand) + "\": " +
+               "error: invalid regular expression \"" + clip(condition.operand) + "\": " +
                    regex.error());
         *error = true;
         return false;
@@ -210,7 +205,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       if (!regex.ok()) {
         // The matcher is built on first use; RE2 refused it (too large).
         log_at(condition.operand_position,
-               "error: invalid regular expression \"" + excerpt(condition.operand) + "\": " +
+               "error: invalid regular expression \"" + clip(condition.operand) + "\": " +
                    regex.error());
         *error = true;
         return false;
@@ -218,7 +213,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       if (cut) {
         // procmail's MATCH starts at the earliest split; RE2's is valid but later.
         log_at(condition.operand_position,
-               "MATCH of \"" + excerpt(condition.operand) + "\" is taken from a later split: " +
+               "MATCH of \"" + clip(condition.operand) + "\" is taken from a later split: " +
                    "finding the earliest in " + std::to_string(area.size()) +
                    " bytes took more than the limit of " +
                    std::to_string(limits::kMaxSplitSearchBytes) + " bytes of matching");

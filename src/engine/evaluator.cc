@@ -235,7 +235,7 @@ Expander Evaluator::expander() {
   e.backquote = [this](const std::string& command) { return run_backquote(command); };
   e.arguments = session_.variables().arguments;
   e.from_message = [this](std::string_view name) {
-    return name == "MATCH" || message_data_.count(std::string(name)) != 0;
+    return name == "MATCH" || message_data_.contains(name);
   };
   return e;
 }

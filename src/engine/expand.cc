@@ -7,13 +7,15 @@ namespace {
 
 bool is_split_blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
-// Collects argument words, and where each byte came from: text is appended to the
-// current word; a split closes it.
+// Collects argument words, and (with_origins) where each byte came from: text is
+// appended to the current word; a split closes it.
 class WordBuilder {
  public:
+  explicit WordBuilder(bool with_origins) : with_origins_(with_origins) {}
+
   void append(std::string_view text, Origin origin) {
     current_.text += text;
-    current_.origins.insert(current_.origins.end(), text.size(), origin);
+    if (with_origins_) current_.origins.insert(current_.origins.end(), text.size(), origin);
     open_ = true;
   }
   // An unquoted result: its blanks separate words.
@@ -23,7 +25,7 @@ class WordBuilder {
         close();
       } else {
         current_.text += c;
-        current_.origins.push_back(origin);
+        if (with_origins_) current_.origins.push_back(origin);
         open_ = true;
       }
     }
@@ -41,6 +43,7 @@ class WordBuilder {
   }
 
  private:
+  bool with_origins_;
   ExpandedWord current_;
   bool open_ = false;
   std::vector<ExpandedWord> words_;
@@ -222,7 +225,7 @@ bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::str
 bool expand_words(const std::vector<rc::Value>& values, const Expander& expander,
                   std::vector<ExpandedWord>* words, std::string* error) {
   for (const auto& value : values) {
-    WordBuilder builder;
+    WordBuilder builder(/*with_origins=*/true);
     if (!expand_into_words(value, expander, &builder, error)) return false;
     for (auto& word : builder.take()) words->push_back(std::move(word));
   }
@@ -231,9 +234,14 @@ bool expand_words(const std::vector<rc::Value>& values, const Expander& expander
 
 bool expand_words(const std::vector<rc::Value>& values, const Expander& expander,
                   std::vector<std::string>* words, std::string* error) {
-  std::vector<ExpandedWord> expanded;
-  if (!expand_words(values, expander, &expanded, error)) return false;
-  for (auto& word : expanded) words->push_back(std::move(word.text));
+  // No origins (nobody asks for them here); *words gets nothing on failure.
+  std::vector<std::string> expanded;
+  for (const auto& value : values) {
+    WordBuilder builder(/*with_origins=*/false);
+    if (!expand_into_words(value, expander, &builder, error)) return false;
+    for (auto& word : builder.take()) expanded.push_back(std::move(word.text));
+  }
+  for (auto& word : expanded) words->push_back(std::move(word));
   return true;
 }
 

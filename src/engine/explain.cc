@@ -7,6 +7,7 @@
 #include "mailsift/engine/evaluator.h"
 #include "mailsift/message/encoded_words.h"
 #include "mailsift/sys/io.h"
+#include "quote.h"
 
 namespace mailsift::engine {
 namespace {
@@ -51,9 +52,11 @@ std::vector<std::string> lines_of(std::string_view area, const std::vector<std::
   return lines;
 }
 
-std::string clipped(const std::string& text) {
-  return text.size() > 160 ? text.substr(0, 160) + "..." : text;
-}
+// Bytes of a header line or a value quoted in an explanation (fewer than a log
+// line quotes: limits::kMaxQuotedInLog).
+constexpr std::size_t kExplainedWidth = 160;
+
+std::string clipped(std::string_view text) { return clip(text, kExplainedWidth); }
 
 std::string without(std::string text, const std::string& piece) {
   for (std::size_t at = text.find(piece); at != std::string::npos; at = text.find(piece))
@@ -146,7 +149,7 @@ void Evaluator::explain_condition(const rc::Recipe& recipe, const rc::Condition&
                                              *variable == "BH");
   std::vector<std::string> shown;
   if (variable != nullptr && !header && *variable != "B") {
-    say("    tried against $" + *variable + " = \"" + clipped(std::string(area)) + "\"");
+    say("    tried against $" + *variable + " = \"" + clipped(area) + "\"");
   } else if (!header) {
     say("    tried against the body (" + std::to_string(area.size()) + " bytes)");
   } else {

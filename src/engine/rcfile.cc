@@ -84,23 +84,11 @@ int read_rcfile(sys::Io& io, const std::string& path, const RcfileTrust* trust,
       return -1;
     }
   }
-  std::string out;
-  char buffer[8192];
-  for (;;) {
-    const ssize_t n = io.read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      saved = errno;
-      io.close(fd);
-      errno = saved;
-      return -1;
-    }
-    if (n == 0) break;
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
+  const int rc = sys::read_whole_fd(io, fd, text);
+  saved = errno;
   io.close(fd);
-  *text = std::move(out);
-  return 0;
+  errno = saved;
+  return rc;
 }
 
 }  // namespace mailsift::engine

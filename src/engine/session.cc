@@ -199,9 +199,9 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
     if (!lastfolder.empty()) lastfolder += ' ';
     lastfolder += name;
     if (dry_run()) {
-      // In a dry run "stored" holds the folders as written.
-      const auto kind = deliver::classify_folder(io_, name, i > 0);
-      trace().delivery(name, deliver::folder_kind_name(kind.kind), fallback_);
+      // In a dry run "stored" holds the folders as written, "kinds" how
+      // predict_delivery classified them.
+      trace().delivery(name, deliver::folder_kind_name(report.kinds[i]), fallback_);
     }
   }
   variables_.set("LASTFOLDER", lastfolder);

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "mailsift/sys/io.h"
+#include "quote.h"
 
 namespace mailsift::engine {
 namespace {
@@ -17,13 +18,6 @@ std::string number_text(double value) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.6g", value);
   return buffer;
-}
-
-// Short enough for a line of trace.
-std::string clipped(const std::string& text) {
-  std::string out;
-  for (const char c : text.substr(0, 200)) out += c == '\n' ? ' ' : c;
-  return text.size() > 200 ? out + "..." : out;
 }
 
 }  // namespace
@@ -91,11 +85,11 @@ void Trace::condition(const std::string& file, int line, const std::string& text
     write(out + "}\n");
     return;
   }
-  std::string out = "  " + file + ":" + std::to_string(line) + ": * " + clipped(text) + "  -> " +
-                    (result ? "true" : "false");
+  std::string out = "  " + file + ":" + std::to_string(line) + ": * " + clip_to_line(text) +
+                    "  -> " + (result ? "true" : "false");
   if (score) out += ", score " + number_text(*score);
-  if (match) out += ", MATCH=\"" + clipped(*match) + "\"";
-  if (matched && !match) out += ", matched \"" + clipped(*matched) + "\"";
+  if (match) out += ", MATCH=\"" + clip_to_line(*match) + "\"";
+  if (matched && !match) out += ", matched \"" + clip_to_line(*matched) + "\"";
   if (!note.empty()) out += " (" + note + ")";
   write(out + "\n");
 }
@@ -110,7 +104,7 @@ void Trace::action(const std::string& file, int line, const std::string& kind,
     write(out + "}\n");
     return;
   }
-  write("  " + file + ":" + std::to_string(line) + ": " + kind + " " + clipped(target) +
+  write("  " + file + ":" + std::to_string(line) + ": " + kind + " " + clip_to_line(target) +
         (note.empty() ? "" : " (" + note + ")") + "\n");
 }
 
@@ -159,6 +153,12 @@ bool Trace::open_clone_channel() {
   channel_read_ = fds[0];
   channel_write_ = fds[1];
   return true;
+}
+
+void Trace::close_clone_channel() {
+  if (channel_read_ >= 0) ::close(channel_read_);
+  if (channel_write_ >= 0) ::close(channel_write_);
+  channel_read_ = channel_write_ = -1;
 }
 
 void Trace::become_clone() {

@@ -144,26 +144,30 @@ size_t copy_file_data(Io& io, int in_fd, off_t offset, int out_fd, size_t count,
   return copied;
 }
 
-int read_whole_file(Io& io, const std::string& path, std::string* out) {
-  const int fd = io.open(path.c_str(), O_RDONLY, 0);
-  if (fd < 0) return -1;
+int read_whole_fd(Io& io, int fd, std::string* out) {
   std::string text;
   char buf[8192];
   for (;;) {
     const ssize_t n = io.read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int saved = errno;
-      io.close(fd);
-      errno = saved;
       return -1;
     }
     if (n == 0) break;
     text.append(buf, static_cast<size_t>(n));
   }
-  io.close(fd);
   *out = std::move(text);
   return 0;
+}
+
+int read_whole_file(Io& io, const std::string& path, std::string* out) {
+  const int fd = io.open(path.c_str(), O_RDONLY, 0);
+  if (fd < 0) return -1;
+  const int rc = read_whole_fd(io, fd, out);
+  const int saved = errno;
+  io.close(fd);
+  errno = saved;
+  return rc;
 }
 
 int fsync_directory(Io& io, const std::string& path) {

@@ -32,10 +32,16 @@ struct DeliveryOptions {
   sys::LockPolicy lock;
 };
 
+enum class FolderKind { kMbox, kMaildir, kMh, kDirectory, kDevNull };
+const char* folder_kind_name(FolderKind kind);
+
 struct DeliveryReport {
   // What LASTFOLDER becomes: the folder as written for an mbox, the created file
   // for directory-type folders (one name per folder of the action).
   std::vector<std::string> stored;
+  // The kind of each folder in stored, as classified (deliver_to_folders() and
+  // predict_delivery() fill it; a single Folder::deliver() leaves it alone).
+  std::vector<FolderKind> kinds;
   // Bytes written by the last write operation (for the log abstract).
   std::size_t bytes_written = 0;
   // Non-fatal problems the log should show (e.g. a secondary link that failed).
@@ -49,8 +55,6 @@ struct DeliveryReport {
   std::optional<std::size_t> lastfolder_note;
 };
 
-enum class FolderKind { kMbox, kMaildir, kMh, kDirectory, kDevNull };
-const char* folder_kind_name(FolderKind kind);
 
 class Folder {
  public:

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -176,8 +177,9 @@ class Evaluator {
   bool executing_ = true;  // false while a skipped recipe's backquotes would run
   std::vector<pid_t> clones_;
   // Variables that hold message data besides MATCH (engine/folder_guard.h): set by a
-  // capture, or assigned from message data.
-  std::set<std::string> message_data_;
+  // capture, or assigned from message data. std::less<>: looked up by string_view
+  // (once per variable expanded), without making a std::string of the name.
+  std::set<std::string, std::less<>> message_data_;
   std::size_t last_input_size_ = 0;
   // The message's search areas, made on first use (message_area).
   std::optional<std::string> header_area_;

@@ -50,7 +50,10 @@ class Trace {
   // through a pipe: open_clone_channel() before the fork, become_clone() in the
   // clone (its result() then sends instead of printing), absorb_clone() in the
   // parent before it waits (reads until the clone and its own clones are gone).
+  // When the fork fails after open_clone_channel(), close_clone_channel() closes
+  // both ends (it does nothing when no channel is open).
   bool open_clone_channel();
+  void close_clone_channel();
   void become_clone();
   void absorb_clone();
   bool in_clone() const { return in_clone_; }

@@ -82,6 +82,9 @@ size_t copy_file_data(Io& io, int in_fd, off_t offset, int out_fd, size_t count,
 
 // Reads a whole (small) file, such as an rcfile. 0, or -1 with errno set.
 int read_whole_file(Io& io, const std::string& path, std::string* out);
+// Reads fd to its end (retrying EINTR), through io so that faults can be injected.
+// 0 with the bytes in *out, or -1 with errno set and *out unchanged. fd stays open.
+int read_whole_fd(Io& io, int fd, std::string* out);
 
 // Syncs a directory, so that a link or unlink in it is durable.
 int fsync_directory(Io& io, const std::string& path);

@@ -161,6 +161,45 @@ TEST(FolderSet, FailedFirstFolderFailsAndLinksNothing) {
   EXPECT_FALSE(testing::exists(dir / "mh"));
 }
 
+std::string kind_names(const std::vector<FolderKind>& kinds) {
+  std::string out;
+  for (const FolderKind k : kinds)
+    out += (out.empty() ? "" : " | ") + std::string(folder_kind_name(k));
+  return "[" + out + "]";
+}
+
+// The kind of each stored folder comes with it (the dry run's trace names it).
+TEST(FolderSet, ReportsTheKindOfEachStoredFolder) {
+  struct Case {
+    std::vector<std::string> names;  // under the test's directory, except /dev/null
+    std::vector<FolderKind> want;
+  } const cases[] = {
+      {{"mbox"}, {FolderKind::kMbox}},
+      {{"/dev/null"}, {FolderKind::kDevNull}},
+      {{"existing"}, {FolderKind::kDirectory}},
+      {{"md/", "plain", "mh/."}, {FolderKind::kMaildir, FolderKind::kDirectory, FolderKind::kMh}},
+      {{"mh/.", "md/"}, {FolderKind::kMh, FolderKind::kMaildir}},
+      {{"md/", "/dev/null"}, {FolderKind::kMaildir}},  // no link to /dev/null
+  };
+  for (const bool predict : {true, false}) {
+    for (const auto& c : cases) {
+      TempDir dir;
+      ASSERT_EQ(::mkdir((dir / "existing").c_str(), 0700), 0);
+      std::vector<std::string> names;
+      for (const auto& n : c.names) names.push_back(n[0] == '/' ? n : dir / n);
+      DeliveryReport report;
+      const Status st = predict ? predict_delivery(sys::real_io(), names, &report)
+                                : deliver_to_folders(sys::real_io(), names, parse(kMessage),
+                                                     options(), &report);
+      ASSERT_TRUE(st.ok()) << join(names) << ": " << st.message();
+      EXPECT_EQ(report.kinds, c.want)
+          << (predict ? "predict_delivery " : "deliver_to_folders ") << join(names) << ": got "
+          << kind_names(report.kinds) << ", wanted " << kind_names(c.want);
+      EXPECT_EQ(report.kinds.size(), report.stored.size()) << join(report.stored);
+    }
+  }
+}
+
 TEST(FolderSet, RejectsNoFoldersAndTooMany) {
   DeliveryReport report;
   EXPECT_FALSE(deliver_to_folders(sys::real_io(), {}, parse(kMessage), options(), &report).ok());
