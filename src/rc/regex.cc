@@ -44,7 +44,17 @@ std::size_t offset_in(const re2::StringPiece& text, const re2::StringPiece& part
 }  // namespace
 
 struct Regex::State {
-  dialect::Pattern pattern;
+  // The regex after macro substitution, and how it folds case: the parsed pattern is
+  // needed only to build a matcher, so it is not kept from compile() (a large rcfile
+  // has a thousand regexes, few of which get that far) but parsed again then.
+  std::string substituted;
+  bool case_sensitive = true;
+  bool extracts = false;
+  std::optional<dialect::Pattern> parsed;
+  const dialect::Pattern& pattern() {
+    if (!parsed) parsed = dialect::Pattern::parse(substituted, case_sensitive);
+    return *parsed;
+  }
   std::string error;
   std::size_t error_offset = 0;
   // What every match holds: a text without one of them is answered without a matcher.
@@ -67,13 +77,15 @@ struct Regex::State {
     bool compiled = false;
     std::unique_ptr<RE2> re;
   };
-  std::array<Slot, kUses * kLeads * kTrails> slots;
+  // Allocated with the first matcher: most regexes never need one.
+  std::unique_ptr<std::array<Slot, kUses * kLeads * kTrails>> slots;
 
   Slot& slot_for(Use use, Lead lead, Trail trail) {
     const std::size_t index =
         (static_cast<std::size_t>(use) * kLeads + static_cast<std::size_t>(lead)) * kTrails +
         static_cast<std::size_t>(trail);
-    return slots[index];
+    if (!slots) slots = std::make_unique<std::array<Slot, kUses * kLeads * kTrails>>();
+    return (*slots)[index];
   }
 
   // Compiles text for use into slot; the RE2 object is kept only when it is usable.
@@ -99,13 +111,13 @@ struct Regex::State {
       std::string text;
       switch (use) {
         case Use::kWhole:
-          text = pattern.to_re2(Part::kWhole, lead, trail);
+          text = pattern().to_re2(Part::kWhole, lead, trail);
           break;
         case Use::kLeftEnd:
-          text = "(?:" + pattern.to_re2(Part::kLeft, lead, trail) + ")\\z";
+          text = "(?:" + pattern().to_re2(Part::kLeft, lead, trail) + ")\\z";
           break;
         case Use::kRight:
-          text = pattern.to_re2(Part::kRight, lead, trail);
+          text = pattern().to_re2(Part::kRight, lead, trail);
           break;
       }
       compile_into(slot, text, use);
@@ -150,28 +162,31 @@ Regex Regex::compile(std::string_view procmail_text, bool case_sensitive) {
                   std::to_string(limits::kMaxRegexBytes) + " bytes";
     return regex;
   }
-  const dialect::Substituted substituted = dialect::substitute_macros(procmail_text);
+  dialect::Substituted substituted = dialect::substitute_macros(procmail_text);
   // procmail makes a regex holding ^FROM_DAEMON case-insensitive even under D.
-  const bool fold = !case_sensitive || substituted.has_from_daemon;
-  state.pattern = dialect::Pattern::parse(substituted.text, !fold);
-  if (!state.pattern.ok()) {
-    state.error = state.pattern.error();
-    const std::size_t at = state.pattern.error_offset();
-    state.error_offset = at < substituted.origin.size() ? substituted.origin[at]
-                                                        : procmail_text.size();
+  state.case_sensitive = case_sensitive && !substituted.has_from_daemon;
+  // Checked with one scratch pattern for all regexes (mailsift parses regexes in one
+  // thread; thread_local keeps that safe anyway).
+  thread_local dialect::Pattern scratch;
+  scratch.reparse(substituted.text, state.case_sensitive);
+  if (!scratch.ok()) {
+    state.error = scratch.error();
+    state.error_offset = substituted.original_offset(scratch.error_offset());
     return regex;
   }
-  state.literals = state.pattern.required_literals();
+  state.extracts = scratch.extracts();
+  state.literals = scratch.required_literals();
+  state.substituted = std::move(substituted.text);
   return regex;
 }
 
 bool Regex::State::prepare() {
   if (prepared) return error.empty();
   prepared = true;
-  translated = pattern.to_re2(Part::kWhole, Lead::kAreaStart, Trail::kNewline);
+  translated = pattern().to_re2(Part::kWhole, Lead::kAreaStart, Trail::kNewline);
   empty_match_is_final =
-      pattern.matches_empty() &&
-      pattern.to_re2(Part::kRight, Lead::kAreaStartTaken, Trail::kNewline) ==
+      pattern().matches_empty() &&
+      pattern().to_re2(Part::kRight, Lead::kAreaStartTaken, Trail::kNewline) ==
           dialect::kNeverMatches;
   // The matcher used first is built from that same text (not translated again).
   const std::string failure =
@@ -196,7 +211,7 @@ const std::string& Regex::error() const {
 
 std::size_t Regex::error_offset() const { return state_ ? state_->error_offset : 0; }
 
-bool Regex::extracts() const { return ok() && state_->pattern.extracts(); }
+bool Regex::extracts() const { return ok() && state_->extracts; }
 
 const std::string& Regex::translated() const {
   static const std::string kNone;
@@ -211,7 +226,7 @@ bool Regex::search(std::string_view area, std::string* extracted, bool* cut) con
   const re2::StringPiece text = piece(area);
   const RE2* whole = state_->variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline);
   if (whole == nullptr) return false;
-  if (!state_->pattern.extracts() || extracted == nullptr) {
+  if (!state_->extracts || extracted == nullptr) {
     return whole->Match(text, 0, text.size(), RE2::UNANCHORED, nullptr, 0);
   }
   // procmail returns at once when the regex matches before reading anything, unless

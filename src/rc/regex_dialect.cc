@@ -44,37 +44,23 @@ constexpr std::array<Macro, 4> kMacros = {{
     {"^FROM_MAILER", kFromMailer},
 }};
 
-bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_ascii_alnum(unsigned char c) { return is_ascii_letter(c) || (c >= '0' && c <= '9'); }
+constexpr bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool is_ascii_alnum(unsigned char c) { return is_ascii_letter(c) || (c >= '0' && c <= '9'); }
 
 unsigned char other_case(unsigned char c) {
   return static_cast<unsigned char>(c ^ 0x20);  // only called for ASCII letters
 }
 
-// Case-insensitive mode folds A-Z/a-z only; bytes >= 128 are never folded (§5.1).
-void fold(std::bitset<256>* bytes) {
-  for (unsigned c = 'a'; c <= 'z'; ++c) {
-    const unsigned upper = c - 0x20;
-    if ((*bytes)[c] || (*bytes)[upper]) {
-      bytes->set(c);
-      bytes->set(upper);
-    }
-  }
-}
-
 // A byte set as four 64-bit words (byte b is bit b % 64 of word b / 64), so that the
-// translation finds members and ranges a word at a time instead of a byte at a time.
+// parser and the translation handle members and ranges a word at a time instead of a
+// byte at a time (Pattern::ByteSet is the same type).
 using Words = std::array<std::uint64_t, 4>;
 
-// libstdc++ stores a std::bitset<256> as these words; taking them by bit_cast costs
-// nothing, where shifting and masking a bitset costs a few hundred instructions per
-// atom. The layout is checked here for word 0; the translation's tests (letters are
-// in word 1, Latin-1 in words 2 and 3) would fail if the other words differed.
-static_assert(sizeof(std::bitset<256>) == sizeof(Words));
-static_assert(std::bit_cast<Words>(std::bitset<256>(0x8000000000000401ULL)) ==
-              Words{0x8000000000000401ULL, 0, 0, 0});
-
-Words words_of(const std::bitset<256>& bytes) { return std::bit_cast<Words>(bytes); }
+bool has(const Words& words, unsigned char c) { return ((words[c / 64] >> (c % 64)) & 1) != 0; }
+void add_byte(Words* words, unsigned char c) { (*words)[c / 64] |= std::uint64_t{1} << (c % 64); }
+void add_range(Words* words, unsigned low, unsigned high) {
+  for (unsigned b = low; b <= high; ++b) add_byte(words, static_cast<unsigned char>(b));
+}
 
 // The bytes RE2's "(?i)" folds in Latin-1 mode, by word: A-Z with a-z, and the
 // Latin-1 capitals 0xc0-0xde (except 0xd7) with 0xe0-0xfe. Each upper-case bit lies
@@ -83,6 +69,27 @@ Words words_of(const std::bitset<256>& bytes) { return std::bit_cast<Words>(byte
 // "k", are above 0xff.)
 constexpr std::uint64_t kUpperAscii = 0x07fffffeULL;  // word 1: 0x41-0x5a
 constexpr std::uint64_t kUpperLatin1 = 0x7f7fffffULL;  // word 3: 0xc0-0xd6, 0xd8-0xde
+
+// Case-insensitive mode folds A-Z/a-z only; bytes >= 128 are never folded (§5.1).
+void fold(Words* words) {
+  const std::uint64_t letters = ((*words)[1] | ((*words)[1] >> 32)) & kUpperAscii;
+  (*words)[1] |= letters | (letters << 32);
+}
+
+// Every byte but a newline ("." and the complement of a negated class).
+constexpr Words kAllButNewline = {~(std::uint64_t{1} << '\n'), ~std::uint64_t{0},
+                                  ~std::uint64_t{0}, ~std::uint64_t{0}};
+
+// "\<" and "\>": one byte that is not [a-zA-Z0-9_] (a newline is such a byte).
+constexpr Words kNonWord = [] {
+  Words words{~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0}, ~std::uint64_t{0}};
+  for (unsigned b = 0; b < 256; ++b) {
+    if (is_ascii_alnum(static_cast<unsigned char>(b)) || b == '_') {
+      words[b / 64] &= ~(std::uint64_t{1} << (b % 64));
+    }
+  }
+  return words;
+}();
 
 // Whether "(?i)" applied to the set adds no byte: every letter RE2 folds is in the
 // set together with its other case. procmail folds only A-Z (a case-insensitive
@@ -117,6 +124,21 @@ bool is_single(const Words& words) {
     ++nonzero;
   }
   return nonzero == 1;
+}
+
+// How many bytes the set holds: 0, 1, 2, or 3 for more.
+unsigned members_up_to_3(const Words& words) {
+  unsigned count = 0;
+  for (std::uint64_t word : words) {
+    if (word == 0) continue;
+    word &= word - 1;
+    ++count;
+    if (word == 0) continue;
+    word &= word - 1;
+    ++count;
+    if (word != 0 || count > 2) return 3;
+  }
+  return count;
 }
 
 // How many runs of consecutive bytes the set has (each is one range in a class).
@@ -182,8 +204,7 @@ void append_runs(const Words& words, std::string* out) {
 // the class or the negated class, whichever has fewer ranges ("[^>]" for procmail's
 // "[^>]", which holds everything but ">" and newline); under "(?i)" letters are
 // written in lower case only.
-void append_set(const std::bitset<256>& bytes, bool fold, std::string* out) {
-  const Words words = words_of(bytes);
+void append_set(const Words& words, bool fold, std::string* out) {
   Words set = words;
   Words others = complement(words);
   // A set "(?i)" would widen (a Latin-1 letter without its other case) is written
@@ -219,8 +240,9 @@ constexpr int kMaxNesting = 200;
 Substituted substitute_macros(std::string_view procmail_text) {
   Substituted result;
   result.text.assign(procmail_text);
-  result.origin.resize(procmail_text.size());
-  for (std::size_t i = 0; i < procmail_text.size(); ++i) result.origin[i] = i;
+  result.original_size = procmail_text.size();
+  // Every macro starts with "^": most regexes have none to replace.
+  if (procmail_text.find('^') == std::string_view::npos) return result;
   // After each replacement the search starts again with the first macro. The first
   // occurrence of a macro decides: when a backslash precedes it, that macro is not
   // replaced at all (later occurrences included), as in procmail.
@@ -231,6 +253,10 @@ Substituted substitute_macros(std::string_view procmail_text) {
       const std::size_t at = result.text.find(macro.name);
       if (at == std::string::npos) continue;
       if (at > 0 && result.text[at - 1] == '\\') continue;
+      if (result.origin.empty()) {  // the first replacement: offsets start to differ
+        result.origin.resize(result.text.size());
+        for (std::size_t i = 0; i < result.origin.size(); ++i) result.origin[i] = i;
+      }
       result.text.replace(at, macro.name.size(), macro.text);
       const std::size_t from = result.origin[at];
       result.origin.erase(result.origin.begin() + static_cast<std::ptrdiff_t>(at),
@@ -246,12 +272,21 @@ Substituted substitute_macros(std::string_view procmail_text) {
   return result;
 }
 
+std::size_t Substituted::original_offset(std::size_t at) const {
+  if (origin.empty()) return std::min(at, original_size);
+  return at < origin.size() ? origin[at] : original_size;
+}
+
 // Recursive descent over procmail's grammar: alternatives of sequences of atoms,
 // each atom with at most one postfix operator.
 class Pattern::Parser {
  public:
   Parser(Pattern* pattern, std::string_view text, bool case_sensitive)
-      : pattern_(pattern), text_(text), case_sensitive_(case_sensitive) {}
+      : pattern_(pattern), text_(text), case_sensitive_(case_sensitive),
+        pending_(pattern->pending_) {
+    pending_.clear();
+    pending_.reserve(text.size() + 1);
+  }
 
   int parse() {
     const int root = alternatives();
@@ -264,6 +299,19 @@ class Pattern::Parser {
   }
 
  private:
+  // A byte that is an atom by itself wherever it stands, matching itself.
+  static bool is_plain(unsigned char c) {
+    static constexpr Words kSpecial = [] {
+      Words special{};
+      for (const char b : std::string_view("()[].^$\\|*+?\n"))
+        special[static_cast<unsigned char>(b) / 64] |= std::uint64_t{1}
+                                                        << (static_cast<unsigned char>(b) % 64);
+      return special;
+    }();
+    return !has(kSpecial, c);
+  }
+  static bool is_postfix(unsigned char c) { return c == '*' || c == '+' || c == '?'; }
+
   bool failed() const { return !pattern_->error_.empty(); }
   void fail(std::size_t offset, std::string message) {
     if (failed()) return;
@@ -273,27 +321,38 @@ class Pattern::Parser {
   bool at(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
   unsigned char byte(std::size_t i) const { return static_cast<unsigned char>(text_[i]); }
 
+  // The kids of the nodes being parsed are pushed on pending_ and move into the
+  // pattern when their parent is complete.
   int alternatives() {
-    Node alt;
-    alt.kind = Kind::kAlt;
-    alt.offset = pos_;
-    alt.kids.push_back(sequence());
+    const std::size_t offset = pos_;
+    const std::size_t mark = pending_.size();
+    pending_.push_back(sequence());
     while (!failed() && at('|')) {
       ++pos_;
-      alt.kids.push_back(sequence());
+      pending_.push_back(sequence());
     }
-    if (alt.kids.size() == 1) return alt.kids.front();
-    return pattern_->add(std::move(alt));
+    if (pending_.size() == mark + 1) {
+      const int only = pending_.back();
+      pending_.pop_back();
+      return only;
+    }
+    return pattern_->add_parent(Kind::kAlt, offset, &pending_, mark);
   }
 
   int sequence() {
-    Node seq;
-    seq.kind = Kind::kConcat;
-    seq.offset = pos_;
+    const std::size_t offset = pos_;
+    const std::size_t mark = pending_.size();
     while (!failed() && pos_ < text_.size() && !at('|') && !at(')')) {
-      seq.kids.push_back(piece());
+      // Most atoms are a plain byte without an operator after it: taken directly.
+      const unsigned char c = byte(pos_);
+      if (is_plain(c) && (pos_ + 1 >= text_.size() || !is_postfix(byte(pos_ + 1)))) {
+        pending_.push_back(literal(c, pos_));
+        ++pos_;
+        continue;
+      }
+      pending_.push_back(piece());
     }
-    return pattern_->add(std::move(seq));
+    return pattern_->add_parent(Kind::kConcat, offset, &pending_, mark);
   }
 
   // An atom and its postfix operator. Only one operator applies: in "a**" or ".*+"
@@ -309,11 +368,11 @@ class Pattern::Parser {
     // A repeated "\/" is still just the split point (procmail: "\/*a" on "*a" gives
     // MATCH "a"), so the operator is dropped.
     if (split) return atom;
-    Node repeat;
-    repeat.kind = op == '*' ? Kind::kStar : op == '+' ? Kind::kPlus : Kind::kQuest;
-    repeat.offset = start;
-    repeat.kids.push_back(atom);
-    return pattern_->add(std::move(repeat));
+    pending_.push_back(atom);
+    return pattern_->add_parent(op == '*'   ? Kind::kStar
+                                : op == '+' ? Kind::kPlus
+                                            : Kind::kQuest,
+                                start, &pending_, pending_.size() - 1);
   }
 
   int atom(bool* split) {
@@ -339,20 +398,17 @@ class Pattern::Parser {
       }
       case '[':
         return bracket();
-      case '.': {
-        std::bitset<256> bytes;
-        bytes.set();
-        bytes.reset('\n');
+      case '.':
         ++pos_;
-        return bytes_node(bytes, start);
-      }
+        return pattern_->add_bytes(kAllButNewline, start, LiteralByte{});
       case '^':
         if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '^') {
           pos_ += 2;
           Node node;
           node.kind = Kind::kVirtualNewline;
-          node.offset = start;
-          return pattern_->add(std::move(node));
+          node.offset = static_cast<std::uint32_t>(start);
+          pattern_->has_virtual_newline_ = true;
+          return pattern_->add(node);
         }
         [[fallthrough]];
       case '$': {
@@ -378,20 +434,13 @@ class Pattern::Parser {
     pos_ += 2;
     if (next == '/') {
       *split = true;
+      ++pattern_->splits_;
       Node node;
       node.kind = Kind::kSplit;
-      node.offset = start;
-      return pattern_->add(std::move(node));
+      node.offset = static_cast<std::uint32_t>(start);
+      return pattern_->add(node);
     }
-    if (next == '<' || next == '>') {
-      // One byte that is not [a-zA-Z0-9_], or a newline (which is such a byte).
-      std::bitset<256> bytes;
-      bytes.set();
-      for (unsigned b = 0; b < 256; ++b) {
-        if (is_ascii_alnum(static_cast<unsigned char>(b)) || b == '_') bytes.reset(b);
-      }
-      return bytes_node(bytes, start);
-    }
+    if (next == '<' || next == '>') return pattern_->add_bytes(kNonWord, start, LiteralByte{});
     return literal(byte(start + 1), start);  // "\c" is c; "\n" is n
   }
 
@@ -405,17 +454,16 @@ class Pattern::Parser {
       negated = true;
       ++pos_;
     }
-    std::bitset<256> bytes;
+    Words bytes{};
     bool first = true;
     while (pos_ < text_.size() && (first || text_[pos_] != ']')) {
       first = false;
       const unsigned char low = byte(pos_);
       if (pos_ + 2 < text_.size() && text_[pos_ + 1] == '-' && text_[pos_ + 2] != ']') {
-        const unsigned char high = byte(pos_ + 2);
-        for (unsigned b = low; b <= high; ++b) bytes.set(b);  // a reversed range is empty
+        add_range(&bytes, low, byte(pos_ + 2));  // a reversed range is empty
         pos_ += 3;
       } else {
-        bytes.set(low);
+        add_byte(&bytes, low);
         ++pos_;
       }
     }
@@ -428,129 +476,179 @@ class Pattern::Parser {
     ++pos_;
     if (!case_sensitive_) fold(&bytes);
     if (negated) {
-      bytes.flip();
-      bytes.reset('\n');
+      for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = ~bytes[i] & kAllButNewline[i];
     }
-    return bytes_node(bytes, start);
+    return pattern_->add_bytes(bytes, start);
   }
 
   int literal(unsigned char c, std::size_t offset) {
-    std::bitset<256> bytes;
-    bytes.set(c);
-    if (!case_sensitive_ && is_ascii_letter(c)) bytes.set(other_case(c));
-    return bytes_node(bytes, offset);
+    return pattern_->add_literal(c, !case_sensitive_ && is_ascii_letter(c), offset);
   }
 
-  int newline_node(std::size_t offset) {
-    std::bitset<256> bytes;
-    bytes.set('\n');
-    return bytes_node(bytes, offset);
-  }
-
-  int bytes_node(const std::bitset<256>& bytes, std::size_t offset) {
-    Node node;
-    node.kind = Kind::kBytes;
-    node.bytes = bytes;
-    node.offset = offset;
-    return pattern_->add(std::move(node));
-  }
+  int newline_node(std::size_t offset) { return literal('\n', offset); }
 
   Pattern* pattern_;
   std::string_view text_;
   bool case_sensitive_;
   std::size_t pos_ = 0;
   int depth_ = 0;
+  std::vector<int>& pending_;
 };
 
 int Pattern::add(Node node) {
-  nodes_.push_back(std::move(node));
-  const Node& added = nodes_.back();
   // Kids are always added before their parent, so their answers are known.
-  bool empty = false;
-  switch (added.kind) {
+  switch (node.kind) {
     case Kind::kEmpty:
     case Kind::kSplit:
     case Kind::kStar:
     case Kind::kQuest:
-      empty = true;
+      node.nullable = true;
       break;
     case Kind::kBytes:
     case Kind::kVirtualNewline:
-      empty = false;
+      node.nullable = false;
       break;
     case Kind::kPlus:
-      empty = nullable_[static_cast<std::size_t>(added.kids.front())];
+      node.nullable = nullable(kids(node).front());
       break;
     case Kind::kConcat:
-      empty = true;
-      for (int kid : added.kids) empty = empty && nullable_[static_cast<std::size_t>(kid)];
+      node.nullable = true;
+      for (const int kid : kids(node)) node.nullable = node.nullable && nullable(kid);
       break;
     case Kind::kAlt:
-      for (int kid : added.kids) empty = empty || nullable_[static_cast<std::size_t>(kid)];
+      node.nullable = false;
+      for (const int kid : kids(node)) node.nullable = node.nullable || nullable(kid);
       break;
   }
-  nullable_.push_back(empty);
+  nodes_.push_back(node);
   return static_cast<int>(nodes_.size() - 1);
 }
 
-bool Pattern::nullable(int node) const { return nullable_[static_cast<std::size_t>(node)]; }
+int Pattern::add_bytes(const ByteSet& bytes, std::size_t offset, LiteralByte literal) {
+  Node node;
+  node.kind = Kind::kBytes;
+  node.set = static_cast<std::uint32_t>(sets_.size());
+  node.offset = static_cast<std::uint32_t>(offset);
+  node.literal = literal;
+  sets_.push_back(bytes);
+  return add(node);
+}
+
+int Pattern::add_literal(unsigned char c, bool fold, std::size_t offset) {
+  // The most common atom: what it adds to a required literal is known without
+  // looking at a set (literal_byte() would find the same), and bytes() rebuilds the
+  // set from it.
+  Node node;
+  node.kind = Kind::kBytes;
+  node.set = kLiteralSet;
+  node.offset = static_cast<std::uint32_t>(offset);
+  node.literal.literal = c != '\n';
+  node.literal.newline = c == '\n';
+  node.literal.byte = fold ? static_cast<unsigned char>(c | 0x20) : c;
+  node.literal.folded = fold;
+  nodes_.push_back(node);  // not nullable, no kids: nothing for add() to work out
+  return static_cast<int>(nodes_.size() - 1);
+}
+
+Pattern::ByteSet Pattern::bytes(const Node& node) const {
+  if (node.set != kLiteralSet) return sets_[node.set];
+  Words words{};
+  add_byte(&words, node.literal.byte);
+  if (node.literal.folded) add_byte(&words, other_case(node.literal.byte));
+  return words;
+}
+
+int Pattern::add_parent(Kind kind, std::size_t offset, std::vector<int>* pending,
+                        std::size_t mark) {
+  Node node;
+  node.kind = kind;
+  node.offset = static_cast<std::uint32_t>(offset);
+  node.kids_begin = static_cast<std::uint32_t>(kids_.size());
+  node.kids_count = static_cast<std::uint32_t>(pending->size() - mark);
+  kids_.insert(kids_.end(), pending->begin() + static_cast<std::ptrdiff_t>(mark),
+               pending->end());
+  pending->resize(mark);
+  return add(node);
+}
 
 Pattern Pattern::parse(std::string_view text, bool case_sensitive) {
   Pattern pattern;
-  // About one node per byte (and one per group): no reallocation while parsing.
-  pattern.nodes_.reserve(text.size() + 8);
-  pattern.nullable_.reserve(text.size() + 8);
-  pattern.fold_case_ = !case_sensitive;
-  Parser parser(&pattern, text, case_sensitive);
-  const int root = parser.parse();
-  if (!pattern.ok()) return pattern;
+  pattern.reparse(text, case_sensitive);
+  return pattern;
+}
 
-  pattern.ends_regex_.assign(pattern.nodes_.size(), false);
-  pattern.mark_regex_end(root, true);
+void Pattern::reparse(std::string_view text, bool case_sensitive) {
+  nodes_.clear();
+  sets_.clear();
+  kids_.clear();
+  items_.clear();
+  split_item_ = -1;
+  splits_ = 0;
+  has_virtual_newline_ = false;
+  error_.clear();
+  error_offset_ = 0;
+  // About one node, set and kid per byte (and one more per group): no reallocation
+  // while parsing.
+  nodes_.reserve(text.size() + 8);
+  sets_.reserve(text.size() + 1);
+  kids_.reserve(text.size() + 8);
+  fold_case_ = !case_sensitive;
+  Parser parser(this, text, case_sensitive);
+  const int root = parser.parse();
+  if (!ok()) return;
+  Pattern& pattern = *this;
+
+  if (pattern.has_virtual_newline_) pattern.mark_regex_end(root, true);
 
   // Flatten the top-level sequence: a group without "|" and without a postfix
   // operator is just a sequence, so "(^Subject: \/.*)" splits like "^Subject: \/.*".
-  std::vector<int> pending{root};
+  pattern.items_.reserve(pattern.nodes_.size());
+  std::vector<int>& pending = pattern.pending_;  // empty after parsing: reused here
+  pending.assign(1, root);
   while (!pending.empty()) {
     const int node = pending.back();
     pending.pop_back();
     const Node& n = pattern.nodes_[static_cast<std::size_t>(node)];
     if (n.kind == Kind::kConcat) {
-      for (auto kid = n.kids.rbegin(); kid != n.kids.rend(); ++kid) pending.push_back(*kid);
+      const std::span<const int> kids = pattern.kids(n);
+      pending.insert(pending.end(), kids.rbegin(), kids.rend());
     } else {
       pattern.items_.push_back(node);
     }
   }
-  std::vector<bool> top_level(pattern.nodes_.size(), false);
+  int top_level_splits = 0;
   for (std::size_t i = 0; i < pattern.items_.size(); ++i) {
-    const auto node = static_cast<std::size_t>(pattern.items_[i]);
-    top_level[node] = true;
     // The last "\/" reached defines MATCH ("\/y\/es" on "yes" gives "es").
-    if (pattern.nodes_[node].kind == Kind::kSplit) pattern.split_item_ = static_cast<int>(i);
+    if (pattern.nodes_[static_cast<std::size_t>(pattern.items_[i])].kind == Kind::kSplit) {
+      pattern.split_item_ = static_cast<int>(i);
+      ++top_level_splits;
+    }
   }
   // A "\/" inside an alternative or a repeated group has no single left and right
   // part; procmail gives it a meaning that depends on how its matcher walks the
   // alternatives. mailsift makes it an error.
+  if (top_level_splits == pattern.splits_) return;
+  std::vector<bool> top_level(pattern.nodes_.size(), false);
+  for (const int item : pattern.items_) top_level[static_cast<std::size_t>(item)] = true;
   for (std::size_t i = 0; i < pattern.nodes_.size(); ++i) {
     if (pattern.nodes_[i].kind != Kind::kSplit || top_level[i]) continue;
     pattern.error_ = "'\\/' inside an alternative or a repeated group is not supported";
     pattern.error_offset_ = pattern.nodes_[i].offset;
     break;
   }
-  return pattern;
 }
 
 void Pattern::mark_regex_end(int index, bool at_end) {
-  ends_regex_[static_cast<std::size_t>(index)] = at_end;
-  const Node& node = nodes_[static_cast<std::size_t>(index)];
+  Node& node = nodes_[static_cast<std::size_t>(index)];
+  node.ends_regex = at_end;
   // A repeated node is followed by its next repetition, so nothing inside "*" or "+"
   // ends the regex ("b\/(a^^)?" on "ba" gives MATCH "a", "b\/(a^^)*" gives "",
   // "a^^+" never matches).
   const bool repeated = node.kind == Kind::kStar || node.kind == Kind::kPlus;
   const bool sequence = node.kind == Kind::kConcat;
-  for (std::size_t i = 0; i < node.kids.size(); ++i) {
-    mark_regex_end(node.kids[i],
-                   at_end && !repeated && (!sequence || i + 1 == node.kids.size()));
+  const std::span<const int> kids = this->kids(node);
+  for (std::size_t i = 0; i < kids.size(); ++i) {
+    mark_regex_end(kids[i], at_end && !repeated && (!sequence || i + 1 == kids.size()));
   }
 }
 
@@ -599,10 +697,9 @@ bool Pattern::emit_items_after_lead(std::size_t begin, std::size_t end, Trail tr
   for (std::size_t i = end; i > begin; --i) {
     empty_after[i - 1 - begin] = empty_after[i - begin] && nullable(items_[i - 1]);
   }
-  const std::vector<int> items(items_.begin() + static_cast<std::ptrdiff_t>(begin),
-                               items_.begin() + static_cast<std::ptrdiff_t>(end));
   const std::vector<bool> last(empty_after.begin() + 1, empty_after.end());
-  return emit_sequence_after_lead(items, last, trail, out);
+  return emit_sequence_after_lead(std::span<const int>(items_).subspan(begin, end - begin), last,
+                                  trail, out);
 }
 
 // The derivative of a sequence x1..xn: the union, over each i that only nullable
@@ -613,7 +710,7 @@ bool Pattern::emit_items_after_lead(std::size_t begin, std::size_t end, Trail tr
 //   R1 = d(x1),  Ri = (?:R(i-1) xi|d(xi)),  result Rk x(k+1)..xn
 // where k is the first item that is not nullable (or the last). A step whose d(xi) is
 // impossible keeps only its first branch. last[i]: what emit() gets for item i.
-bool Pattern::emit_sequence_after_lead(const std::vector<int>& items,
+bool Pattern::emit_sequence_after_lead(std::span<const int> items,
                                        const std::vector<bool>& last, Trail trail,
                                        std::string* out) const {
   // The items whose derivative may start a match, and their derivatives.
@@ -652,25 +749,25 @@ bool Pattern::emit_after_lead(int index, bool last, Trail trail, std::string* ou
     case Kind::kSplit:
       return false;
     case Kind::kBytes:
-      if (!node.bytes['\n']) return false;
+      if (!has(bytes(node), '\n')) return false;
       out->append("(?:)");  // the atom took the newline: nothing of it is left
       return true;
     case Kind::kVirtualNewline:
       out->append("(?:)");  // "^^" takes the newline at the start of the area
       return true;
     case Kind::kConcat: {
-      const std::size_t n = node.kids.size();
+      const std::size_t n = node.kids_count;
       std::vector<bool> empty_after(n + 1, true);
       for (std::size_t i = n; i > 0; --i) {
-        empty_after[i - 1] = empty_after[i] && nullable(node.kids[i - 1]);
+        empty_after[i - 1] = empty_after[i] && nullable(kids(node)[i - 1]);
       }
       std::vector<bool> kid_last(n);
       for (std::size_t i = 0; i < n; ++i) kid_last[i] = last && empty_after[i + 1];
-      return emit_sequence_after_lead(node.kids, kid_last, trail, out);
+      return emit_sequence_after_lead(kids(node), kid_last, trail, out);
     }
     case Kind::kAlt: {
       std::vector<std::string> alternatives;
-      for (int kid : node.kids) {
+      for (const int kid : kids(node)) {
         std::string alternative;
         if (emit_after_lead(kid, last, trail, &alternative)) {
           alternatives.push_back(std::move(alternative));
@@ -686,16 +783,16 @@ bool Pattern::emit_after_lead(int index, bool last, Trail trail, std::string* ou
       return true;
     }
     case Kind::kQuest:
-      return emit_after_lead(node.kids.front(), last, trail, out);
+      return emit_after_lead(kids(node).front(), last, trail, out);
     case Kind::kStar:
     case Kind::kPlus: {
       // d(x*) = d(x+) = d(x) x*
       std::string first;
-      if (!emit_after_lead(node.kids.front(), last, trail, &first)) return false;
+      if (!emit_after_lead(kids(node).front(), last, trail, &first)) return false;
       out->append("(?:");
       out->append(first);
       out->append("(?:");
-      emit(node.kids.front(), false, last, Lead::kNone, trail, out);
+      emit(kids(node).front(), false, last, Lead::kNone, trail, out);
       out->append(")*)");
       return true;
     }
@@ -740,26 +837,26 @@ void Pattern::emit(int index, bool first, bool last, Lead lead, Trail trail,
     case Kind::kConcat: {
       // No group of its own: a sequence is only ever written where concatenation
       // binds as it should (in a sequence, a "|" branch or a repeat's group).
-      const std::size_t n = node.kids.size();
+      const std::size_t n = node.kids_count;
       std::size_t solid_end = 0;  // one past the last kid that is not nullable
       for (std::size_t i = n; i > 0; --i) {
-        if (!nullable(node.kids[i - 1])) {
+        if (!nullable(kids(node)[i - 1])) {
           solid_end = i;
           break;
         }
       }
       bool empty_before = true;
       for (std::size_t i = 0; i < n; ++i) {
-        emit(node.kids[i], first && empty_before, last && i + 1 >= solid_end, lead, trail, out);
-        empty_before = empty_before && nullable(node.kids[i]);
+        emit(kids(node)[i], first && empty_before, last && i + 1 >= solid_end, lead, trail, out);
+        empty_before = empty_before && nullable(kids(node)[i]);
       }
       return;
     }
     case Kind::kAlt:
       out->append("(?:");
-      for (std::size_t i = 0; i < node.kids.size(); ++i) {
+      for (std::size_t i = 0; i < node.kids_count; ++i) {
         if (i > 0) out->push_back('|');
-        emit(node.kids[i], first, last, lead, trail, out);
+        emit(kids(node)[i], first, last, lead, trail, out);
       }
       out->push_back(')');
       return;
@@ -767,7 +864,7 @@ void Pattern::emit(int index, bool first, bool last, Lead lead, Trail trail,
     case Kind::kPlus:
     case Kind::kQuest: {
       const char op = node.kind == Kind::kStar ? '*' : node.kind == Kind::kPlus ? '+' : '?';
-      const int kid = node.kids.front();
+      const int kid = kids(node).front();
       // An alternation is a group already; a byte set written as one character or
       // class takes the operator directly.
       const Kind kind = nodes_[static_cast<std::size_t>(kid)].kind;
@@ -791,9 +888,9 @@ Pattern::AtomBranches Pattern::atom_branches(int index, bool first, bool last, L
                                              Trail trail) const {
   const Node& node = nodes_[static_cast<std::size_t>(index)];
   const bool virtual_only = node.kind == Kind::kVirtualNewline;
-  const bool takes_newline = virtual_only || node.bytes['\n'];
+  const bool takes_newline = virtual_only || has(bytes(node), '\n');
   AtomBranches branches;
-  branches.bytes = !virtual_only && node.bytes.any();
+  branches.bytes = !virtual_only && !is_empty(bytes(node));
   // "^^" takes only the virtual newline at the very start of the area, not the one
   // a later search of weighted scoring sees after a '\n' (procmail: "1^1 ^^a" on
   // "a\na\na" scores 1, "1^1 ^a" scores 3).
@@ -801,7 +898,7 @@ Pattern::AtomBranches Pattern::atom_branches(int index, bool first, bool last, L
   branches.area_start =
       first && takes_newline && (virtual_only ? area_start : lead != Lead::kNone);
   const bool takes_trail =
-      virtual_only ? trail != Trail::kNone && ends_regex_[static_cast<std::size_t>(index)]
+      virtual_only ? trail != Trail::kNone && node.ends_regex
                    : trail == Trail::kNewline && takes_newline;
   branches.area_end = last && takes_trail;
   return branches;
@@ -819,7 +916,7 @@ void Pattern::emit_atom(int index, bool first, bool last, Lead lead, Trail trail
   if (count > 1) out->append("(?:");
   bool bar = false;
   if (branches.bytes) {
-    append_set(nodes_[static_cast<std::size_t>(index)].bytes, fold_case_, out);
+    append_set(bytes(nodes_[static_cast<std::size_t>(index)]), fold_case_, out);
     bar = true;
   }
   if (branches.area_start) {
@@ -837,74 +934,91 @@ void Pattern::emit_atom(int index, bool first, bool last, Lead lead, Trail trail
 std::vector<RequiredLiteral> Pattern::required_literals() const {
   // A top-level item that matches exactly one byte (or one letter in either case)
   // adds it to the current run; any other item ends the run. Every match of the
-  // regex holds each run.
+  // regex holds each run. Only the best kMaxRequiredLiterals runs are kept, in a
+  // fixed array (no allocation but the result's): the likeliest to be missing first,
+  // that is longer runs first and header field names last, in the regex's order
+  // among equals.
   struct Run {
-    RequiredLiteral literal;
+    std::size_t begin = 0;  // index in items_ of its first item
+    std::size_t size = 0;
+    bool folded = false;
     bool starts_line = false;  // right after a newline atom ("^")
     bool field_name = false;   // "^Subject:": in nearly every header, so tried last
   };
-  std::vector<Run> runs;
+  const auto before = [](const Run& a, const Run& b) {
+    if (a.field_name != b.field_name) return b.field_name;
+    return a.size > b.size;
+  };
+  std::array<Run, kMaxRequiredLiterals> best;
+  std::size_t kept = 0;
   Run run;
-  bool after_newline = false;  // the item before the run is a newline atom ("^")
-  const auto end_run = [&] {
-    if (run.literal.text.size() >= 2) {
-      run.field_name = run.starts_line && run.literal.text.back() == ':';
-      runs.push_back(std::move(run));
+  unsigned char last_byte = 0;  // the run's last byte as it will be searched for
+  bool after_newline = false;   // the item before the run is a newline atom ("^")
+  const auto end_run = [&](std::size_t next_item) {
+    if (run.size >= 2) {
+      run.field_name = run.starts_line && last_byte == ':';
+      // Inserted after every kept run it does not go before (stable).
+      std::size_t at = kept;
+      while (at > 0 && before(run, best[at - 1])) --at;
+      if (at < best.size()) {
+        for (std::size_t i = std::min(kept, best.size() - 1); i > at; --i) best[i] = best[i - 1];
+        best[at] = run;
+        kept = std::min(kept + 1, best.size());
+      }
     }
     run = Run();
+    run.begin = next_item;
   };
-  for (const int item : items_) {
-    const Node& node = nodes_[static_cast<std::size_t>(item)];
-    // 0, 1, 2 or 3 for more (found bit by bit: bitset::count() may be a slow
-    // library call on CPUs without a popcount instruction).
-    std::size_t count = 0;
-    std::size_t first = 256;
-    if (node.kind == Kind::kBytes) {
-      first = node.bytes._Find_first();
-      for (std::size_t bit = first; bit < 256 && count < 3; bit = node.bytes._Find_next(bit))
-        ++count;
-    }
-    // An empty set ("[z-a]") matches nothing and has no byte to look for. A newline
-    // atom ("^", "$" in the middle) may take a virtual newline at the area's edges,
-    // which is no byte of the text.
-    if (count == 0 || count > 2 || node.bytes['\n']) {
-      end_run();
-      after_newline = count == 1 && node.bytes['\n'];
+  for (std::size_t i = 0; i < items_.size(); ++i) {
+    const Node& node = nodes_[static_cast<std::size_t>(items_[i])];
+    const LiteralByte byte = node.kind == Kind::kBytes ? node.literal : LiteralByte();
+    if (!byte.literal) {
+      end_run(i + 1);
+      after_newline = byte.newline;
       continue;
     }
-    auto byte = static_cast<unsigned char>(first);
-    if (count == 2) {
-      // Only a letter in both cases, as case folding makes it (byte is the upper case).
-      if (!is_ascii_letter(byte) || !node.bytes[other_case(byte)]) {
-        end_run();
-        after_newline = false;
-        continue;
-      }
-      byte = other_case(byte);
-      run.literal.folded = true;
-    }
-    if (run.literal.text.empty()) run.starts_line = after_newline;
-    run.literal.text.push_back(static_cast<char>(byte));
+    if (run.size == 0) run.starts_line = after_newline;
+    run.folded = run.folded || byte.folded;
+    last_byte = byte.byte;
+    ++run.size;
     after_newline = false;
   }
-  end_run();
-  // The likeliest to be missing first: longer runs, header field names last.
-  std::stable_sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) {
-    if (a.field_name != b.field_name) return b.field_name;
-    return a.literal.text.size() > b.literal.text.size();
-  });
-  std::vector<RequiredLiteral> out;
-  for (auto& r : runs) {
-    if (out.size() == kMaxRequiredLiterals) break;
-    if (r.literal.folded) {
-      for (char& c : r.literal.text) {
-        const auto b = static_cast<unsigned char>(c);
-        if (b >= 'A' && b <= 'Z') c = static_cast<char>(other_case(b));
-      }
+  end_run(items_.size());
+  std::vector<RequiredLiteral> out(kept);
+  for (std::size_t k = 0; k < kept; ++k) {
+    const Run& r = best[k];
+    RequiredLiteral& literal = out[k];
+    literal.folded = r.folded;
+    literal.text.resize(r.size);
+    for (std::size_t i = 0; i < r.size; ++i) {
+      unsigned char c = nodes_[static_cast<std::size_t>(items_[r.begin + i])].literal.byte;
+      if (r.folded && c >= 'A' && c <= 'Z') c = other_case(c);
+      literal.text[i] = static_cast<char>(c);
     }
-    out.push_back(std::move(r.literal));
   }
   return out;
+}
+
+Pattern::LiteralByte Pattern::literal_byte(const ByteSet& set) {
+  LiteralByte result;
+  // An empty set ("[z-a]") matches nothing and has no byte to look for. A newline
+  // atom ("^", "$" in the middle) may take a virtual newline at the area's edges,
+  // which is no byte of the text.
+  const unsigned members = members_up_to_3(set);
+  if (has(set, '\n')) {
+    result.newline = members == 1;
+    return result;
+  }
+  if (members == 0 || members > 2) return result;
+  result.byte = static_cast<unsigned char>(next_member(set, 0, true));
+  if (members == 2) {
+    // Only a letter in both cases, as case folding makes it (byte is the upper case).
+    if (!is_ascii_letter(result.byte) || !has(set, other_case(result.byte))) return result;
+    result.byte = other_case(result.byte);
+    result.folded = true;
+  }
+  result.literal = true;
+  return result;
 }
 
 }  // namespace mailsift::rc::dialect

@@ -12,11 +12,13 @@
 // can be the first (last) consuming atom of a match get the branch, so two atoms
 // never take the same virtual newline ("$^" needs two newlines, also at the edges).
 // "^^" is stricter at the end: it must be the regex's last element (see
-// ends_regex_).
+// Node::ends_regex).
 #pragma once
 
-#include <bitset>
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +30,14 @@ struct Substituted {
   std::string text;
   // origin[i]: offset in the original text of text[i] (a replacement's bytes all
   // point at the macro's first byte), so errors point into what the user wrote.
+  // Empty when no macro was replaced (text is the original: offsets are the same).
   std::vector<std::size_t> origin;
   bool has_from_daemon = false;  // forces case-insensitive matching, as in procmail
+  std::size_t original_size = 0;
+
+  // The offset in the original text of text[at]; the original's size when at is past
+  // the end.
+  std::size_t original_offset(std::size_t at) const;
 };
 
 Substituted substitute_macros(std::string_view procmail_text);
@@ -72,6 +80,9 @@ class Pattern {
  public:
   // text: the regex after macro substitution. Never throws; check ok().
   static Pattern parse(std::string_view text, bool case_sensitive);
+  // The same into this object, reusing the memory it already holds: checking a
+  // thousand regexes with one scratch Pattern allocates nothing per regex.
+  void reparse(std::string_view text, bool case_sensitive);
 
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
@@ -96,24 +107,61 @@ class Pattern {
   std::string to_re2(Part part, Lead lead, Trail trail) const;
 
  private:
-  enum class Kind { kEmpty, kBytes, kVirtualNewline, kSplit, kConcat, kAlt, kStar, kPlus, kQuest };
+  enum class Kind : std::uint8_t {
+    kEmpty, kBytes, kVirtualNewline, kSplit, kConcat, kAlt, kStar, kPlus, kQuest
+  };
+  // A byte set as four 64-bit words: byte b is bit b % 64 of word b / 64.
+  using ByteSet = std::array<std::uint64_t, 4>;
+  // What a kBytes node adds to a required literal (required_literals()).
+  struct LiteralByte {
+    bool literal = false;    // one byte, or one ASCII letter in either case
+    unsigned char byte = 0;  // that byte (the lower case when folded)
+    bool folded = false;
+    bool newline = false;  // exactly a newline (a "^" or "$"): not a byte to look for
+  };
+  static LiteralByte literal_byte(const ByteSet& bytes);
+  // Plain data, so that a pattern of a few dozen atoms is three allocations (nodes,
+  // byte sets, kids), not one per node: a large rcfile parses a thousand regexes per
+  // message.
   struct Node {
     Kind kind = Kind::kEmpty;
-    std::bitset<256> bytes;  // kBytes: the bytes the atom matches
-    std::vector<int> kids;
-    std::size_t offset = 0;  // where it starts in the text (for errors)
+    bool nullable = false;    // matches the empty string without taking a newline
+    // Whether nothing at all follows the node in the regex (")", "|..." and "?"
+    // aside): "^^" takes the final virtual newline only then ("a^^" and "x|(a^^)?"
+    // match "a"; "a^^b?", "a^^()" and "a^^+" never match). Set only in a regex that
+    // holds a "^^" (the only atom that asks).
+    bool ends_regex = false;
+    LiteralByte literal;           // kBytes: known when it is added
+    std::uint32_t set = 0;  // kBytes: index in sets_ of the bytes it matches, or kLiteralSet
+    std::uint32_t kids_begin = 0;  // its kids: kids_[kids_begin, kids_begin + kids_count)
+    std::uint32_t kids_count = 0;
+    std::uint32_t offset = 0;  // where it starts in the text (for errors)
   };
   class Parser;
 
   int add(Node node);
-  bool nullable(int node) const;
+  int add_bytes(const ByteSet& bytes, std::size_t offset, LiteralByte literal);
+  // One byte c, or the letter c in both cases when fold (no set is stored).
+  int add_literal(unsigned char c, bool fold, std::size_t offset);
+  int add_bytes(const ByteSet& bytes, std::size_t offset) {
+    return add_bytes(bytes, offset, literal_byte(bytes));
+  }
+  // A node whose kids are kids[mark, end): they move into kids_, kids shrinks to mark.
+  int add_parent(Kind kind, std::size_t offset, std::vector<int>* kids, std::size_t mark);
+  std::span<const int> kids(const Node& node) const {
+    return {kids_.data() + node.kids_begin, node.kids_count};
+  }
+  // A literal byte's set is not stored: it follows from node.literal.
+  static constexpr std::uint32_t kLiteralSet = UINT32_MAX;
+  ByteSet bytes(const Node& node) const;
+  bool nullable(int node) const { return nodes_[static_cast<std::size_t>(node)].nullable; }
   void emit(int node, bool first, bool last, Lead lead, Trail trail, std::string* out) const;
   void emit_items(std::size_t begin, std::size_t end, bool capture_split, Lead lead, Trail trail,
                   std::string* out) const;
   bool emit_after_lead(int node, bool last, Trail trail, std::string* out) const;
   bool emit_items_after_lead(std::size_t begin, std::size_t end, Trail trail,
                              std::string* out) const;
-  bool emit_sequence_after_lead(const std::vector<int>& items, const std::vector<bool>& last,
+  bool emit_sequence_after_lead(std::span<const int> items, const std::vector<bool>& last,
                                 Trail trail, std::string* out) const;
   // Which ways an atom may match where it stands: a byte of the text, the virtual
   // newline at the start of the area (RE2's \A), the one at its end (\z).
@@ -129,16 +177,17 @@ class Pattern {
 
   void mark_regex_end(int node, bool at_end);
 
+
   std::vector<Node> nodes_;
-  std::vector<bool> nullable_;
-  // Whether nothing at all follows the node in the regex (")", "|..." and "?" aside):
-  // "^^" takes the final virtual newline only then ("a^^" and "x|(a^^)?" match "a";
-  // "a^^b?", "a^^()" and "a^^+" never match).
-  std::vector<bool> ends_regex_;
+  std::vector<ByteSet> sets_;
+  std::vector<int> kids_;
+  std::vector<int> pending_;  // the parser's stack of finished kids (kept for reuse)
   // The top-level sequence (groups without "|" or a postfix operator flattened), so
   // that the "\/" splits it into a left and a right part.
   std::vector<int> items_;
   int split_item_ = -1;  // index in items_ of the "\/" that defines MATCH
+  int splits_ = 0;  // how many "\/" the regex holds, at any depth
+  bool has_virtual_newline_ = false;  // holds a "^^"
   bool fold_case_ = false;  // case-insensitive: A-Z and a-z are the same
   std::string error_;
   std::size_t error_offset_ = 0;
