@@ -56,11 +56,7 @@ bool all_digits(std::string_view text) {
 }
 
 MappedText tail(const MappedText& text, std::size_t from) {
-  MappedText out;
-  out.text = text.text.substr(from);
-  out.positions.assign(text.positions.begin() + static_cast<std::ptrdiff_t>(from),
-                       text.positions.end());
-  return out;
+  return text.slice(from, text.text.size(), text.end);
 }
 
 }  // namespace
@@ -153,15 +149,7 @@ Condition parse_condition(const MappedText& mapped, std::vector<Diagnostic>* dia
 
 Condition parse_condition(std::string_view text, Position at,
                           std::vector<Diagnostic>* diagnostics) {
-  MappedText mapped;
-  mapped.text = std::string(text);
-  mapped.positions.reserve(text.size() + 1);
-  Position p = at;
-  for (const char c : text) {
-    mapped.positions.push_back(p);
-    p = advance_position(p, std::string_view(&c, 1), 1);
-  }
-  mapped.positions.push_back(p);
+  const MappedText mapped = map_text(text, at);
   return parse_condition(mapped, diagnostics);
 }
 

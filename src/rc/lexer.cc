@@ -64,45 +64,99 @@ std::size_t SourceText::skip_blanks(std::size_t offset) const {
   return offset;
 }
 
+Position MappedText::position_of(std::size_t offset) const {
+  if (offset >= text.size() || pieces.empty()) return end;
+  auto piece = pieces.rbegin();
+  while (piece + 1 != pieces.rend() && piece->offset > offset) ++piece;
+  return Position{piece->position.line,
+                  piece->position.column + static_cast<int>(offset - piece->offset)};
+}
+
+MappedText MappedText::slice(std::size_t from, std::size_t to, Position after) const {
+  MappedText out;
+  to = std::min(to, text.size());
+  from = std::min(from, to);
+  out.text = text.substr(from, to - from);
+  out.end = after;
+  if (from == to) return out;
+  out.pieces.push_back({0, position_of(from)});
+  for (const Piece& piece : pieces) {
+    if (piece.offset > from && piece.offset < to)
+      out.pieces.push_back({piece.offset - from, piece.position});
+  }
+  return out;
+}
+
+namespace {
+
+// Appends bytes that start at position at to out, a new piece after each newline.
+void append_lines(std::string_view bytes, Position at, MappedText* out) {
+  std::size_t start = 0;
+  while (start < bytes.size()) {
+    const std::size_t newline = bytes.find('\n', start);
+    const std::size_t stop = newline == std::string_view::npos ? bytes.size() : newline + 1;
+    out->pieces.push_back({out->text.size(), at});
+    out->text.append(bytes.substr(start, stop - start));
+    at = Position{at.line + 1, 1};
+    start = stop;
+  }
+}
+
+}  // namespace
+
+MappedText map_text(std::string_view text, Position at) {
+  MappedText out;
+  append_lines(text, at, &out);
+  out.end = advance_position(at, text, text.size());
+  return out;
+}
+
+MappedText map_source(const SourceText& source, std::size_t from, std::size_t to) {
+  MappedText out;
+  to = std::min(to, source.size());
+  from = std::min(from, to);
+  append_lines(source.text().substr(from, to - from), source.position_of(from), &out);
+  out.end = source.position_of(to);
+  return out;
+}
+
 MappedText read_condition_line(const SourceText& source, std::size_t offset, std::size_t* end) {
   const std::string_view text = source.text();
-  MappedText out;
+  MappedText line;
+  line.text.reserve(source.line_end(offset) - offset);
+  // Each physical line's part is one piece: the line table is consulted only where
+  // a line starts.
   std::size_t i = offset;
-  const std::size_t line_length = source.line_end(offset) - offset;
-  out.text.reserve(line_length);
-  out.positions.reserve(line_length + 1);
-  // Within one physical line each byte is one column further: the line table is
-  // consulted only where a line starts.
-  Position at = source.position_of(i);
   while (i < text.size() && text[i] != '\n') {
     if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '\n') {
       i = source.skip_blanks(i + 2);
-      at = source.position_of(i);
       continue;
     }
-    out.text += text[i];
-    out.positions.push_back(at);
-    ++at.column;
-    ++i;
+    std::size_t stop = i;
+    while (stop < text.size() && text[stop] != '\n' &&
+           !(text[stop] == '\\' && stop + 1 < text.size() && text[stop + 1] == '\n'))
+      ++stop;
+    line.pieces.push_back({line.text.size(), source.position_of(i)});
+    line.text.append(text.substr(i, stop - i));
+    i = stop;
   }
   *end = i;
-  out.positions.push_back(at);
-  // Trim blanks at both ends (the position list keeps its extra end element).
+  line.end = source.position_of(i);
+  // Trim blanks at both ends.
   std::size_t first = 0;
-  while (first < out.text.size() && is_blank(out.text[first])) ++first;
-  std::size_t last = out.text.size();
-  while (last > first && is_blank(out.text[last - 1])) --last;
-  // After the text: the position following its last byte.
-  const Position after =
-      last > first ? advance_position(out.positions[last - 1], "x", 1) : out.positions[first];
-  out.text.erase(last);
-  out.text.erase(0, first);
-  out.positions.erase(out.positions.begin() + static_cast<std::ptrdiff_t>(last),
-                      out.positions.end());
-  out.positions.erase(out.positions.begin(),
-                      out.positions.begin() + static_cast<std::ptrdiff_t>(first));
-  out.positions.push_back(after);
-  return out;
+  while (first < line.text.size() && is_blank(line.text[first])) ++first;
+  std::size_t last = line.text.size();
+  while (last > first && is_blank(line.text[last - 1])) --last;
+  // After the text: the position following its last byte (not the end of a
+  // continuation line that only added blanks).
+  Position after = line.position_of(first);
+  if (last > first) {
+    after = line.position_of(last - 1);
+    ++after.column;
+  }
+  if (first > 0 || last < line.text.size()) return line.slice(first, last, after);
+  line.end = after;
+  return line;
 }
 
 }  // namespace mailsift::rc

@@ -263,9 +263,7 @@ class Parser {
   void command(std::size_t from, Action* a) {
     const std::size_t end = source_.logical_line_end(from);
     a->raw = std::string(source_.text().substr(from, end - from));
-    MappedText mapped;
-    mapped.text = a->raw;
-    for (std::size_t i = from; i <= end; ++i) mapped.positions.push_back(source_.position_of(i));
+    const MappedText mapped = map_source(source_, from, end);
     a->words = parse_command_words(mapped, &diagnostics_);
     pos_ = end;
   }

@@ -5,14 +5,11 @@
 namespace mailsift::rc {
 
 const Regex& RegexCache::get(std::string_view procmail_text, bool case_sensitive) {
-  std::string key;
-  key.reserve(procmail_text.size() + 1);
-  key += case_sensitive ? 'D' : 'i';
-  key += procmail_text;
-  auto found = regexes_.find(key);
-  if (found != regexes_.end()) return found->second;
-  Regex regex = Regex::compile(procmail_text, case_sensitive);
-  return regexes_.emplace(std::move(key), std::move(regex)).first->second;
+  Map& regexes = by_case_[case_sensitive ? 1 : 0];
+  auto found = regexes.find(procmail_text);
+  if (found != regexes.end()) return found->second;
+  return regexes.emplace(std::string(procmail_text), Regex::compile(procmail_text, case_sensitive))
+      .first->second;
 }
 
 }  // namespace mailsift::rc

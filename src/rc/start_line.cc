@@ -123,8 +123,7 @@ StartLine parse_start_line(const SourceText& source, std::size_t* pos,
     }
     if (const FlagLetter* flag = flag_letter(c)) {
       line.flags.*(flag->member) = true;
-      auto& where = line.flag_positions[static_cast<unsigned char>(c)];
-      if (!where) where = source.position_of(i);
+      if (!line.flag_position(c)) line.flag_positions.push_back({c, source.position_of(i)});
       any_flag = true;
       ++i;
       continue;

@@ -75,8 +75,10 @@ class ValueParser {
       } else if (c == '`') {
         backquote(&out, in_double);
       } else {
-        literal(&out, std::string(1, c), in_double);
-        ++pos_;
+        // A run of ordinary bytes goes in as one piece.
+        const std::size_t run = pos_++;
+        while (pos_ < text_.size() && is_ordinary(text_[pos_], in_double, context)) ++pos_;
+        literal(&out, text_.substr(run, pos_ - run), in_double);
       }
     }
     if (in_double) error(double_open, "unterminated double quote");
@@ -96,7 +98,7 @@ class ValueParser {
       } else if (c == '`') {
         backquote(&out, true);
       } else {
-        literal(&out, std::string(1, c), true);
+        literal(&out, std::string_view(&c, 1), true);
         ++pos_;
       }
     }
@@ -122,7 +124,14 @@ class ValueParser {
     if (i < text_.size() && text_[i] == '}') pos_ = i;
   }
 
-  static void literal(Value* out, const std::string& s, bool quoted) {
+  // A byte the loop of parse() takes as itself when it is not the first of a word.
+  static bool is_ordinary(char c, bool in_double, Context context) {
+    if (c == '\'' || c == '"' || c == '\\' || c == '$' || c == '`') return false;
+    if (in_double) return true;
+    return !is_blank(c) && c != '\n' && !(context == Context::kBraces && c == '}');
+  }
+
+  static void literal(Value* out, std::string_view s, bool quoted) {
     if (!out->empty() && out->back().kind == ValuePart::Kind::kLiteral &&
         out->back().quoted == quoted) {
       out->back().text += s;
@@ -130,7 +139,7 @@ class ValueParser {
     }
     ValuePart part;
     part.kind = ValuePart::Kind::kLiteral;
-    part.text = s;
+    part.text.assign(s);
     part.quoted = quoted;
     out->push_back(std::move(part));
   }
@@ -143,7 +152,7 @@ class ValueParser {
       pos_ = text_.size();
       return;
     }
-    literal(out, std::string(text_.substr(pos_ + 1, end - pos_ - 1)), true);
+    literal(out, text_.substr(pos_ + 1, end - pos_ - 1), true);
     pos_ = end + 1;
   }
 
@@ -163,9 +172,10 @@ class ValueParser {
     }
     if (in_double) {
       if (c == '"' || c == '\\' || c == '$' || c == '`') {
-        literal(out, std::string(1, c), true);
+        literal(out, std::string_view(&c, 1), true);
       } else {
-        literal(out, std::string("\\") + c, true);
+        literal(out, "\\", true);
+        literal(out, std::string_view(&c, 1), true);
       }
       return;
     }
@@ -173,7 +183,7 @@ class ValueParser {
       literal(out, "\\#", false);  // "a\#b" stays "a\#b"
       return;
     }
-    literal(out, std::string(1, c), false);
+    literal(out, std::string_view(&c, 1), false);
   }
 
   void dollar(Value* out, bool in_double) {

@@ -53,15 +53,30 @@ class SourceText {
 };
 
 // Text assembled from pieces of a source, with the source position of each byte.
-// positions has one more element than text: the position just after the last byte.
+// Kept as the positions where pieces start (one per physical line the text spans),
+// not one per byte: every condition line of an rcfile is one of these.
 struct MappedText {
-  std::string text;
-  std::vector<Position> positions;
+  // text[offset] is at position, and each following byte one column further, up to
+  // the next piece (or the end of the text).
+  struct Piece {
+    std::size_t offset = 0;
+    Position position;
+  };
 
-  Position position_of(std::size_t offset) const {
-    return positions[offset < positions.size() ? offset : positions.size() - 1];
-  }
+  std::string text;
+  std::vector<Piece> pieces;  // by offset; the first at 0 when text is not empty
+  Position end;               // just after the last byte
+
+  // The position of text[offset]; end when offset is at or past the end.
+  Position position_of(std::size_t offset) const;
+  // text[from, to) with its positions; `after` becomes its end.
+  MappedText slice(std::size_t from, std::size_t to, Position after) const;
 };
+
+// text as it stands in a file from position at (a newline starts a new line).
+MappedText map_text(std::string_view text, Position at);
+// The bytes [from, to) of source with their positions.
+MappedText map_source(const SourceText& source, std::size_t from, std::size_t to);
 
 // Reads a condition line from offset (just after the "*", or the start of an
 // old-style condition line) to the end of its logical line, squeezed as procmail

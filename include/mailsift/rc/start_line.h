@@ -18,13 +18,19 @@ struct StartLine {
   int old_conditions = 0;
   std::optional<Value> lockfile;  // as in Recipe::lockfile
   Position lockfile_colon;        // the ":" that introduces the lockfile
-  // Where each flag letter was first written (indexed by the letter), for warnings.
-  std::vector<std::optional<Position>> flag_positions = std::vector<std::optional<Position>>(128);
+  // Where each flag letter was first written, in the order written, for warnings.
+  struct FlagAt {
+    char letter;
+    Position position;
+  };
+  std::vector<FlagAt> flag_positions;
   std::string text;  // from the ":" to the end of the line, as written
 
   std::optional<Position> flag_position(char letter) const {
-    const auto index = static_cast<unsigned char>(letter);
-    return index < flag_positions.size() ? flag_positions[index] : std::nullopt;
+    for (const FlagAt& flag : flag_positions) {
+      if (flag.letter == letter) return flag.position;
+    }
+    return std::nullopt;
   }
 };
 
