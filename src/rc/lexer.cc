@@ -123,38 +123,41 @@ MappedText map_source(const SourceText& source, std::size_t from, std::size_t to
 MappedText read_condition_line(const SourceText& source, std::size_t offset, std::size_t* end) {
   const std::string_view text = source.text();
   MappedText line;
-  line.text.reserve(source.line_end(offset) - offset);
   // Each physical line's part is one piece: the line table is consulted only where
-  // a line starts.
+  // a piece starts. Leading blanks are left out as the pieces are read.
   std::size_t i = offset;
-  while (i < text.size() && text[i] != '\n') {
-    if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '\n') {
-      i = source.skip_blanks(i + 2);
-      continue;
+  while (true) {
+    const std::size_t newline = source.line_end(i);
+    const bool continued = newline < text.size() && newline > i && text[newline - 1] == '\\';
+    const std::size_t stop = continued ? newline - 1 : newline;
+    if (line.text.empty()) {
+      while (i < stop && is_blank(text[i])) ++i;
     }
-    std::size_t stop = i;
-    while (stop < text.size() && text[stop] != '\n' &&
-           !(text[stop] == '\\' && stop + 1 < text.size() && text[stop + 1] == '\n'))
-      ++stop;
-    line.pieces.push_back({line.text.size(), source.position_of(i)});
-    line.text.append(text.substr(i, stop - i));
-    i = stop;
+    if (i < stop) {
+      line.pieces.push_back({line.text.size(), source.position_of(i)});
+      line.text.append(text.substr(i, stop - i));
+    }
+    if (!continued) {
+      i = newline;
+      break;
+    }
+    i = source.skip_blanks(newline + 1);
   }
   *end = i;
   line.end = source.position_of(i);
-  // Trim blanks at both ends.
-  std::size_t first = 0;
-  while (first < line.text.size() && is_blank(line.text[first])) ++first;
+  // Trailing blanks go too; the end is then the position after the last byte kept
+  // (not the end of a continuation line that only added blanks).
   std::size_t last = line.text.size();
-  while (last > first && is_blank(line.text[last - 1])) --last;
-  // After the text: the position following its last byte (not the end of a
-  // continuation line that only added blanks).
-  Position after = line.position_of(first);
-  if (last > first) {
-    after = line.position_of(last - 1);
-    ++after.column;
+  while (last > 0 && is_blank(line.text[last - 1])) --last;
+  if (last == 0) {
+    line.text.clear();
+    line.pieces.clear();
+    return line;
   }
-  if (first > 0 || last < line.text.size()) return line.slice(first, last, after);
+  Position after = line.position_of(last - 1);
+  ++after.column;
+  line.text.resize(last);
+  while (!line.pieces.empty() && line.pieces.back().offset >= last) line.pieces.pop_back();
   line.end = after;
   return line;
 }

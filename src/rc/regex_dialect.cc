@@ -241,8 +241,16 @@ Substituted substitute_macros(std::string_view procmail_text) {
   Substituted result;
   result.text.assign(procmail_text);
   result.original_size = procmail_text.size();
-  // Every macro starts with "^": most regexes have none to replace.
-  if (procmail_text.find('^') == std::string_view::npos) return result;
+  // Every macro starts with "^TO" or "^FROM_": most regexes have none to replace.
+  const auto may_hold_macro = [&] {
+    for (std::size_t at = procmail_text.find('^'); at != std::string_view::npos;
+         at = procmail_text.find('^', at + 1)) {
+      const std::string_view rest = procmail_text.substr(at + 1);
+      if (rest.starts_with("TO") || rest.starts_with("FROM_")) return true;
+    }
+    return false;
+  };
+  if (!may_hold_macro()) return result;
   // After each replacement the search starts again with the first macro. The first
   // occurrence of a macro decides: when a backslash precedes it, that macro is not
   // replaced at all (later occurrences included), as in procmail.
