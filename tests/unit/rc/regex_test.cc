@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "mailsift/limits.h"
+#include "../../../src/rc/regex_dialect.h"
 
 namespace mailsift::rc {
 namespace {
@@ -533,6 +534,28 @@ TEST(RegexTest, PathologicalRegexesFinish) {
     EXPECT_EQ(regex.search(text, &extracted), want) << source;
   }
   EXPECT_EQ(dollar_equals(Regex::compile("(a+)+$", false).score(text, 1, 1)), 1);
+}
+
+// A regex made of macros up to the length limit (a condition's "$" expansion may
+// bring it from the message): each macro is replaced once, in one pass. Searching
+// again from the start after every replacement took minutes for this one. No timing
+// assertion: it must simply finish; then what it built is checked.
+TEST(RegexTest, ManyMacrosAreReplacedInOnePass) {
+  std::string source;
+  while (source.size() + 3 <= limits::kMaxRegexBytes) source += "^TO";
+  const std::size_t macros = source.size() / 3;
+  const Regex regex = Regex::compile(source, false);
+  ASSERT_TRUE(regex.ok()) << regex.error();
+  // One replacement of ^TO per macro: its text starts with "(^(" every time.
+  const dialect::Substituted substituted = dialect::substitute_macros(source);
+  const std::size_t each = substituted.text.size() / macros;
+  ASSERT_EQ(each * macros, substituted.text.size());
+  for (std::size_t i = 0; i < macros; i += macros / 7) {
+    EXPECT_EQ(substituted.text.compare(i * each, 3, "(^("), 0) << "macro " << i;
+    EXPECT_EQ(substituted.original_offset(i * each + 5), 3 * i) << "macro " << i;
+  }
+  // A backslash before the first occurrence keeps every occurrence, as in procmail.
+  EXPECT_EQ(dialect::substitute_macros("\\" + source).text, "\\" + source);
 }
 
 }  // namespace
