@@ -165,17 +165,16 @@ Regex Regex::compile(std::string_view procmail_text, bool case_sensitive) {
   dialect::Substituted substituted = dialect::substitute_macros(procmail_text);
   // procmail makes a regex holding ^FROM_DAEMON case-insensitive even under D.
   state.case_sensitive = case_sensitive && !substituted.has_from_daemon;
-  // Checked with one scratch pattern for all regexes (mailsift parses regexes in one
-  // thread; thread_local keeps that safe anyway).
-  thread_local dialect::Pattern scratch;
-  scratch.reparse(substituted.text, state.case_sensitive);
-  if (!scratch.ok()) {
-    state.error = scratch.error();
-    state.error_offset = substituted.original_offset(scratch.error_offset());
+  // Checked without building the pattern (see Pattern::check()).
+  dialect::Pattern::Checked checked;
+  dialect::Pattern::check(substituted.text, state.case_sensitive, &checked);
+  if (!checked.error.empty()) {
+    state.error = std::move(checked.error);
+    state.error_offset = substituted.original_offset(checked.error_offset);
     return regex;
   }
-  state.extracts = scratch.extracts();
-  state.literals = scratch.required_literals();
+  state.extracts = checked.extracts;
+  state.literals = std::move(checked.literals);
   state.substituted = std::move(substituted.text);
   return regex;
 }

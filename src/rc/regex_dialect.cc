@@ -130,13 +130,10 @@ bool is_single(const Words& words) {
 unsigned members_up_to_3(const Words& words) {
   unsigned count = 0;
   for (std::uint64_t word : words) {
-    if (word == 0) continue;
-    word &= word - 1;
-    ++count;
-    if (word == 0) continue;
-    word &= word - 1;
-    ++count;
-    if (word != 0 || count > 2) return 3;
+    while (word != 0) {
+      if (++count > 2) return 3;
+      word &= word - 1;
+    }
   }
   return count;
 }
@@ -293,15 +290,15 @@ std::size_t Substituted::original_offset(std::size_t at) const {
 }
 
 // Recursive descent over procmail's grammar: alternatives of sequences of atoms,
-// each atom with at most one postfix operator.
+// each atom with at most one postfix operator. The Builder makes what is needed of
+// what is read: the tree a translation works on (TreeBuilder), or only the verdict
+// and the required literals (ScanBuilder). Handles are the builder's: node indices,
+// or what ScanBuilder says they are.
+template <class Builder>
 class Pattern::Parser {
  public:
-  Parser(Pattern* pattern, std::string_view text, bool case_sensitive)
-      : pattern_(pattern), text_(text), case_sensitive_(case_sensitive),
-        pending_(pattern->pending_) {
-    pending_.clear();
-    pending_.reserve(text.size() + 1);
-  }
+  Parser(Builder* builder, std::string_view text, bool case_sensitive)
+      : builder_(builder), text_(text), case_sensitive_(case_sensitive) {}
 
   int parse() {
     const int root = alternatives();
@@ -327,47 +324,41 @@ class Pattern::Parser {
   }
   static bool is_postfix(unsigned char c) { return c == '*' || c == '+' || c == '?'; }
 
-  bool failed() const { return !pattern_->error_.empty(); }
-  void fail(std::size_t offset, std::string message) {
-    if (failed()) return;
-    pattern_->error_ = std::move(message);
-    pattern_->error_offset_ = offset;
-  }
+  bool failed() const { return builder_->failed(); }
+  void fail(std::size_t offset, std::string message) { builder_->fail(offset, std::move(message)); }
   bool at(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
   unsigned char byte(std::size_t i) const { return static_cast<unsigned char>(text_[i]); }
 
-  // The kids of the nodes being parsed are pushed on pending_ and move into the
-  // pattern when their parent is complete.
+  // The kids of the nodes being parsed are pushed to the builder, which makes their
+  // parent of them when it is complete.
   int alternatives() {
     const std::size_t offset = pos_;
-    const std::size_t mark = pending_.size();
-    pending_.push_back(sequence());
+    const std::size_t mark = builder_->mark();
+    builder_->push(sequence());
+    bool several = false;
     while (!failed() && at('|')) {
       ++pos_;
-      pending_.push_back(sequence());
+      builder_->push(sequence());
+      several = true;
     }
-    if (pending_.size() == mark + 1) {
-      const int only = pending_.back();
-      pending_.pop_back();
-      return only;
-    }
-    return pattern_->add_parent(Kind::kAlt, offset, &pending_, mark);
+    if (!several) return builder_->only(mark);
+    return builder_->parent(Kind::kAlt, offset, mark);
   }
 
   int sequence() {
     const std::size_t offset = pos_;
-    const std::size_t mark = pending_.size();
+    const std::size_t mark = builder_->mark();
     while (!failed() && pos_ < text_.size() && !at('|') && !at(')')) {
       // Most atoms are a plain byte without an operator after it: taken directly.
       const unsigned char c = byte(pos_);
       if (is_plain(c) && (pos_ + 1 >= text_.size() || !is_postfix(byte(pos_ + 1)))) {
-        pending_.push_back(literal(c, pos_));
+        builder_->push(literal(c, pos_));
         ++pos_;
         continue;
       }
-      pending_.push_back(piece());
+      builder_->push(piece());
     }
-    return pattern_->add_parent(Kind::kConcat, offset, &pending_, mark);
+    return builder_->parent(Kind::kConcat, offset, mark);
   }
 
   // An atom and its postfix operator. Only one operator applies: in "a**" or ".*+"
@@ -383,11 +374,10 @@ class Pattern::Parser {
     // A repeated "\/" is still just the split point (procmail: "\/*a" on "*a" gives
     // MATCH "a"), so the operator is dropped.
     if (split) return atom;
-    pending_.push_back(atom);
-    return pattern_->add_parent(op == '*'   ? Kind::kStar
-                                : op == '+' ? Kind::kPlus
-                                            : Kind::kQuest,
-                                start, &pending_, pending_.size() - 1);
+    return builder_->repeat(op == '*'   ? Kind::kStar
+                            : op == '+' ? Kind::kPlus
+                                        : Kind::kQuest,
+                            atom, start);
   }
 
   int atom(bool* split) {
@@ -398,7 +388,7 @@ class Pattern::Parser {
         // The parser and the translation recurse once per level.
         if (++depth_ > kMaxNesting) {
           fail(start, "parentheses nested too deeply");
-          return pattern_->add(Node{});
+          return builder_->empty();
         }
         ++pos_;
         const int inner = alternatives();
@@ -415,15 +405,11 @@ class Pattern::Parser {
         return bracket();
       case '.':
         ++pos_;
-        return pattern_->add_bytes(kAllButNewline, start, LiteralByte{});
+        return builder_->bytes(kAllButNewline, start, LiteralByte{});
       case '^':
         if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '^') {
           pos_ += 2;
-          Node node;
-          node.kind = Kind::kVirtualNewline;
-          node.offset = static_cast<std::uint32_t>(start);
-          pattern_->has_virtual_newline_ = true;
-          return pattern_->add(node);
+          return builder_->virtual_newline(start);
         }
         [[fallthrough]];
       case '$': {
@@ -449,13 +435,9 @@ class Pattern::Parser {
     pos_ += 2;
     if (next == '/') {
       *split = true;
-      ++pattern_->splits_;
-      Node node;
-      node.kind = Kind::kSplit;
-      node.offset = static_cast<std::uint32_t>(start);
-      return pattern_->add(node);
+      return builder_->split(start);
     }
-    if (next == '<' || next == '>') return pattern_->add_bytes(kNonWord, start, LiteralByte{});
+    if (next == '<' || next == '>') return builder_->bytes(kNonWord, start, LiteralByte{});
     return literal(byte(start + 1), start);  // "\c" is c; "\n" is n
   }
 
@@ -486,29 +468,155 @@ class Pattern::Parser {
     // other syntax errors in parse()).
     if (!at(']')) {
       fail(start, "missing ']' for this '['");
-      return pattern_->add(Node{});
+      return builder_->empty();
     }
     ++pos_;
     if (!case_sensitive_) fold(&bytes);
     if (negated) {
       for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = ~bytes[i] & kAllButNewline[i];
     }
-    return pattern_->add_bytes(bytes, start);
+    return builder_->bytes(bytes, start, literal_byte(bytes));
   }
 
   int literal(unsigned char c, std::size_t offset) {
-    return pattern_->add_literal(c, !case_sensitive_ && is_ascii_letter(c), offset);
+    return builder_->literal(c, !case_sensitive_ && is_ascii_letter(c), offset);
   }
 
   int newline_node(std::size_t offset) { return literal('\n', offset); }
 
-  Pattern* pattern_;
+  Builder* builder_;
   std::string_view text_;
   bool case_sensitive_;
   std::size_t pos_ = 0;
   int depth_ = 0;
-  std::vector<int>& pending_;
 };
+
+// The tree: handles are node indices; kids wait on Pattern::pending_.
+struct Pattern::TreeBuilder {
+  Pattern* pattern;
+
+  bool failed() const { return !pattern->error_.empty(); }
+  void fail(std::size_t offset, std::string message) {
+    if (failed()) return;
+    pattern->error_ = std::move(message);
+    pattern->error_offset_ = offset;
+  }
+  std::size_t mark() const { return pattern->pending_.size(); }
+  void push(int node) { pattern->pending_.push_back(node); }
+  int only(std::size_t) {
+    const int node = pattern->pending_.back();
+    pattern->pending_.pop_back();
+    return node;
+  }
+  int parent(Kind kind, std::size_t offset, std::size_t mark) {
+    return pattern->add_parent(kind, offset, &pattern->pending_, mark);
+  }
+  int repeat(Kind kind, int atom, std::size_t offset) {
+    push(atom);
+    return pattern->add_parent(kind, offset, &pattern->pending_, pattern->pending_.size() - 1);
+  }
+  int literal(unsigned char c, bool fold, std::size_t offset) {
+    return pattern->add_literal(c, fold, offset);
+  }
+  int bytes(const Words& set, std::size_t offset, LiteralByte literal) {
+    return pattern->add_bytes(set, offset, literal);
+  }
+  int virtual_newline(std::size_t offset) {
+    pattern->has_virtual_newline_ = true;
+    return add_leaf(Kind::kVirtualNewline, offset);
+  }
+  int split(std::size_t offset) {
+    ++pattern->splits_;
+    return add_leaf(Kind::kSplit, offset);
+  }
+  int empty() { return pattern->add(Node{}); }
+
+ private:
+  int add_leaf(Kind kind, std::size_t offset) {
+    Node node;
+    node.kind = kind;
+    node.offset = static_cast<std::uint32_t>(offset);
+    return pattern->add(node);
+  }
+};
+
+// Only what checking a regex needs: the top-level items (a group without "|" and
+// without an operator is flattened into its parent, as Pattern::reparse() does),
+// each as what it adds to a required literal, and where the "\/" are.
+//
+// Handles: a sequence is the index in items of its first item (its items follow,
+// up to the end); kAtom is the atom just read (in atom); kOther an item that is
+// not a byte (a repeat, an alternation, ".", "^^", ...). A group that is not
+// flattened gives up its items: a "\/" among them is not at the top level.
+struct Pattern::ScanBuilder {
+  static constexpr int kAtom = -1;
+  static constexpr int kOther = -2;
+  struct Item {
+    LiteralByte byte;
+    bool split = false;
+    std::size_t offset = 0;
+  };
+
+  std::vector<Item>* items = nullptr;  // cleared by the caller
+  std::string error;
+  std::size_t error_offset = 0;
+  Item atom;
+  std::size_t nested_split = std::string::npos;  // the first "\/" not at the top level
+
+  bool failed() const { return !error.empty(); }
+  void fail(std::size_t offset, std::string message) {
+    if (failed()) return;
+    error = std::move(message);
+    error_offset = offset;
+  }
+  std::size_t mark() const { return items->size(); }
+  void push(int handle) {
+    if (handle == kAtom) items->push_back(atom);
+    if (handle == kOther) items->push_back(Item{});
+  }
+  int only(std::size_t mark) const { return static_cast<int>(mark); }
+  int parent(Kind kind, std::size_t, std::size_t mark) {
+    if (kind == Kind::kConcat) return static_cast<int>(mark);
+    drop_from(mark);
+    return kOther;
+  }
+  int repeat(Kind, int handle, std::size_t) {
+    if (handle >= 0) drop_from(static_cast<std::size_t>(handle));
+    return kOther;
+  }
+  int literal(unsigned char c, bool fold, std::size_t offset) {
+    atom = Item{};
+    atom.byte.literal = c != '\n';
+    atom.byte.newline = c == '\n';
+    atom.byte.byte = fold ? static_cast<unsigned char>(c | 0x20) : c;
+    atom.byte.folded = fold;
+    atom.offset = offset;
+    return kAtom;
+  }
+  int bytes(const Words&, std::size_t offset, LiteralByte literal) {
+    atom = Item{};
+    atom.byte = literal;
+    atom.offset = offset;
+    return kAtom;
+  }
+  int virtual_newline(std::size_t) { return kOther; }
+  int split(std::size_t offset) {
+    atom = Item{};
+    atom.split = true;
+    atom.offset = offset;
+    return kAtom;
+  }
+  int empty() { return kOther; }
+
+ private:
+  void drop_from(std::size_t mark) {
+    for (std::size_t i = mark; i < items->size(); ++i) {
+      if ((*items)[i].split) nested_split = std::min(nested_split, (*items)[i].offset);
+    }
+    items->resize(mark);
+  }
+};
+
 
 int Pattern::add(Node node) {
   // Kids are always added before their parent, so their answers are known.
@@ -605,10 +713,12 @@ void Pattern::reparse(std::string_view text, bool case_sensitive) {
   // About one node, set and kid per byte (and one more per group): no reallocation
   // while parsing.
   nodes_.reserve(text.size() + 8);
-  sets_.reserve(text.size() + 1);
   kids_.reserve(text.size() + 8);
   fold_case_ = !case_sensitive;
-  Parser parser(this, text, case_sensitive);
+  pending_.clear();
+  pending_.reserve(text.size() + 1);
+  TreeBuilder builder{this};
+  Parser<TreeBuilder> parser(&builder, text, case_sensitive);
   const int root = parser.parse();
   if (!ok()) return;
   Pattern& pattern = *this;
@@ -947,6 +1057,39 @@ void Pattern::emit_atom(int index, bool first, bool last, Lead lead, Trail trail
 }
 
 std::vector<RequiredLiteral> Pattern::required_literals() const {
+  return select_literals(items_.size(), [this](std::size_t i) {
+    const Node& node = nodes_[static_cast<std::size_t>(items_[i])];
+    return node.kind == Kind::kBytes ? node.literal : LiteralByte();
+  });
+}
+
+void Pattern::check(std::string_view text, bool case_sensitive, Checked* out) {
+  *out = Checked();
+  // Reused: no allocation per regex. A huge regex (macros make up to 34 bytes of one)
+  // does not leave its memory behind.
+  thread_local std::vector<ScanBuilder::Item> items;
+  constexpr std::size_t kKeptItems = 4096;
+  if (items.capacity() > kKeptItems) std::vector<ScanBuilder::Item>().swap(items);
+  items.clear();
+  ScanBuilder builder;
+  builder.items = &items;
+  Parser<ScanBuilder> parser(&builder, text, case_sensitive);
+  parser.parse();
+  if (!builder.failed() && builder.nested_split != std::string::npos) {
+    builder.fail(builder.nested_split,
+                 "'\\/' inside an alternative or a repeated group is not supported");
+  }
+  if (builder.failed()) {
+    out->error = std::move(builder.error);
+    out->error_offset = builder.error_offset;
+    return;
+  }
+  for (const ScanBuilder::Item& item : items) out->extracts = out->extracts || item.split;
+  out->literals = select_literals(items.size(), [](std::size_t i) { return items[i].byte; });
+}
+
+template <class ByteAt>
+std::vector<RequiredLiteral> Pattern::select_literals(std::size_t count, ByteAt byte_at) {
   // A top-level item that matches exactly one byte (or one letter in either case)
   // adds it to the current run; any other item ends the run. Every match of the
   // regex holds each run. Only the best kMaxRequiredLiterals runs are kept, in a
@@ -984,9 +1127,8 @@ std::vector<RequiredLiteral> Pattern::required_literals() const {
     run = Run();
     run.begin = next_item;
   };
-  for (std::size_t i = 0; i < items_.size(); ++i) {
-    const Node& node = nodes_[static_cast<std::size_t>(items_[i])];
-    const LiteralByte byte = node.kind == Kind::kBytes ? node.literal : LiteralByte();
+  for (std::size_t i = 0; i < count; ++i) {
+    const LiteralByte byte = byte_at(i);
     if (!byte.literal) {
       end_run(i + 1);
       after_newline = byte.newline;
@@ -998,7 +1140,7 @@ std::vector<RequiredLiteral> Pattern::required_literals() const {
     ++run.size;
     after_newline = false;
   }
-  end_run(items_.size());
+  end_run(count);
   std::vector<RequiredLiteral> out(kept);
   for (std::size_t k = 0; k < kept; ++k) {
     const Run& r = best[k];
@@ -1006,7 +1148,7 @@ std::vector<RequiredLiteral> Pattern::required_literals() const {
     literal.folded = r.folded;
     literal.text.resize(r.size);
     for (std::size_t i = 0; i < r.size; ++i) {
-      unsigned char c = nodes_[static_cast<std::size_t>(items_[r.begin + i])].literal.byte;
+      unsigned char c = byte_at(r.begin + i).byte;
       if (r.folded && c >= 'A' && c <= 'Z') c = other_case(c);
       literal.text[i] = static_cast<char>(c);
     }

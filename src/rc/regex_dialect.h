@@ -80,9 +80,20 @@ class Pattern {
  public:
   // text: the regex after macro substitution. Never throws; check ok().
   static Pattern parse(std::string_view text, bool case_sensitive);
-  // The same into this object, reusing the memory it already holds: checking a
-  // thousand regexes with one scratch Pattern allocates nothing per regex.
+  // The same into this object, reusing the memory it already holds.
   void reparse(std::string_view text, bool case_sensitive);
+
+  // What checking a regex finds, without building the pattern: the same error as
+  // parse(), extracts() and required_literals(). This is all a search needs until a
+  // matcher is built, and a large rcfile has a thousand regexes, most of which never
+  // get that far.
+  struct Checked {
+    std::string error;  // empty when the regex is valid
+    std::size_t error_offset = 0;
+    bool extracts = false;
+    std::vector<RequiredLiteral> literals;
+  };
+  static void check(std::string_view text, bool case_sensitive, Checked* out);
 
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
@@ -120,6 +131,9 @@ class Pattern {
     bool newline = false;  // exactly a newline (a "^" or "$"): not a byte to look for
   };
   static LiteralByte literal_byte(const ByteSet& bytes);
+  // A literal byte's set is not stored: it follows from node.literal (the default,
+  // so that no node refers to a set it does not have).
+  static constexpr std::uint32_t kLiteralSet = UINT32_MAX;
   // Plain data, so that a pattern of a few dozen atoms is three allocations (nodes,
   // byte sets, kids), not one per node: a large rcfile parses a thousand regexes per
   // message.
@@ -132,12 +146,18 @@ class Pattern {
     // holds a "^^" (the only atom that asks).
     bool ends_regex = false;
     LiteralByte literal;           // kBytes: known when it is added
-    std::uint32_t set = 0;  // kBytes: index in sets_ of the bytes it matches, or kLiteralSet
+    std::uint32_t set = kLiteralSet;  // kBytes: index in sets_ of the bytes it matches
     std::uint32_t kids_begin = 0;  // its kids: kids_[kids_begin, kids_begin + kids_count)
     std::uint32_t kids_count = 0;
     std::uint32_t offset = 0;  // where it starts in the text (for errors)
   };
+  template <class Builder>
   class Parser;
+  struct TreeBuilder;
+  struct ScanBuilder;
+  // The required literals of items 0..count-1, byte_at(i) giving what item i adds.
+  template <class ByteAt>
+  static std::vector<RequiredLiteral> select_literals(std::size_t count, ByteAt byte_at);
 
   int add(Node node);
   int add_bytes(const ByteSet& bytes, std::size_t offset, LiteralByte literal);
@@ -151,8 +171,6 @@ class Pattern {
   std::span<const int> kids(const Node& node) const {
     return {kids_.data() + node.kids_begin, node.kids_count};
   }
-  // A literal byte's set is not stored: it follows from node.literal.
-  static constexpr std::uint32_t kLiteralSet = UINT32_MAX;
   ByteSet bytes(const Node& node) const;
   bool nullable(int node) const { return nodes_[static_cast<std::size_t>(node)].nullable; }
   void emit(int node, bool first, bool last, Lead lead, Trail trail, std::string* out) const;

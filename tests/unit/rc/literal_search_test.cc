@@ -110,5 +110,46 @@ TEST(RequiredLiterals, NeverRejectAText) {
   EXPECT_GT(matched, 1000);
 }
 
+// Regex::compile checks a regex with Pattern::check(), which reads it with the same
+// parser as the pattern a matcher is built from but keeps only the top-level items.
+// Both must give the same verdict, error offset, "\/" and required literals.
+TEST(PatternCheck, AgreesWithTheParsedPattern) {
+  std::mt19937 random(20261129);
+  const std::string regex_bytes = "abAZ:^^$$.|()()*+?[]]\\\\/-<>\n \xe9\xc9_1";
+  int valid = 0, invalid = 0, extracting = 0, with_literals = 0;
+  for (int i = 0; i < 40000; ++i) {
+    std::string regex = i % 10 == 0 ? "^TO" : "";
+    const int length = static_cast<int>(random() % 16);
+    for (int j = 0; j < length; ++j) regex += regex_bytes[random() % regex_bytes.size()];
+    const bool case_sensitive = random() % 2 == 0;
+    const auto substituted = dialect::substitute_macros(regex);
+    const auto pattern = dialect::Pattern::parse(substituted.text, case_sensitive);
+    dialect::Pattern::Checked checked;
+    dialect::Pattern::check(substituted.text, case_sensitive, &checked);
+    const std::string shown = "regex [" + regex + "] (D " + std::to_string(case_sensitive) + ")";
+    ASSERT_EQ(checked.error, pattern.error()) << shown;
+    if (!pattern.ok()) {
+      ASSERT_EQ(checked.error_offset, pattern.error_offset()) << shown;
+      ++invalid;
+      continue;
+    }
+    ++valid;
+    ASSERT_EQ(checked.extracts, pattern.extracts()) << shown;
+    const auto literals = pattern.required_literals();
+    ASSERT_EQ(checked.literals.size(), literals.size()) << shown;
+    for (std::size_t k = 0; k < literals.size(); ++k) {
+      ASSERT_EQ(checked.literals[k].text, literals[k].text) << shown;
+      ASSERT_EQ(checked.literals[k].folded, literals[k].folded) << shown;
+    }
+    extracting += checked.extracts ? 1 : 0;
+    with_literals += literals.empty() ? 0 : 1;
+  }
+  // Every kind of outcome was seen often enough to mean something.
+  EXPECT_GT(valid, 5000);
+  EXPECT_GT(invalid, 5000);
+  EXPECT_GT(extracting, 100);
+  EXPECT_GT(with_literals, 2000);
+}
+
 }  // namespace
 }  // namespace mailsift::rc
