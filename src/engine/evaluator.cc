@@ -27,6 +27,19 @@ Evaluator::Evaluator(Session& session, message::Message& message, bool berkeley)
 
 Evaluator::~Evaluator() { wait_for_clones(); }
 
+void Evaluator::keep_rules_until_exit() {
+  struct Kept {
+    std::vector<std::unique_ptr<LoadedFile>> files;
+    rc::RegexCache regexes;
+  };
+  // Never destroyed (a static object would be freed at exit, which is the cost
+  // this avoids).
+  static auto* const kept = new std::vector<Kept>();
+  kept->push_back(Kept{std::move(files_), std::move(regexes_)});
+  files_.clear();
+  regexes_ = rc::RegexCache();
+}
+
 void Evaluator::log_at(const rc::Position& at, const std::string& text) {
   const std::string file = file_stack_.empty() ? std::string() : file_stack_.back();
   log_.line(file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " +
