@@ -101,6 +101,17 @@ std::string_view Evaluator::message_area(message::Area area) {
   return message_.body_with_prefix(*header_area_);
 }
 
+bool Evaluator::spooled_body_lacks_literal(const rc::Regex& regex, std::string_view area) {
+  if (!message_.body_spooled()) return false;
+  const std::string_view body = message_.body();
+  if (area.data() != body.data() || area.size() != body.size()) return false;
+  // Each window's pages are dropped once looked at: a body rule the message does not
+  // satisfy costs no memory for the body.
+  return regex.lacks_required_literal(
+      area, limits::kSpoolWindow,
+      [&](std::size_t from, std::size_t length) { message_.release_body(session_.io(), from, length); });
+}
+
 std::string_view Evaluator::area_for(const rc::Recipe& recipe, const std::string* variable,
                                      std::string* storage) {
   using message::Area;
@@ -201,7 +212,8 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       const std::string_view area = area_for(recipe, variable, &storage);
       std::string extracted;
       bool cut = false;
-      matched = regex.search(area, regex.extracts() ? &extracted : nullptr, &cut);
+      matched = !(!weighted && spooled_body_lacks_literal(regex, area)) &&
+                regex.search(area, regex.extracts() ? &extracted : nullptr, &cut);
       if (!regex.ok()) {
         // The matcher is built on first use; RE2 refused it (too large).
         log_at(condition.operand_position,

@@ -210,6 +210,31 @@ const std::string& Regex::error() const {
 
 std::size_t Regex::error_offset() const { return state_ ? state_->error_offset : 0; }
 
+bool Regex::lacks_required_literal(
+    std::string_view area, std::size_t window,
+    const std::function<void(std::size_t, std::size_t)>& done) const {
+  if (!ok() || state_->literals.empty() || window == 0) return false;
+  const auto& literals = state_->literals;
+  std::size_t longest = 0;
+  for (const auto& literal : literals) longest = std::max(longest, literal.text.size());
+  std::vector<bool> seen(literals.size(), false);
+  std::size_t missing = literals.size();
+  for (std::size_t from = 0; from < area.size(); from += window) {
+    // A window reads up to longest - 1 bytes into the next, so that a literal that
+    // crosses the edge is found.
+    const std::size_t end = std::min(area.size(), from + window);
+    const std::string_view part = area.substr(from, end - from + longest - 1);
+    for (std::size_t i = 0; i < literals.size(); ++i) {
+      if (seen[i] || !holds_literal(part, literals[i].text, literals[i].folded)) continue;
+      seen[i] = true;
+      --missing;
+    }
+    done(from, end - from);
+    if (missing == 0) return false;
+  }
+  return true;
+}
+
 bool Regex::extracts() const { return ok() && state_->extracts; }
 
 const std::string& Regex::translated() const {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,15 @@ class Regex {
   // that, MATCH is taken from RE2's split (valid, perhaps later) and *cut, when
   // given, is set to true.
   bool search(std::string_view area, std::string* extracted, bool* cut = nullptr) const;
+
+  // Whether area lacks a literal every match holds (so that nothing matches),
+  // looked for window by window: after each window of `window` bytes,
+  // done(from, length) is called for the bytes of area that no later window reads,
+  // so that the pages of a mapped area can be dropped as the scan goes. Stops as
+  // soon as every literal was seen (false). False for a regex without literals.
+  bool lacks_required_literal(
+      std::string_view area, std::size_t window,
+      const std::function<void(std::size_t from, std::size_t length)>& done) const;
 
   // The text of the leftmost match in area (for traces: what a condition matched);
   // nullopt when there is none.

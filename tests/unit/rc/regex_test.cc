@@ -536,6 +536,51 @@ TEST(RegexTest, PathologicalRegexesFinish) {
   EXPECT_EQ(dollar_equals(Regex::compile("(a+)+$", false).score(text, 1, 1)), 1);
 }
 
+// The literal check a body rule on a spooled body makes window by window: a literal
+// across a window's edge is found, the windows are reported in order, and the scan
+// stops at the window where the last literal shows.
+TEST(RegexTest, LacksRequiredLiteralWindowByWindow) {
+  const Regex regex = Regex::compile("zedor[a-z]+-7f3a", false);
+  ASSERT_TRUE(regex.ok());
+  struct Row {
+    std::string name;
+    std::string area;
+    bool want_lacks;
+    std::size_t want_scanned;  // bytes reported done
+  };
+  std::string across(1000, '.');
+  across.replace(190, 13, "ZEDORxy-7F3A.");  // "-7f3a" crosses the edge at 192
+  std::string early(1000, '.');
+  early.replace(10, 12, "zedorxy-7f3a");
+  std::string without(1000, '.');
+  without.replace(500, 5, "zedor");
+  const std::vector<Row> rows = {
+      {"across an edge", across, false, 256},
+      {"in the first window", early, false, 64},
+      {"one literal missing", without, true, 1000},
+      {"empty", "", true, 0},
+  };
+  for (const Row& row : rows) {
+    std::size_t next = 0;
+    bool in_order = true;
+    const bool lacks =
+        regex.lacks_required_literal(row.area, 64, [&](std::size_t from, std::size_t length) {
+          in_order = in_order && from == next && length <= 64;
+          next = from + length;
+        });
+    EXPECT_EQ(lacks, row.want_lacks) << row.name;
+    EXPECT_EQ(next, row.want_scanned) << row.name;
+    EXPECT_TRUE(in_order) << row.name;
+    // The full search agrees.
+    EXPECT_EQ(regex.search(row.area, nullptr), !row.want_lacks) << row.name;
+  }
+  // Without a literal nothing can be concluded, and nothing is scanned.
+  bool called = false;
+  EXPECT_FALSE(Regex::compile("a.*", false)
+                   .lacks_required_literal("bbb", 1, [&](std::size_t, std::size_t) { called = true; }));
+  EXPECT_FALSE(called);
+}
+
 // A regex made of macros up to the length limit (a condition's "$" expansion may
 // bring it from the message): each macro is replaced once, in one pass. Searching
 // again from the start after every replacement took minutes for this one. No timing
