@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -255,16 +256,16 @@ sys::Status read_message(sys::Io& io, int fd, const ReadOptions& options, Messag
                  limits::kReadChunk);
   int spool_fd = -1;
   std::size_t spooled = 0;
-  std::vector<char> chunk;
+  // Reads land here and are appended: not cleared first (growing the string to read
+  // into it would zero 64 KiB per read, and touch pages a small message never uses).
+  const auto chunk = std::make_unique_for_overwrite<char[]>(limits::kReadChunk);
 
   for (;;) {
     if (spool_fd < 0) {
-      const std::size_t old = memory.size();
-      memory.resize(old + limits::kReadChunk);
-      const ssize_t n = read_chunk(io, fd, memory.data() + old, limits::kReadChunk);
+      const ssize_t n = read_chunk(io, fd, chunk.get(), limits::kReadChunk);
       if (n < 0) return read_error(errno);
-      memory.resize(old + static_cast<std::size_t>(n));
       if (n == 0) break;
+      memory.append(chunk.get(), static_cast<std::size_t>(n));
       if (memory.size() <= options.in_memory_limit) continue;
       // Too large to hold: move what we have to the spool file, then keep appending
       // there.
@@ -278,17 +279,16 @@ sys::Status read_message(sys::Io& io, int fd, const ReadOptions& options, Messag
       }
       spooled = memory.size();
       std::string().swap(memory);
-      chunk.resize(limits::kReadChunk);
       continue;
     }
-    const ssize_t n = read_chunk(io, fd, chunk.data(), chunk.size());
+    const ssize_t n = read_chunk(io, fd, chunk.get(), limits::kReadChunk);
     if (n < 0) {
       const int err = errno;
       io.close(spool_fd);
       return read_error(err);
     }
     if (n == 0) break;
-    if (sys::write_all(io, spool_fd, chunk.data(), static_cast<std::size_t>(n)) != 0) {
+    if (sys::write_all(io, spool_fd, chunk.get(), static_cast<std::size_t>(n)) != 0) {
       const int err = errno;
       io.close(spool_fd);
       return sys::Status::error(sys::Step::kWrite, err, options.spool_directory,
