@@ -1,6 +1,7 @@
 #include "mailsift/engine/check.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <set>
 
 #include "mailsift/engine/expand.h"
+#include "mailsift/engine/rcfile.h"
 #include "mailsift/rc/checker.h"
 #include "mailsift/rc/lint.h"
 #include "mailsift/rc/parser.h"
@@ -25,16 +27,29 @@ std::string directory_of(const std::string& path) {
 
 class Checker {
  public:
-  Checker(sys::Io& io, const std::string& home) : io_(io) { known_["HOME"] = home; }
+  Checker(sys::Io& io, const std::string& home) : io_(io), home_(home) { known_["HOME"] = home; }
 
-  void check_file(const std::string& path) {
-    if (!visited_.insert(path).second) return;
+  // named: the file was named on the command line of --check, so a delivery would
+  // be given it as an rcfile and would first look at who may have written it (the
+  // files it includes are not looked at, in a delivery as in procmail).
+  void check_file(const std::string& path, bool named) {
+    const bool first_visit = visited_.insert(path).second;
+    const bool trust_unchecked = named && trust_checked_.insert(path).second;
+    if (!first_visit && !trust_unchecked) return;
     std::string text;
     if (sys::read_whole_file(io_, path, &text) != 0) {
+      if (!first_visit) return;  // reported when it was first met
       report_.text += path + ": error: cannot read the rcfile: " + std::strerror(errno) + "\n";
       ++report_.errors;
       return;
     }
+    if (trust_unchecked) {
+      if (std::optional<rc::Diagnostic> d = trust_warning(path)) {
+        report_.text += rc::format_diagnostic(path, text, *d);
+        ++report_.warnings;
+      }
+    }
+    if (!first_visit) return;
     rc::Rcfile tree = rc::parse_rcfile(text);
     rc::check_regexes(tree.statements, &regexes_, /*build_matchers=*/true, &tree.diagnostics);
     rc::lint_rcfile(tree.statements, &tree.diagnostics);
@@ -91,7 +106,7 @@ class Checker {
       for (const auto& candidate : candidates) {
         struct stat st {};
         if (io_.stat(candidate.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-        check_file(candidate);
+        check_file(candidate, /*named=*/false);
         found = true;
         break;
       }
@@ -106,6 +121,38 @@ class Checker {
         ++report_.warnings;
       }
     }
+  }
+
+  // What a delivery to the user who runs the check would make of this file's owner
+  // and permissions: the same rules (rcfile_suspicion) that refuse it in a delivery.
+  // The file is taken as the default rcfile when it is $HOME/.procmailrc (group write
+  // permission then counts too), else as an rcfile named on the command line.
+  std::optional<rc::Diagnostic> trust_warning(const std::string& path) const {
+    struct stat file {};
+    if (io_.stat(path.c_str(), &file) != 0) return std::nullopt;
+    RcfileTrust trust{recipient_uid_, recipient_gid_, false};
+    std::string as_delivered = path;
+    if (!home_.empty()) {
+      const std::string default_rcfile = home_ + "/.procmailrc";
+      struct stat found {};
+      if (io_.stat(default_rcfile.c_str(), &found) == 0 && found.st_dev == file.st_dev &&
+          found.st_ino == file.st_ino) {
+        trust.default_rcfile = true;
+        as_delivered = default_rcfile;
+      }
+    }
+    const std::string suspicion = rcfile_suspicion(io_, as_delivered, file, trust);
+    if (suspicion.empty()) return std::nullopt;
+    rc::Diagnostic d;
+    d.position = rc::Position{1, 1};
+    d.severity = rc::Severity::kWarning;
+    d.message = "a delivery to uid " + std::to_string(recipient_uid_) +
+                " (who runs this check) would refuse this rcfile (\"Suspicious "
+                "rcfile\") and not run it: " + suspicion + "; the message would go " +
+                (trust.default_rcfile ? "to $DEFAULT"
+                                      : "to the next rcfile named, or to $DEFAULT") +
+                " instead";
+    return d;
   }
 
   std::optional<std::string> known_value(const rc::Assignment& assignment) const {
@@ -126,9 +173,14 @@ class Checker {
   }
 
   sys::Io& io_;
+  // $HOME as the check began (known_ follows the files' assignments to it).
+  std::string home_;
+  uid_t recipient_uid_ = ::getuid();
+  gid_t recipient_gid_ = ::getgid();
   rc::RegexCache regexes_;
   std::map<std::string, std::string> known_;
   std::set<std::string> visited_;
+  std::set<std::string> trust_checked_;
   CheckReport report_;
 };
 
@@ -137,7 +189,7 @@ class Checker {
 CheckReport check_rcfiles(const std::vector<std::string>& paths, const std::string& home,
                           sys::Io& io) {
   Checker checker(io, home);
-  for (const auto& path : paths) checker.check_file(path);
+  for (const auto& path : paths) checker.check_file(path, /*named=*/true);
   return checker.take();
 }
 

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "mailsift/sys/io.h"
 #include "mailsift/sys/process.h"
@@ -15,6 +16,10 @@ struct Expectation {
   std::vector<std::string> folders;
   int exit = 0;
   std::string skip;  // the reason, when the message is skipped
+  // What is wrong with the file itself ("2: ...", from the line number on), one entry
+  // per bad line: the message then fails without being run, as there is nothing
+  // sound to compare its outcome with.
+  std::vector<std::string> problems;
 };
 
 std::string trimmed(std::string text) {
@@ -25,14 +30,30 @@ std::string trimmed(std::string text) {
   return text.substr(start);
 }
 
+// An exit status as written after "exit:": the whole field a decimal number from 0
+// to 255 (what a process can exit with). Anything else, such as "abc" or "7x", is
+// nullopt rather than a guess.
+std::optional<int> exit_status_from(const std::string& field) {
+  if (field.empty()) return std::nullopt;
+  int value = 0;
+  for (const char c : field) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+    if (value > 255) return std::nullopt;
+  }
+  return value;
+}
+
 Expectation parse_expectation(const std::string& text) {
   Expectation want;
   std::size_t start = 0;
+  int number = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     const std::string line = text.substr(start, end - start);
     start = end + 1;
+    ++number;
     const std::size_t colon = line.find(':');
     if (line.empty() || line[0] == '#' || colon == std::string::npos) continue;
     const std::string key = line.substr(0, colon);
@@ -40,7 +61,12 @@ Expectation parse_expectation(const std::string& text) {
     if (key == "folder") {
       want.folders.push_back(value);
     } else if (key == "exit") {
-      want.exit = std::atoi(value.c_str());
+      if (const std::optional<int> status = exit_status_from(value)) {
+        want.exit = *status;
+      } else {
+        want.problems.push_back(std::to_string(number) + ": exit: \"" + value +
+                                "\" is not an exit status (a number from 0 to 255)");
+      }
     } else if (key == "dry-run" && value.rfind("skip", 0) == 0) {
       want.skip = trimmed(value.substr(4));
       if (want.skip.empty()) want.skip = "skipped";
@@ -173,6 +199,14 @@ RuleTestReport run_rule_tests(const std::string& self, const std::string& rcfile
       continue;
     }
     const Expectation want = parse_expectation(expect_text);
+    if (!want.problems.empty()) {
+      // Reported even when the message would be skipped: the file is wrong either way.
+      report.text += "FAIL " + path + "\n";
+      for (const auto& problem : want.problems)
+        report.text += "  malformed expectation " + expect_path + ":" + problem + "\n";
+      ++report.failed;
+      continue;
+    }
     if (!want.skip.empty()) {
       report.text += "skip " + path + " (" + want.skip + ")\n";
       ++report.skipped;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 
 #include "mailsift/deliver/folder_kind.h"
 #include "mailsift/deliver/folder_set.h"
@@ -16,10 +17,17 @@
 namespace mailsift::engine {
 namespace {
 
+// A number of seconds for TIMEOUT, LOCKSLEEP, LOCKTIMEOUT or SUSPEND; a negative or
+// unreadable value keeps the current one. A value too large for the policy's
+// unsigned field is clamped to the largest it holds (136 years: never, in
+// practice), not cut to its low bits: TIMEOUT=4294967297 must not become 1 second.
+// (procmail stores it in an int and so wraps; no one means a short time-out that way.)
 unsigned seconds_from(const std::optional<std::string>& value, unsigned current) {
   if (!value) return current;
   const long n = parse_number_or_boolean(*value, -1);
-  return n < 0 ? current : static_cast<unsigned>(n);
+  if (n < 0) return current;
+  constexpr unsigned kLargest = std::numeric_limits<unsigned>::max();
+  return static_cast<unsigned long>(n) > kLargest ? kLargest : static_cast<unsigned>(n);
 }
 
 }  // namespace

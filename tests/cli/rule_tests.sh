@@ -31,6 +31,29 @@ printf 'folder: inbox/\nexit: 75\n' > "$WORK/suite/letter.expect"
 "$MAILSIFT" --test "$examples/size-limits.rc" "$WORK/suite" > "$WORK/exit.out" 2> /dev/null
 expect_contains "changed exit: diff" "$WORK/exit.out" "exit:    want 75, got 0"
 
+# A malformed "exit:" line is a problem of that message, named with the file and line:
+# neither a pass ("abc" is not 0) nor a comparison with a guess ("7x" is not 7). The
+# other messages still run; a well-formed line (spaces around it allowed) passes.
+cp -r "$examples/tests/size-limits" "$WORK/strict"
+for bad in abc 7x 256 -1 +0 "0 0" ""; do
+  printf 'folder: inbox/\nexit: %s\n' "$bad" > "$WORK/strict/letter.expect"
+  "$MAILSIFT" --test "$examples/size-limits.rc" "$WORK/strict" > "$WORK/strict.out" 2> /dev/null
+  expect_eq "exit: [$bad]: status" "$?" 1
+  expect_contains "exit: [$bad]: the message fails" "$WORK/strict.out" "FAIL $WORK/strict/letter.eml"
+  expect_contains "exit: [$bad]: the problem" "$WORK/strict.out" \
+    "  malformed expectation $WORK/strict/letter.expect:2: exit: \"$bad\" is not an exit status"
+  grep -q 'exit:    want' "$WORK/strict.out" && fail "exit: [$bad]: compared: $(cat "$WORK/strict.out")" || pass
+  expect_contains "exit: [$bad]: the others run" "$WORK/strict.out" "2 passed, 1 failed, 0 skipped"
+done
+printf 'dry-run: skip not run\nexit: 7x\n' > "$WORK/strict/letter.expect"
+"$MAILSIFT" --test "$examples/size-limits.rc" "$WORK/strict" > "$WORK/strict.out" 2> /dev/null
+expect_contains "malformed and skipped: still reported" "$WORK/strict.out" \
+  "malformed expectation $WORK/strict/letter.expect:2: exit: \"7x\""
+printf 'folder: inbox/\nexit:  0 \n' > "$WORK/strict/letter.expect"
+"$MAILSIFT" --test "$examples/size-limits.rc" "$WORK/strict" > "$WORK/strict.out" 2> /dev/null
+expect_eq "exit: [ 0 ]: status" "$?" 0
+expect_contains "exit: [ 0 ]: passes" "$WORK/strict.out" "ok   $WORK/strict/letter.eml"
+
 # A message without an expectation file fails; an empty directory fails.
 cp "$examples/tests/size-limits/letter.eml" "$WORK/suite/orphan.eml"
 "$MAILSIFT" --test "$examples/size-limits.rc" "$WORK/suite" > "$WORK/orphan.out" 2> /dev/null

@@ -2,7 +2,9 @@
 // DIR/NAME.eml has an expectation file DIR/NAME.expect beside it:
 //   folder: F       a delivery the message must get (one line each; order does not
 //                   matter; a folder under the final $MAILDIR is written relative to it)
-//   exit: N         the exit status (default 0)
+//   exit: N         the exit status (default 0): the whole field a number from 0 to
+//                   255; anything else ("abc", "7x") is a malformed expectation, and
+//                   the message fails without being run
 //   dry-run: skip REASON   the outcome depends on what a delivering program does,
 //                   which a dry run never runs: the message is skipped
 //   (other keys, such as runs: and sent:, are for real deliveries and ignored here)
