@@ -95,10 +95,19 @@ std::string_view Evaluator::message_area(message::Area area) {
   // The joined header is made once per message, not once per condition; a filter
   // that replaces the message drops it.
   if (area == message::Area::kBody) return message_.body();
-  if (!header_area_) header_area_ = message::joined_header(message_);
-  if (area == message::Area::kHeader) return *header_area_;
+  if (!header_area_) header_area_.emplace().text = message::joined_header(message_);
+  if (area == message::Area::kHeader) return header_area_->text;
   // Header and body together without a copy of the body (message.h).
-  return message_.body_with_prefix(*header_area_);
+  return message_.body_with_prefix(header_area_->text);
+}
+
+const rc::TextIndex* Evaluator::index_for(std::string_view area) {
+  if (!header_area_ || area.data() != header_area_->text.data() ||
+      area.size() != header_area_->text.size())
+    return nullptr;
+  if (!header_area_->index && ++header_area_->searches >= kSearchesBeforeIndex)
+    header_area_->index.emplace(header_area_->text);
+  return header_area_->index ? &*header_area_->index : nullptr;
 }
 
 bool Evaluator::spooled_body_lacks_literal(const rc::Regex& regex, std::string_view area) {
@@ -213,7 +222,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       std::string extracted;
       bool cut = false;
       matched = !(!weighted && spooled_body_lacks_literal(regex, area)) &&
-                regex.search(area, regex.extracts() ? &extracted : nullptr, &cut);
+                regex.search(area, regex.extracts() ? &extracted : nullptr, &cut, index_for(area));
       if (!regex.ok()) {
         // The matcher is built on first use; RE2 refused it (too large).
         log_at(condition.operand_position,

@@ -9,6 +9,7 @@
 
 #include "literal_search.h"
 #include "mailsift/limits.h"
+#include "mailsift/rc/text_index.h"
 #include "regex_dialect.h"
 
 namespace mailsift::rc {
@@ -129,7 +130,11 @@ struct Regex::State {
   // error set, when RE2 rejects it (the translation is valid RE2 syntax, so only a
   // regex too large for its memory limit fails).
   bool prepare();
-  bool may_match(std::string_view area) const {
+  bool may_match(std::string_view area, const TextIndex* index) const {
+    if (index != nullptr && !index->covers(area)) index = nullptr;
+    for (const auto& literal : literals) {
+      if (index != nullptr && !index->may_hold(literal.text)) return false;
+    }
     for (const auto& literal : literals) {
       if (!holds_literal(area, literal.text, literal.folded)) return false;
     }
@@ -244,9 +249,10 @@ const std::string& Regex::translated() const {
   return state_->translated;
 }
 
-bool Regex::search(std::string_view area, std::string* extracted, bool* cut) const {
+bool Regex::search(std::string_view area, std::string* extracted, bool* cut,
+                   const TextIndex* index) const {
   if (cut != nullptr) *cut = false;
-  if (!ok() || !state_->may_match(area) || !state_->prepare()) return false;
+  if (!ok() || !state_->may_match(area, index) || !state_->prepare()) return false;
   const re2::StringPiece text = piece(area);
   const RE2* whole = state_->variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline);
   if (whole == nullptr) return false;
@@ -434,7 +440,7 @@ std::optional<std::size_t> Regex::State::earliest_end(const re2::StringPiece& te
 
 double Regex::score(std::string_view area, double weight, double exponent) const {
   // No match counts nothing.
-  if (!ok() || !state_->may_match(area) || !state_->prepare()) return 0;
+  if (!ok() || !state_->may_match(area, nullptr) || !state_->prepare()) return 0;
   const re2::StringPiece text = piece(area);
   double total = 0;
   double term = weight;
@@ -473,7 +479,7 @@ double Regex::score(std::string_view area, double weight, double exponent) const
 }
 
 std::optional<std::string> Regex::matched_text(std::string_view area) const {
-  if (!ok() || !state_->may_match(area) || !state_->prepare()) return std::nullopt;
+  if (!ok() || !state_->may_match(area, nullptr) || !state_->prepare()) return std::nullopt;
   const RE2* whole = state_->variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline);
   re2::StringPiece found;
   if (whole == nullptr ||

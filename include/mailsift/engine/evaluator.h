@@ -27,6 +27,7 @@
 #include "mailsift/message/search_area.h"
 #include "mailsift/rc/ast.h"
 #include "mailsift/rc/regex_cache.h"
+#include "mailsift/rc/text_index.h"
 #include "mailsift/sys/io.h"
 
 namespace mailsift::engine {
@@ -193,8 +194,18 @@ class Evaluator {
   // (once per variable expanded), without making a std::string of the name.
   std::set<std::string, std::less<>> message_data_;
   std::size_t last_input_size_ = 0;
-  // The message's search areas, made on first use (message_area).
-  std::optional<std::string> header_area_;
+  // The message's search areas, made on first use (message_area). The joined header
+  // is indexed (rc::TextIndex) once enough regexes have searched it for the index to
+  // pay: an index costs about as much as a dozen literal scans of a header.
+  struct HeaderArea {
+    std::string text;
+    int searches = 0;
+    std::optional<rc::TextIndex> index;
+  };
+  static constexpr int kSearchesBeforeIndex = 12;
+  std::optional<HeaderArea> header_area_;
+  // The index of area when it is the joined header and it pays to have one.
+  const rc::TextIndex* index_for(std::string_view area);
   int explain_line_ = 0;
   int explain_fd_ = -1;
   const rc::Recipe* explained_ = nullptr;

@@ -15,6 +15,8 @@
 
 namespace mailsift::rc {
 
+class TextIndex;
+
 class Regex {
  public:
   Regex();
@@ -47,7 +49,10 @@ class Regex {
   // procmail's split (the earliest) scans at most limits::kMaxSplitSearchBytes; past
   // that, MATCH is taken from RE2's split (valid, perhaps later) and *cut, when
   // given, is set to true.
-  bool search(std::string_view area, std::string* extracted, bool* cut = nullptr) const;
+  // index, when given and made of area (TextIndex::covers), rules out a required
+  // literal without scanning the area (it is ignored otherwise).
+  bool search(std::string_view area, std::string* extracted, bool* cut = nullptr,
+              const TextIndex* index = nullptr) const;
 
   // Whether area lacks a literal every match holds (so that nothing matches),
   // looked for window by window: after each window of `window` bytes,
