@@ -56,6 +56,7 @@ PHASES = [
 ]
 # Targets of issue 6 (ratios to procmail measured in the same run).
 WALL_TARGET = {100: 0.6, 1000: 0.4}
+FLOOR_K = 100   # the K whose runs also time procmail and mailsift with no rules at all
 INSTR_TARGET = 0.25
 SCALING_TARGET = 2.0
 RSS_TARGET_KB = 8 * 1024
@@ -65,10 +66,12 @@ class Program:
     """How to run one of the compared programs on a message with a rule set, delivering into
     the maildirs under home/Maildir."""
 
-    def __init__(self, name, path, kind):
+    def __init__(self, name, path, kind, rules=None):
         self.name, self.path, self.kind = name, path, kind
+        self.rules = rules   # a fixed rcfile variant ("none"), whatever K is measured
 
     def argv_env(self, rules_dir, variant, home):
+        variant = self.rules or variant
         env = {"PATH": "/usr/bin:/bin", "LANG": "C", "TZ": "UTC"}
         maildir = os.path.join(home, "Maildir")
         if self.kind == "procmail":
@@ -172,6 +175,14 @@ class Bench:
         variant = f"K{k}"
         baseline = Program("cat (baseline)", "/bin/cat", "cat")
         progs = ([baseline] if rounds else []) + self.programs
+        if rounds and k == FLOOR_K:
+            # The same delivery without any rule: what starting the program, reading the
+            # message and storing it durably cost (see the report's "floor").
+            with open(os.path.join(self.rules, "procmailrc-none"), "w") as f:
+                f.write("# No rules: every message goes to DEFAULT (written by bench/measure.py).\n"
+                        f"MAILDIR=$HOME/Maildir\nDEFAULT=$MAILDIR/{gen_corpus.INBOX}/\n")
+            progs += [Program(f"{p.name}, no rules", p.path, p.kind, rules="none")
+                      for p in self.programs[:2]]
         for p in progs:
             p.prepare_home(self.home(p, variant), self.rules, variant)
             self.times[(p.name, k)] = {"wall": [], "cpu": []}
@@ -489,16 +500,31 @@ def report(bench, ks, rounds, started, elapsed):
     add("")
     add("| K | program | wall ms | CPU ms | wall / procmail | CPU / procmail |")
     add("| ---: | --- | ---: | ---: | ---: | ---: |")
+    floor = ["procmail, no rules", "mailsift, no rules"]
+    t.update({(name, FLOOR_K): bench.times[(name, FLOOR_K)] for name in floor
+              if (name, FLOOR_K) in bench.times})
     for k in ks:
         pw = mean(t[("procmail", k)]["wall"]) if ("procmail", k) in t else float("nan")
         pc = mean(t[("procmail", k)]["cpu"]) if ("procmail", k) in t else float("nan")
-        for name in ["cat (baseline)"] + names:
+        for name in ["cat (baseline)"] + names + floor:
             if (name, k) not in t:
                 continue
             w, c = t[(name, k)]["wall"], t[(name, k)]["cpu"]
             add(f"| {k} | {name} | {fmt_ms(mean(w))} ({fmt_ms(statistics.median(w))}) | {fmt_ms(mean(c))} | "
                 f"{ratio(mean(w), pw):.2f} | {ratio(mean(c), pc):.2f} |")
     add("")
+    if all((name, FLOOR_K) in t for name in floor + ["procmail", "mailsift"]):
+        limit = WALL_TARGET.get(FLOOR_K)
+        pw = mean(t[("procmail", FLOOR_K)]["wall"])
+        fm, fp = mean(t[("mailsift, no rules", FLOOR_K)]["wall"]), mean(t[("procmail, no rules", FLOOR_K)]["wall"])
+        add(f"The floor: with no rules at all (every message stored in `{gen_corpus.INBOX}/`), mailsift "
+            f"takes {fmt_ms(fm)} ms and procmail {fmt_ms(fp)} ms per message; the K={FLOOR_K} rules add "
+            f"{fmt_ms(mean(t[('mailsift', FLOOR_K)]['wall']) - fm)} ms to mailsift and "
+            f"{fmt_ms(pw - fp)} ms to procmail."
+            + (f" The K={FLOOR_K} target, {limit}x procmail = {fmt_ms(limit * pw)} ms, is "
+               f"{'below' if limit * pw < fm else 'above'} mailsift's floor"
+               + (" (and below procmail's own)" if limit * pw < fp else "") + "." if limit else ""))
+        add("")
     if len(ks) > 1:
         lo, hi = min(ks), max(ks)
         add(f"Cost with K={hi} relative to K={lo} (mean wall / mean CPU):")
