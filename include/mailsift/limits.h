@@ -94,7 +94,10 @@ inline constexpr std::size_t kMaxQuotedInLog = 200;
 // capture without limit and a backquote up to LINEBUF. More is dropped and logged.
 inline constexpr std::size_t kMaxCapturedOutput = 16u << 20;
 
-// Output kept from a filter: the new message. Larger output is spooled like stdin.
+// Output kept from a filter: the new message. Past kMaxInMemoryMessage it is spooled
+// like stdin, so this bounds disk, not memory: a runaway filter (an endless loop
+// printing) must not fill $TMPDIR. More is not a message: the filter fails, the
+// message is kept.
 inline constexpr std::size_t kMaxFilterOutput = 256u << 20;
 
 // When TIMEOUT runs out, a program's process group gets SIGTERM and, if any of it is

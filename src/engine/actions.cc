@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "mailsift/engine/abstract.h"
 #include "mailsift/engine/evaluator.h"
@@ -303,15 +304,29 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
   trace_action(recipe, "filter", command.display, "");
   LocalLock lock(log_);
   if (!take_local_lock(recipe, {}, command.display, lock.get())) return false;
-  const deliver::Part part = part_of(recipe.flags);
+  // The output becomes the new message as it comes, spooled like stdin when large,
+  // so that a large message is held once, not once in memory and once more in its
+  // new storage.
+  deliver::FilteredMessageBuilder filtered(session_.io(), message_, part_of(recipe.flags),
+                                           berkeley_, spool_directory_);
   const sys::ProgramOutcome outcome =
       run_command(session_, command, message_input(program_format(recipe.flags, false)), true,
-                  -1, limits::kMaxFilterOutput);
+                  -1, limits::kMaxFilterOutput, filtered.sink());
   if (!outcome.started) return false;
   const bool wait = recipe.flags.wait || recipe.flags.wait_quietly;
   const std::string code = std::to_string(outcome.procmail_code());
   bool rescue = false;
-  if (outcome.output_truncated) {
+  if (!filtered.status().ok()) {
+    // The output could not be kept (the spool file cannot be made or written): it is
+    // not the message, whatever the filter did.
+    log_.line("Couldn't keep the output of \"" + command.name +
+              "\" as the message: " + filtered.status().message());
+    rescue = true;
+  } else if (!outcome.status.ok()) {
+    // The run was given up half way (no thread or no memory; run_command logged
+    // why): whatever came out is not known to be the whole output.
+    rescue = true;
+  } else if (outcome.output_truncated) {
     // A cut-off message is not the message: keep the old one.
     rescue = true;
   } else if (outcome.signal != 0 || outcome.timed_out) {
@@ -322,7 +337,7 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
   } else if (wait && outcome.exit_status != 0) {
     log_program_failure(recipe.flags, command, outcome);
     rescue = true;
-  } else if (outcome.output.empty() && message_.size() > 0 && outcome.exit_status != 0) {
+  } else if (filtered.output_size() == 0 && message_.size() > 0 && outcome.exit_status != 0) {
     // Nothing came out of a filter that failed (not found, crashed before writing):
     // procmail would deliver an empty message; mailsift keeps the old one.
     log_.line("Program failure (" + code + ") of \"" + command.name +
@@ -333,11 +348,21 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
               std::strerror(outcome.input_errno));
     rescue = true;
   }
+  message::Message result;
+  if (!rescue) {
+    const sys::Status built = filtered.finish(&result);
+    if (!built.ok()) {
+      log_.line("Couldn't keep the output of \"" + command.name +
+                "\" as the message: " + built.message());
+      rescue = true;
+    }
+  }
   if (rescue) {
     log_.line("Rescue of unfiltered data succeeded");
     return false;
   }
-  message_ = deliver::filtered_message(message_, outcome.output, part, berkeley_);
+  // The old message (and its spool file) goes here.
+  message_ = std::move(result);
   header_area_.reset();
   return true;
 }

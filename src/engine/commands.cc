@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include "mailsift/limits.h"
 #include "mailsift/rc/parser.h"
 
@@ -103,7 +105,7 @@ bool build_forward(const Session& session, const std::vector<rc::Value>& words,
 
 sys::ProgramOutcome run_command(Session& session, const Command& command,
                                 const sys::InputWriter& input, bool capture, int stdout_fd,
-                                std::size_t capture_limit) {
+                                std::size_t capture_limit, sys::OutputSink output_sink) {
   sys::ProgramSpec spec;
   spec.argv = command.argv;
   spec.environment = session.variables().environment();
@@ -111,6 +113,8 @@ sys::ProgramOutcome run_command(Session& session, const Command& command,
   spec.timeout_seconds = session.timeout_seconds();
   spec.capture_output = capture;
   spec.output_limit = capture_limit;
+  const bool whole_output_needed = capture && output_sink;  // a filter's new message
+  if (capture) spec.output_sink = std::move(output_sink);
   // procmail's children write their stdout to /dev/null unless it is captured.
   int null_fd = -1;
   if (!capture && stdout_fd < 0) {
@@ -128,8 +132,12 @@ sys::ProgramOutcome run_command(Session& session, const Command& command,
   }
   if (outcome.timed_out) session.log().line("Timeout, terminating \"" + command.name + "\"");
   if (outcome.output_truncated) {
-    session.log().line("Excessive output quenched from \"" + command.name + "\": only the first " +
-                       std::to_string(capture_limit) + " bytes are kept");
+    session.log().line("Excessive output quenched from \"" + command.name + "\": " +
+                       (whole_output_needed
+                            ? "more than " + std::to_string(capture_limit) +
+                                  " bytes, so none of it is used"
+                            : "only the first " + std::to_string(capture_limit) +
+                                  " bytes are kept"));
   }
   session.set_last_status(outcome.procmail_code());
   return outcome;

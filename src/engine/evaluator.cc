@@ -22,8 +22,13 @@ struct Evaluator::LoadedFile {
   rc::Rcfile tree;
 };
 
-Evaluator::Evaluator(Session& session, message::Message& message, bool berkeley)
-    : session_(session), log_(session.log()), message_(message), berkeley_(berkeley) {}
+Evaluator::Evaluator(Session& session, message::Message& message, bool berkeley,
+                     std::string spool_directory)
+    : session_(session),
+      log_(session.log()),
+      message_(message),
+      berkeley_(berkeley),
+      spool_directory_(std::move(spool_directory)) {}
 
 Evaluator::~Evaluator() { wait_for_clones(); }
 

@@ -47,6 +47,13 @@ std::string environment_value(const char* const* environ, std::string_view name)
   return {};
 }
 
+// Where a message too large to hold in memory is spooled, read from stdin or made
+// by a filter: $TMPDIR as mailsift was started with it, else /tmp.
+std::string spool_directory(const RunContext& ctx) {
+  const std::string tmpdir = environment_value(ctx.environ, "TMPDIR");
+  return tmpdir.empty() ? "/tmp" : tmpdir;
+}
+
 // procmail's variables at start-up (procmailrc(5), "Environment variable defaults").
 Variables initial_variables(const Invocation& inv, const RunContext& ctx,
                             const sys::Account& account) {
@@ -218,7 +225,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   }
 
   const std::string home = session.variables().get_or("HOME", account.home);
-  Evaluator evaluator(session, message, inv.berkeley);
+  Evaluator evaluator(session, message, inv.berkeley, spool_directory(ctx));
   if (inv.explain_line) evaluator.explain(*inv.explain_line, STDOUT_FILENO);
   if (session.host_mismatch()) {
     // HOST=other on the command line: procmail ends at once, successfully.
@@ -336,8 +343,7 @@ int run(const Invocation& inv, const RunContext& ctx) {
   read.from_line.override_existing = inv.override_from;
   read.berkeley = inv.berkeley;
   read.in_memory_limit = limits::kMaxInMemoryMessage;
-  const std::string tmpdir = environment_value(ctx.environ, "TMPDIR");
-  read.spool_directory = tmpdir.empty() ? "/tmp" : tmpdir;
+  read.spool_directory = spool_directory(ctx);
   message::Message message;
   const sys::Status status = message::read_message(io, ctx.stdin_fd, read, &message);
   if (!status.ok()) {

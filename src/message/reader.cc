@@ -247,80 +247,107 @@ Message assemble(std::string_view all, std::string* memory, char* area, std::siz
 
 }  // namespace
 
-sys::Status read_message(sys::Io& io, int fd, const ReadOptions& options, Message* out) {
-  std::string memory;
+MessageBuilder::MessageBuilder(sys::Io& io, ReadOptions options)
+    : io_(io), options_(std::move(options)) {
   // Room for everything that may stay in memory, taken at once: growing the string
-  // step by step would copy it and briefly hold it twice. Only the pages read into
+  // step by step would copy it and briefly hold it twice. Only the pages written
   // are touched, so a small message costs no more than its size.
-  memory.reserve(std::min(options.in_memory_limit, limits::kMaxInMemoryMessage) +
-                 limits::kReadChunk);
-  int spool_fd = -1;
-  std::size_t spooled = 0;
-  // Reads land here and are appended: not cleared first (growing the string to read
-  // into it would zero 64 KiB per read, and touch pages a small message never uses).
-  const auto chunk = std::make_unique_for_overwrite<char[]>(limits::kReadChunk);
+  memory_.reserve(std::min(options_.in_memory_limit, limits::kMaxInMemoryMessage));
+}
 
-  for (;;) {
-    if (spool_fd < 0) {
-      const ssize_t n = read_chunk(io, fd, chunk.get(), limits::kReadChunk);
-      if (n < 0) return read_error(errno);
-      if (n == 0) break;
-      memory.append(chunk.get(), static_cast<std::size_t>(n));
-      if (memory.size() <= options.in_memory_limit) continue;
-      // Too large to hold: move what we have to the spool file, then keep appending
-      // there.
-      sys::Status status = create_spool(io, options.spool_directory, &spool_fd);
-      if (!status.ok()) return status;
-      if (sys::write_all(io, spool_fd, memory.data(), memory.size()) != 0) {
-        const int err = errno;
-        io.close(spool_fd);
-        return sys::Status::error(sys::Step::kWrite, err, options.spool_directory,
-                                  "writing the spool file");
-      }
-      spooled = memory.size();
-      std::string().swap(memory);
-      continue;
+MessageBuilder::~MessageBuilder() { close_spool(); }
+
+void MessageBuilder::close_spool() {
+  if (spool_fd_ >= 0) io_.close(spool_fd_);
+  spool_fd_ = -1;
+}
+
+sys::Status MessageBuilder::fail(sys::Status status) {
+  close_spool();
+  std::string().swap(memory_);
+  failure_ = std::move(status);
+  spent_ = true;
+  return failure_;
+}
+
+sys::Status MessageBuilder::append(std::string_view bytes) {
+  if (spent_) return failure_;
+  if (bytes.empty()) return {};
+  if (spool_fd_ < 0) {
+    if (memory_.size() + bytes.size() <= options_.in_memory_limit) {
+      memory_.append(bytes);
+      size_ += bytes.size();
+      return {};
     }
-    const ssize_t n = read_chunk(io, fd, chunk.get(), limits::kReadChunk);
-    if (n < 0) {
-      const int err = errno;
-      io.close(spool_fd);
-      return read_error(err);
+    // Too large to hold: move what we have to the spool file, then go on there.
+    int fd = -1;
+    sys::Status status = create_spool(io_, options_.spool_directory, &fd);
+    if (!status.ok()) return fail(std::move(status));
+    spool_fd_ = fd;
+    if (sys::write_all(io_, spool_fd_, memory_.data(), memory_.size()) != 0) {
+      return fail(sys::Status::error(sys::Step::kWrite, errno, options_.spool_directory,
+                                     "writing the spool file"));
     }
-    if (n == 0) break;
-    if (sys::write_all(io, spool_fd, chunk.get(), static_cast<std::size_t>(n)) != 0) {
-      const int err = errno;
-      io.close(spool_fd);
-      return sys::Status::error(sys::Step::kWrite, err, options.spool_directory,
-                                "writing the spool file");
-    }
-    spooled += static_cast<std::size_t>(n);
+    std::string().swap(memory_);
   }
+  if (sys::write_all(io_, spool_fd_, bytes.data(), bytes.size()) != 0) {
+    return fail(sys::Status::error(sys::Step::kWrite, errno, options_.spool_directory,
+                                   "writing the spool file"));
+  }
+  size_ += bytes.size();
+  return {};
+}
 
-  const std::time_t now = options.now != 0 ? options.now : io.now();
-  if (spool_fd < 0) {
+sys::Status MessageBuilder::finish(Message* out) {
+  if (spent_) return failure_;
+  spent_ = true;
+  // What a second finish() or a later append() gets: never a success that hands
+  // out nothing (fail() below replaces it with the real failure).
+  failure_ = sys::Status::error(sys::Step::kRead, EALREADY, options_.spool_directory,
+                                "the message was already made");
+  const std::time_t now = options_.now != 0 ? options_.now : io_.now();
+  if (spool_fd_ < 0) {
+    std::string memory = std::move(memory_);
     const std::string_view all = memory;
-    *out = assemble(all, &memory, nullptr, 0, -1, options, now);
+    *out = assemble(all, &memory, nullptr, 0, -1, options_, now);
     return {};
   }
 
+  const std::size_t spooled = size_;
   char* area = reserve_mapping(spooled);
   if (area == nullptr ||
-      ::mmap(area + kHeadRoom, spooled, PROT_READ, MAP_PRIVATE | MAP_FIXED, spool_fd, 0) ==
+      ::mmap(area + kHeadRoom, spooled, PROT_READ, MAP_PRIVATE | MAP_FIXED, spool_fd_, 0) ==
           MAP_FAILED) {
     const int err = errno;
     if (area != nullptr) ::munmap(area, kHeadRoom + spooled);
-    io.close(spool_fd);
-    return sys::Status::error(sys::Step::kMap, err, options.spool_directory,
-                              "mapping the spool file");
+    return fail(sys::Status::error(sys::Step::kMap, err, options_.spool_directory,
+                                   "mapping the spool file"));
   }
+  // The message owns the mapping and the descriptor from here on.
+  const int fd = std::exchange(spool_fd_, -1);
   const std::string_view all(area + kHeadRoom, spooled);
-  *out = assemble(all, nullptr, area, spooled, spool_fd, options, now);
+  *out = assemble(all, nullptr, area, spooled, fd, options_, now);
   // Finding the head's end (and a Content-Length field's check of the last bytes)
   // read pages of the mapping; the head is copied, the body is read again only by
   // what needs it (body conditions, writers). Nothing but memory use depends on it.
-  if (out->body_spooled()) (void)io.madvise(area + kHeadRoom, spooled, MADV_DONTNEED);
+  if (out->body_spooled()) (void)io_.madvise(area + kHeadRoom, spooled, MADV_DONTNEED);
   return {};
+}
+
+sys::Status read_message(sys::Io& io, int fd, const ReadOptions& options, Message* out) {
+  MessageBuilder builder(io, options);
+  // Reads land here and are handed on: not cleared first (a string grown to read
+  // into would zero 64 KiB per read, and touch pages a small message never uses).
+  const auto chunk = std::make_unique_for_overwrite<char[]>(limits::kReadChunk);
+  for (;;) {
+    const ssize_t n = read_chunk(io, fd, chunk.get(), limits::kReadChunk);
+    if (n < 0) return read_error(errno);
+    if (n == 0) break;
+    const sys::Status status =
+        builder.append(std::string_view(chunk.get(), static_cast<std::size_t>(n)));
+    if (!status.ok()) return status;
+  }
+  return builder.finish(out);
 }
 
 Message message_from_bytes(std::string bytes, const ReadOptions& options) {

@@ -409,14 +409,22 @@ class Supervisor {
     }
     std::size_t take = static_cast<std::size_t>(n);
     if (spec_.output_limit > 0) {
-      const std::size_t room = spec_.output_limit - std::min(spec_.output_limit,
-                                                             outcome_->output.size());
+      const std::size_t room = spec_.output_limit - std::min(spec_.output_limit, output_taken_);
       if (take > room) {
         take = room;
         outcome_->output_truncated = true;
       }
     }
-    outcome_->output.append(buffer_.data(), take);
+    output_taken_ += take;
+    if (!spec_.output_sink) {
+      outcome_->output.append(buffer_.data(), take);
+      return;
+    }
+    // A sink that failed gets nothing more; the output is still drained, so that
+    // the child is not stopped by a full pipe.
+    if (take == 0 || outcome_->output_errno != 0) return;
+    const int err = spec_.output_sink(std::string_view(buffer_.data(), take));
+    if (err != 0) outcome_->output_errno = err;
   }
 
   void try_reap() {
@@ -488,6 +496,7 @@ class Supervisor {
   std::string buffer_;
   std::string pending_;  // read from the writer, not yet taken by the child
   std::size_t pending_offset_ = 0;
+  std::size_t output_taken_ = 0;  // of the child's output: bytes kept or handed on
   int relay_errno_ = 0;
   bool reaped_ = false;
   int kill_stage_ = 0;  // 0: none, 1: SIGTERM sent, 2: SIGKILL sent

@@ -6,6 +6,7 @@
 namespace mailsift::testing {
 
 int FaultyIo::fired() const {
+  const std::lock_guard lock(mutex_);
   int n = 0;
   for (const auto& a : faults_) n += a.fired;
   return n;
@@ -18,6 +19,7 @@ bool FaultyIo::matches(const Fault& fault, const std::string& path) {
 }
 
 bool FaultyIo::trips(Op op, const std::string& path) {
+  const std::lock_guard lock(mutex_);
   for (auto& a : faults_) {
     if (a.fault.op != op || a.fault.bytes_before_failure != 0) continue;
     if (!matches(a.fault, path)) continue;
@@ -33,6 +35,7 @@ bool FaultyIo::trips(Op op, const std::string& path) {
 }
 
 std::string FaultyIo::path_of(int fd) const {
+  const std::lock_guard lock(mutex_);
   for (const auto& [open_fd, path] : fd_paths_)
     if (open_fd == fd) return path;
   return {};
@@ -42,6 +45,7 @@ int FaultyIo::open(const char* path, int flags, mode_t mode) {
   if (trips(Op::kOpen, path)) return -1;
   const int fd = inner_.open(path, flags, mode);
   if (fd >= 0) {
+    const std::lock_guard lock(mutex_);
     std::erase_if(fd_paths_, [fd](const auto& p) { return p.first == fd; });
     fd_paths_.emplace_back(fd, path);
   }
@@ -59,6 +63,7 @@ ssize_t FaultyIo::pread(int fd, void* buf, size_t count, off_t offset) {
 }
 
 bool FaultyIo::fill(const std::string& path, size_t* count, std::vector<Armed*>* filling) {
+  const std::lock_guard lock(mutex_);
   for (auto& a : faults_) {
     if (a.fault.op != Op::kWrite || a.fault.bytes_before_failure == 0) continue;
     if (!matches(a.fault, path)) continue;
@@ -76,6 +81,7 @@ bool FaultyIo::fill(const std::string& path, size_t* count, std::vector<Armed*>*
 }
 
 void FaultyIo::filled(const std::vector<Armed*>& filling, ssize_t n) {
+  const std::lock_guard lock(mutex_);
   if (n > 0)
     for (Armed* a : filling) a->passed += static_cast<size_t>(n);
 }
@@ -122,7 +128,10 @@ int FaultyIo::fsync(int fd) {
 
 int FaultyIo::close(int fd) {
   const std::string path = path_of(fd);
-  std::erase_if(fd_paths_, [fd](const auto& p) { return p.first == fd; });
+  {
+    const std::lock_guard lock(mutex_);
+    std::erase_if(fd_paths_, [fd](const auto& p) { return p.first == fd; });
+  }
   if (trips(Op::kClose, path)) {
     inner_.close(fd);  // the descriptor is gone either way, as with close(2)
     return -1;
@@ -181,14 +190,21 @@ int FaultyIo::list_directory(const char* path, std::vector<std::string>* names) 
 }
 
 time_t FaultyIo::now() {
-  return fake_time_ != 0 ? fake_time_ : inner_.now();
+  {
+    const std::lock_guard lock(mutex_);
+    if (fake_time_ != 0) return fake_time_;
+  }
+  return inner_.now();
 }
 
 void FaultyIo::sleep_for(std::chrono::milliseconds duration) {
-  slept_ += duration;
-  if (fake_time_ != 0) {
-    fake_time_ += static_cast<time_t>(duration.count() / 1000);
-    return;
+  {
+    const std::lock_guard lock(mutex_);
+    slept_ += duration;
+    if (fake_time_ != 0) {
+      fake_time_ += static_cast<time_t>(duration.count() / 1000);
+      return;
+    }
   }
   inner_.sleep_for(duration);
 }

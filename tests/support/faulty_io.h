@@ -2,6 +2,7 @@
 // calls, so each failure path of a delivery can be shown to keep the message.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,12 +47,21 @@ class FaultyIo final : public sys::Io {
  public:
   explicit FaultyIo(sys::Io& inner = sys::real_io()) : inner_(inner) {}
 
-  void add(Fault fault) { faults_.push_back({std::move(fault), 0, 0}); }
+  void add(Fault fault) {
+    const std::lock_guard lock(mutex_);
+    faults_.push_back({std::move(fault), 0, 0});
+  }
   // How many times a fault fired.
   int fired() const;
   // Each call to sleep_for advances the fake clock instead of sleeping.
-  void use_fake_time(time_t start) { fake_time_ = start; }
-  std::chrono::milliseconds slept() const { return slept_; }
+  void use_fake_time(time_t start) {
+    const std::lock_guard lock(mutex_);
+    fake_time_ = start;
+  }
+  std::chrono::milliseconds slept() const {
+    const std::lock_guard lock(mutex_);
+    return slept_;
+  }
 
   int open(const char* path, int flags, mode_t mode) override;
   ssize_t read(int fd, void* buf, size_t count) override;
@@ -90,9 +100,12 @@ class FaultyIo final : public sys::Io {
   // they let through and collects them in *filling; false (errno set) when one is
   // already exhausted.
   bool fill(const std::string& path, size_t* count, std::vector<Armed*>* filling);
-  static void filled(const std::vector<Armed*>& filling, ssize_t n);
+  void filled(const std::vector<Armed*>& filling, ssize_t n);
 
   sys::Io& inner_;
+  // Guards what follows: calls come from two threads while a filter runs (sys/io.h).
+  // Never held across a call of inner_ (a write to a full pipe blocks).
+  mutable std::mutex mutex_;
   std::vector<Armed> faults_;
   std::vector<std::pair<int, std::string>> fd_paths_;
   time_t fake_time_ = 0;

@@ -41,11 +41,14 @@ bool build_forward(const Session& session, const std::vector<rc::Value>& words,
 
 // Runs the command with the session's environment, stderr to the log, TIMEOUT, and
 // input on its stdin; sets $? and logs a timeout. capture: read at most
-// capture_limit bytes of its stdout (more is logged and sets output_truncated);
-// else its stdout goes to stdout_fd (-1: /dev/null, as procmail's children get).
+// capture_limit bytes of its stdout (more is logged and sets output_truncated),
+// into the outcome or, when output_sink is set, handed to it as they come
+// (sys::ProgramSpec::output_sink); else its stdout goes to stdout_fd (-1:
+// /dev/null, as procmail's children get).
 sys::ProgramOutcome run_command(Session& session, const Command& command,
                                 const sys::InputWriter& input, bool capture,
                                 int stdout_fd = -1,
-                                std::size_t capture_limit = limits::kMaxCapturedOutput);
+                                std::size_t capture_limit = limits::kMaxCapturedOutput,
+                                sys::OutputSink output_sink = {});
 
 }  // namespace mailsift::engine

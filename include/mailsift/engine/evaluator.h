@@ -60,7 +60,10 @@ class Evaluator {
  public:
   // message: the message as it is now; a filter replaces it. berkeley (-Y): a
   // filtered message's Content-Length is ignored too.
-  Evaluator(Session& session, message::Message& message, bool berkeley);
+  // spool_directory: where a filter's output is spooled when it is too large to
+  // hold in memory (as the message itself was: $TMPDIR, message/reader.h).
+  Evaluator(Session& session, message::Message& message, bool berkeley,
+            std::string spool_directory);
   ~Evaluator();
 
   // Reads, parses, checks and runs the rcfile at path (already resolved). With
@@ -212,6 +215,7 @@ class Evaluator {
   std::string explained_file_;
   bool explained_reached_ = false;
   bool berkeley_ = false;
+  std::string spool_directory_;
 };
 
 }  // namespace mailsift::engine

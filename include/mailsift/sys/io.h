@@ -6,6 +6,10 @@
 // The methods mirror the POSIX calls: they return what the call returns and set
 // errno the same way. RealIo forwards to the kernel; FaultyIo (tests) wraps another
 // Io and fails chosen calls.
+//
+// While a filter runs, one Io is called from two threads at once: the writer of
+// the program's input and the spooling of its output (sys/process.h). An Io must
+// therefore be safe for that: RealIo keeps no state; one that does guards it.
 #pragma once
 
 #include <fcntl.h>

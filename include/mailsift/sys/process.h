@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mailsift/sys/status.h"
@@ -18,6 +19,10 @@ namespace mailsift::sys {
 // -1 when it could not be started or was killed by a signal (callers treat that as
 // a temporary failure).
 int run_in_child(const std::function<int()>& fn);
+
+// Takes a captured output a piece at a time, as it comes (ProgramSpec::output_sink).
+// Returns 0, or an errno when it cannot take more.
+using OutputSink = std::function<int(std::string_view piece)>;
 
 // A program to run (behaviour §7.8-7.11, §3.2.1).
 struct ProgramSpec {
@@ -41,6 +46,12 @@ struct ProgramSpec {
   bool capture_output = false;            // read the child's stdout into output
   std::size_t output_limit = 0;           // 0: unlimited; else read at most this much
                                           // (the rest is read and thrown away)
+  // When capturing: if set, the output goes to it instead of into
+  // ProgramOutcome::output (which stays empty), piece by piece in the calling
+  // thread while the input is still being written (see run_program about an Io
+  // both use). Once it returns an errno it is not called again: the rest of the
+  // output is read and thrown away, and output_errno says why.
+  OutputSink output_sink;
   // When not capturing: the fd the child's stdout goes to; -1 inherits mailsift's
   // stdout, as procmail's children do.
   int stdout_fd = -1;
@@ -55,8 +66,9 @@ struct ProgramOutcome {
   bool timed_out = false;    // killed because TIMEOUT ran out
   int input_errno = 0;       // errno of a failed write of the input (EPIPE when the
                              // program did not read it all), else 0
-  std::string output;        // captured stdout (capture_output)
+  std::string output;        // captured stdout (capture_output, without output_sink)
   bool output_truncated = false;  // more than output_limit was written
+  int output_errno = 0;      // the errno with which output_sink refused a piece, else 0
   Status status;             // why it could not be started (fork/pipe), else ok
   // 0 exit, not killed, not timed out.
   bool succeeded() const { return started && signal == 0 && !timed_out && exit_status == 0; }
@@ -74,7 +86,9 @@ using InputWriter = std::function<int(int fd)>;
 // for it to end (bounded by timeout_seconds), and reports. Never throws.
 // - input runs in a thread of its own, writing (blocking) to a pipe that this
 //   thread relays to the child's stdin; a null input gives the child an empty
-//   stdin. input may use an Io that the calling thread does not touch meanwhile.
+//   stdin. input may use an Io that the calling thread does not touch meanwhile;
+//   when spec.output_sink uses the same Io, that Io must be safe for use from two
+//   threads at once (sys/io.h).
 // - input_errno: the writer's own error, else EPIPE (or the write's errno) when the
 //   program ended, or closed its stdin, before taking all of the input. SIGPIPE is
 //   never raised in mailsift (blocked during the call, a pending one consumed).
