@@ -56,34 +56,7 @@ TEST(OutputSink, TakesTheOutputAsItComes) {
   EXPECT_TRUE(before_input_done) << "the sink was called only after the input was written";
 }
 
-TEST(OutputSink, HonoursTheOutputLimit) {
-  struct Case {
-    const char* name;
-    std::size_t limit;
-    std::size_t want_size;
-    bool want_truncated;
-  };
-  const Case cases[] = {
-      {"unlimited", 0, 200000, false},
-      {"below the output", 1000, 1000, true},
-      {"exactly the output", 200000, 200000, false},
-      {"above the output", 300000, 200000, false},
-  };
-  for (const Case& c : cases) {
-    std::string got;
-    ProgramSpec spec = capturing_shell("yes | head -c 200000");
-    spec.output_limit = c.limit;
-    spec.output_sink = [&got](std::string_view piece) {
-      got.append(piece);
-      return 0;
-    };
-    const ProgramOutcome outcome = run_program(spec, nullptr);
-    EXPECT_EQ(got.size(), c.want_size) << c.name;
-    EXPECT_EQ(outcome.output_truncated, c.want_truncated) << c.name;
-    EXPECT_EQ(got.substr(0, 4), "y\ny\n") << c.name;
-    EXPECT_TRUE(outcome.succeeded()) << c.name << ": code " << outcome.procmail_code();
-  }
-}
+// The output limit with a sink: RunProgram.CaptureHonoursTheOutputLimit (process_test).
 
 // A sink that cannot take more (its spool file is full) gets nothing after it said
 // so; the rest of the output is read and dropped, so that the program still ends as

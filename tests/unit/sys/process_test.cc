@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mailsift/sys/io.h"
@@ -203,6 +204,8 @@ TEST(RunProgram, LargeInputEchoedBackDoesNotDeadlock) {
   EXPECT_TRUE(got.output == input) << "the output differs from the input";
 }
 
+// The limit holds whether the output is kept in outcome.output or handed to a sink
+// piece by piece (a filter's new message, sys::OutputSink).
 TEST(RunProgram, CaptureHonoursTheOutputLimit) {
   struct Case {
     const char* name;
@@ -216,15 +219,29 @@ TEST(RunProgram, CaptureHonoursTheOutputLimit) {
       {"exactly the output", 200000, 200000, false},
       {"above the output", 300000, 200000, false},
   };
-  for (const Case& c : cases) {
-    ProgramSpec spec = capturing(shell("yes | head -c 200000"));
-    spec.output_limit = c.limit;
-    const ProgramOutcome got = run_program(spec, nullptr);
-    EXPECT_EQ(got.output.size(), c.want_size) << c.name;
-    EXPECT_EQ(got.output_truncated, c.want_truncated) << c.name;
-    EXPECT_EQ(got.output.substr(0, 4), "y\ny\n") << c.name;
-    // The rest is read and dropped: the program is not killed by SIGPIPE.
-    EXPECT_TRUE(got.succeeded()) << c.name << ": code " << got.procmail_code();
+  for (const bool to_sink : {false, true}) {
+    for (const Case& c : cases) {
+      const std::string name = std::string(c.name) + (to_sink ? ", to a sink" : "");
+      ProgramSpec spec = capturing(shell("yes | head -c 200000"));
+      spec.output_limit = c.limit;
+      std::string sunk;
+      if (to_sink) {
+        spec.output_sink = [&sunk](std::string_view piece) {
+          sunk.append(piece);
+          return 0;
+        };
+      }
+      const ProgramOutcome got = run_program(spec, nullptr);
+      const std::string& output = to_sink ? sunk : got.output;
+      if (to_sink) {
+        EXPECT_TRUE(got.output.empty()) << name << ": kept as well as handed on";
+      }
+      EXPECT_EQ(output.size(), c.want_size) << name;
+      EXPECT_EQ(got.output_truncated, c.want_truncated) << name;
+      EXPECT_EQ(output.substr(0, 4), "y\ny\n") << name;
+      // The rest is read and dropped: the program is not killed by SIGPIPE.
+      EXPECT_TRUE(got.succeeded()) << name << ": code " << got.procmail_code();
+    }
   }
 }
 
