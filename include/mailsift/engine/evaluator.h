@@ -56,6 +56,16 @@ class LocalLock {
   sys::Dotlock lock_;
 };
 
+// The joined header as conditions search it (Evaluator::message_area). It is indexed
+// (rc::TextIndex) once enough regexes have searched it for the index to pay: an index
+// costs about as much as a dozen literal scans of a header. (At namespace scope: as a
+// nested class, clang cannot default-construct it inside std::optional.)
+struct SearchedHeader {
+  std::string text;
+  int searches = 0;
+  std::optional<rc::TextIndex> index;
+};
+
 class Evaluator {
  public:
   // message: the message as it is now; a filter replaces it. berkeley (-Y): a
@@ -197,16 +207,9 @@ class Evaluator {
   // (once per variable expanded), without making a std::string of the name.
   std::set<std::string, std::less<>> message_data_;
   std::size_t last_input_size_ = 0;
-  // The message's search areas, made on first use (message_area). The joined header
-  // is indexed (rc::TextIndex) once enough regexes have searched it for the index to
-  // pay: an index costs about as much as a dozen literal scans of a header.
-  struct HeaderArea {
-    std::string text;
-    int searches = 0;
-    std::optional<rc::TextIndex> index;
-  };
+  // The message's search areas, made on first use (message_area).
   static constexpr int kSearchesBeforeIndex = 12;
-  std::optional<HeaderArea> header_area_;
+  std::optional<SearchedHeader> header_area_;
   // The index of area when it is the joined header and it pays to have one.
   const rc::TextIndex* index_for(std::string_view area);
   int explain_line_ = 0;
