@@ -12,9 +12,11 @@
 #include <string>
 #include <string_view>
 
+#include "../../src/rc/regex_dialect.h"
 #include "fuzz_check.h"
 #include "mailsift/engine/expand.h"
 #include "mailsift/rc/regex.h"
+#include "mailsift/rc/text_index.h"
 
 namespace {
 
@@ -51,6 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string extracted;
     const bool matched = regex.search(text, &extracted);
     check(regex.search(text, nullptr) == matched, "asking for MATCH does not change the answer");
+    const rc::TextIndex index(text);
+    std::string indexed;
+    check(regex.search(text, &indexed, nullptr, &index) == matched && indexed == extracted,
+          "a text index changes no answer");
     if (matched && regex.extracts()) {
       check(text.find(extracted) != std::string_view::npos, "MATCH is a part of the text");
     }
@@ -62,6 +68,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!regex.error().empty(), "a rejected regex says why");
     check(regex.error_offset() <= pattern.size(), "the error points into the regex");
     check(!regex.search(text, nullptr), "a rejected regex matches nothing");
+  }
+
+  // Regex::compile checks a regex without building its tree: the same verdict, error
+  // offset, "\/" and required literals as the parsed pattern.
+  {
+    namespace dialect = rc::dialect;
+    const dialect::Substituted substituted = dialect::substitute_macros(pattern);
+    const dialect::Pattern parsed = dialect::Pattern::parse(substituted.text, case_sensitive);
+    dialect::Pattern::Checked checked;
+    dialect::Pattern::check(substituted.text, case_sensitive, &checked);
+    check(checked.error == parsed.error(), "checking and parsing give the same verdict");
+    if (parsed.ok()) {
+      check(checked.extracts == parsed.extracts(), "checking and parsing agree on \\/");
+      const auto literals = parsed.required_literals();
+      bool same = literals.size() == checked.literals.size();
+      for (std::size_t i = 0; same && i < literals.size(); ++i)
+        same = literals[i].text == checked.literals[i].text &&
+               literals[i].folded == checked.literals[i].folded;
+      check(same, "checking and parsing find the same required literals");
+    } else {
+      check(checked.error_offset == parsed.error_offset(), "and the same error offset");
+    }
   }
 
   // $\NAME: a quoted text is a regex that finds that text literally.
