@@ -1,5 +1,7 @@
 #include "faulty_io.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <utility>
 
@@ -35,19 +37,23 @@ bool FaultyIo::trips(Op op, const std::string& path) {
 }
 
 std::string FaultyIo::path_of(int fd) const {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return {};
   const std::lock_guard lock(mutex_);
-  for (const auto& [open_fd, path] : fd_paths_)
-    if (open_fd == fd) return path;
+  for (const OpenFile& file : fd_paths_) {
+    if (file.fd == fd) return file.dev == st.st_dev && file.ino == st.st_ino ? file.path : "";
+  }
   return {};
 }
 
 int FaultyIo::open(const char* path, int flags, mode_t mode) {
   if (trips(Op::kOpen, path)) return -1;
   const int fd = inner_.open(path, flags, mode);
-  if (fd >= 0) {
+  struct stat st;
+  if (fd >= 0 && ::fstat(fd, &st) == 0) {
     const std::lock_guard lock(mutex_);
-    std::erase_if(fd_paths_, [fd](const auto& p) { return p.first == fd; });
-    fd_paths_.emplace_back(fd, path);
+    std::erase_if(fd_paths_, [fd](const OpenFile& file) { return file.fd == fd; });
+    fd_paths_.push_back({fd, path, st.st_dev, st.st_ino});
   }
   return fd;
 }
@@ -130,7 +136,7 @@ int FaultyIo::close(int fd) {
   const std::string path = path_of(fd);
   {
     const std::lock_guard lock(mutex_);
-    std::erase_if(fd_paths_, [fd](const auto& p) { return p.first == fd; });
+    std::erase_if(fd_paths_, [fd](const OpenFile& file) { return file.fd == fd; });
   }
   if (trips(Op::kClose, path)) {
     inner_.close(fd);  // the descriptor is gone either way, as with close(2)

@@ -2,6 +2,8 @@
 // calls, so each failure path of a delivery can be shown to keep the message.
 #pragma once
 
+#include <sys/types.h>
+
 #include <mutex>
 #include <string>
 #include <utility>
@@ -107,7 +109,16 @@ class FaultyIo final : public sys::Io {
   // Never held across a call of inner_ (a write to a full pipe blocks).
   mutable std::mutex mutex_;
   std::vector<Armed> faults_;
-  std::vector<std::pair<int, std::string>> fd_paths_;
+  // The files opened through this Io, with the inode each descriptor was opened on:
+  // code that closes a descriptor with ::close (a spooled body, a pipe) leaves its
+  // entry behind, and a later descriptor with the same number is then told apart.
+  struct OpenFile {
+    int fd;
+    std::string path;
+    dev_t dev;
+    ino_t ino;
+  };
+  std::vector<OpenFile> fd_paths_;
   time_t fake_time_ = 0;
   std::chrono::milliseconds slept_{0};
 };
