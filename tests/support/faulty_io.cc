@@ -92,34 +92,30 @@ void FaultyIo::filled(const std::vector<Armed*>& filling, ssize_t n) {
     for (Armed* a : filling) a->passed += static_cast<size_t>(n);
 }
 
-ssize_t FaultyIo::write(int fd, const void* buf, size_t count) {
-  const std::string path = path_of(fd);
-  std::vector<Armed*> filling;  // the faults this write counts towards
+template <class Transfer>
+ssize_t FaultyIo::counted(Op op, int out_fd, size_t count, Transfer transfer) {
+  const std::string path = path_of(out_fd);
+  std::vector<Armed*> filling;  // the faults these bytes count towards
   if (!fill(path, &count, &filling)) return -1;
-  if (trips(Op::kWrite, path)) return -1;
-  const ssize_t n = inner_.write(fd, buf, count);
+  if (trips(op, path)) return -1;
+  const ssize_t n = transfer(count);
   filled(filling, n);
   return n;
+}
+
+ssize_t FaultyIo::write(int fd, const void* buf, size_t count) {
+  return counted(Op::kWrite, fd, count, [&](size_t n) { return inner_.write(fd, buf, n); });
 }
 
 ssize_t FaultyIo::copy_file_range(int in_fd, off_t* in_offset, int out_fd, size_t count) {
-  const std::string path = path_of(out_fd);
-  std::vector<Armed*> filling;
-  if (!fill(path, &count, &filling)) return -1;
-  if (trips(Op::kCopyFileRange, path)) return -1;
-  const ssize_t n = inner_.copy_file_range(in_fd, in_offset, out_fd, count);
-  filled(filling, n);
-  return n;
+  return counted(Op::kCopyFileRange, out_fd, count, [&](size_t n) {
+    return inner_.copy_file_range(in_fd, in_offset, out_fd, n);
+  });
 }
 
 ssize_t FaultyIo::sendfile(int out_fd, int in_fd, off_t* in_offset, size_t count) {
-  const std::string path = path_of(out_fd);
-  std::vector<Armed*> filling;
-  if (!fill(path, &count, &filling)) return -1;
-  if (trips(Op::kSendfile, path)) return -1;
-  const ssize_t n = inner_.sendfile(out_fd, in_fd, in_offset, count);
-  filled(filling, n);
-  return n;
+  return counted(Op::kSendfile, out_fd, count,
+                 [&](size_t n) { return inner_.sendfile(out_fd, in_fd, in_offset, n); });
 }
 
 int FaultyIo::madvise(void* addr, size_t length, int advice) {

@@ -103,6 +103,11 @@ class FaultyIo final : public sys::Io {
   // already exhausted.
   bool fill(const std::string& path, size_t* count, std::vector<Armed*>* filling);
   void filled(const std::vector<Armed*>& filling, ssize_t n);
+  // A call that puts up to count bytes into out_fd (write, copy_file_range,
+  // sendfile): counted against the disk-filling faults, failed by op's faults;
+  // transfer(count) makes the real call.
+  template <class Transfer>
+  ssize_t counted(Op op, int out_fd, size_t count, Transfer transfer);
 
   sys::Io& inner_;
   // Guards what follows: calls come from two threads while a filter runs (sys/io.h).
