@@ -7,10 +7,6 @@ namespace {
 
 bool is_lower_letter(unsigned char c) { return c >= 'a' && c <= 'z'; }
 
-unsigned char lower(unsigned char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c | 0x20) : c;
-}
-
 // How often a byte is expected in mail text, roughly: the byte searched for first is
 // the rarest of the literal, so that fewer candidates need a full comparison. A
 // folded letter counts double (both cases are searched for).
@@ -25,7 +21,7 @@ int commonness(unsigned char c, bool folded) {
 bool equal_at(const char* at, std::string_view literal, bool folded) {
   if (!folded) return std::memcmp(at, literal.data(), literal.size()) == 0;
   for (std::size_t i = 0; i < literal.size(); ++i) {
-    if (lower(static_cast<unsigned char>(at[i])) != static_cast<unsigned char>(literal[i]))
+    if (ascii_lower(static_cast<unsigned char>(at[i])) != static_cast<unsigned char>(literal[i]))
       return false;
   }
   return true;

@@ -8,6 +8,11 @@
 
 namespace mailsift::rc {
 
+// ASCII letters in lower case; every other byte as it is (procmail folds only A-Z).
+inline unsigned char ascii_lower(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c | 0x20) : c;
+}
+
 // True when text holds literal; with folded, ASCII letters match in either case
 // (literal is in lower case). An empty literal is always held.
 bool holds_literal(std::string_view text, std::string_view literal, bool folded);

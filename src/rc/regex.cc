@@ -250,9 +250,10 @@ const std::string& Regex::translated() const {
 }
 
 bool Regex::search(std::string_view area, std::string* extracted, bool* cut,
-                   const TextIndex* index) const {
+                   const TextIndex* index, bool literals_held) const {
   if (cut != nullptr) *cut = false;
-  if (!ok() || !state_->may_match(area, index) || !state_->prepare()) return false;
+  if (!ok() || (!literals_held && !state_->may_match(area, index)) || !state_->prepare())
+    return false;
   const re2::StringPiece text = piece(area);
   const RE2* whole = state_->variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline);
   if (whole == nullptr) return false;

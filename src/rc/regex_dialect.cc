@@ -228,6 +228,11 @@ void append_set(const Words& words, bool fold, std::string* out) {
   if (unfolded) out->push_back(')');
 }
 
+// A "\/" inside an alternative or a repeated group has no single left and right
+// part: parse() and check() both refuse it with this.
+constexpr std::string_view kNestedSplit =
+    "'\\/' inside an alternative or a repeated group is not supported";
+
 // Deeper nesting than any real regex needs; bounds the recursion (RE2 has a
 // similar limit of its own).
 constexpr int kMaxNesting = 200;
@@ -541,7 +546,7 @@ struct Pattern::TreeBuilder {
 };
 
 // Only what checking a regex needs: the top-level items (a group without "|" and
-// without an operator is flattened into its parent, as Pattern::reparse() does),
+// without an operator is flattened into its parent, as Pattern::build() does),
 // each as what it adds to a required literal, and where the "\/" are.
 //
 // Handles: a sequence is the index in items of its first item (its items follow,
@@ -586,10 +591,7 @@ struct Pattern::ScanBuilder {
   }
   int literal(unsigned char c, bool fold, std::size_t offset) {
     atom = Item{};
-    atom.byte.literal = c != '\n';
-    atom.byte.newline = c == '\n';
-    atom.byte.byte = fold ? static_cast<unsigned char>(c | 0x20) : c;
-    atom.byte.folded = fold;
+    atom.byte = literal_of(c, fold);
     atom.offset = offset;
     return kAtom;
   }
@@ -665,12 +667,18 @@ int Pattern::add_literal(unsigned char c, bool fold, std::size_t offset) {
   node.kind = Kind::kBytes;
   node.set = kLiteralSet;
   node.offset = static_cast<std::uint32_t>(offset);
-  node.literal.literal = c != '\n';
-  node.literal.newline = c == '\n';
-  node.literal.byte = fold ? static_cast<unsigned char>(c | 0x20) : c;
-  node.literal.folded = fold;
+  node.literal = literal_of(c, fold);
   nodes_.push_back(node);  // not nullable, no kids: nothing for add() to work out
   return static_cast<int>(nodes_.size() - 1);
+}
+
+Pattern::LiteralByte Pattern::literal_of(unsigned char c, bool fold) {
+  LiteralByte literal;
+  literal.literal = c != '\n';
+  literal.newline = c == '\n';
+  literal.byte = fold ? static_cast<unsigned char>(c | 0x20) : c;
+  literal.folded = fold;
+  return literal;
 }
 
 Pattern::ByteSet Pattern::bytes(const Node& node) const {
@@ -696,11 +704,11 @@ int Pattern::add_parent(Kind kind, std::size_t offset, std::vector<int>* pending
 
 Pattern Pattern::parse(std::string_view text, bool case_sensitive) {
   Pattern pattern;
-  pattern.reparse(text, case_sensitive);
+  pattern.build(text, case_sensitive);
   return pattern;
 }
 
-void Pattern::reparse(std::string_view text, bool case_sensitive) {
+void Pattern::build(std::string_view text, bool case_sensitive) {
   nodes_.clear();
   sets_.clear();
   kids_.clear();
@@ -757,7 +765,7 @@ void Pattern::reparse(std::string_view text, bool case_sensitive) {
   for (const int item : pattern.items_) top_level[static_cast<std::size_t>(item)] = true;
   for (std::size_t i = 0; i < pattern.nodes_.size(); ++i) {
     if (pattern.nodes_[i].kind != Kind::kSplit || top_level[i]) continue;
-    pattern.error_ = "'\\/' inside an alternative or a repeated group is not supported";
+    pattern.error_ = kNestedSplit;
     pattern.error_offset_ = pattern.nodes_[i].offset;
     break;
   }
@@ -780,13 +788,6 @@ void Pattern::mark_regex_end(int index, bool at_end) {
 bool Pattern::matches_empty() const {
   for (int item : items_) {
     if (!nullable(item)) return false;
-  }
-  return true;
-}
-
-bool Pattern::left_matches_empty() const {
-  for (int i = 0; i < split_item_; ++i) {
-    if (!nullable(items_[static_cast<std::size_t>(i)])) return false;
   }
   return true;
 }
@@ -1076,8 +1077,7 @@ void Pattern::check(std::string_view text, bool case_sensitive, Checked* out) {
   Parser<ScanBuilder> parser(&builder, text, case_sensitive);
   parser.parse();
   if (!builder.failed() && builder.nested_split != std::string::npos) {
-    builder.fail(builder.nested_split,
-                 "'\\/' inside an alternative or a repeated group is not supported");
+    builder.fail(builder.nested_split, std::string(kNestedSplit));
   }
   if (builder.failed()) {
     out->error = std::move(builder.error);

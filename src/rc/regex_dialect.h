@@ -80,8 +80,6 @@ class Pattern {
  public:
   // text: the regex after macro substitution. Never throws; check ok().
   static Pattern parse(std::string_view text, bool case_sensitive);
-  // The same into this object, reusing the memory it already holds.
-  void reparse(std::string_view text, bool case_sensitive);
 
   // What checking a regex finds, without building the pattern: the same error as
   // parse(), extracts() and required_literals(). This is all a search needs until a
@@ -103,8 +101,6 @@ class Pattern {
   bool extracts() const { return split_item_ >= 0; }
   // True when the whole regex matches the empty string without taking a newline.
   bool matches_empty() const;
-  // True when the part before the "\/" matches the empty string without a newline.
-  bool left_matches_empty() const;
   // Runs (of 2 bytes or more) of single-byte atoms in the top-level sequence, at most
   // kMaxRequiredLiterals, the likeliest to be missing first: a text that does not
   // hold every one cannot match, so they are searched for before any matcher is built.
@@ -131,6 +127,8 @@ class Pattern {
     bool newline = false;  // exactly a newline (a "^" or "$"): not a byte to look for
   };
   static LiteralByte literal_byte(const ByteSet& bytes);
+  // What the literal byte c adds (the letter c in both cases when fold).
+  static LiteralByte literal_of(unsigned char c, bool fold);
   // A literal byte's set is not stored: it follows from node.literal (the default,
   // so that no node refers to a set it does not have).
   static constexpr std::uint32_t kLiteralSet = UINT32_MAX;
@@ -153,6 +151,7 @@ class Pattern {
   };
   template <class Builder>
   class Parser;
+  void build(std::string_view text, bool case_sensitive);  // parse()'s work
   struct TreeBuilder;
   struct ScanBuilder;
   // The required literals of items 0..count-1, byte_at(i) giving what item i adds.
@@ -163,9 +162,6 @@ class Pattern {
   int add_bytes(const ByteSet& bytes, std::size_t offset, LiteralByte literal);
   // One byte c, or the letter c in both cases when fold (no set is stored).
   int add_literal(unsigned char c, bool fold, std::size_t offset);
-  int add_bytes(const ByteSet& bytes, std::size_t offset) {
-    return add_bytes(bytes, offset, literal_byte(bytes));
-  }
   // A node whose kids are kids[mark, end): they move into kids_, kids shrinks to mark.
   int add_parent(Kind kind, std::size_t offset, std::vector<int>* kids, std::size_t mark);
   std::span<const int> kids(const Node& node) const {
@@ -199,7 +195,7 @@ class Pattern {
   std::vector<Node> nodes_;
   std::vector<ByteSet> sets_;
   std::vector<int> kids_;
-  std::vector<int> pending_;  // the parser's stack of finished kids (kept for reuse)
+  std::vector<int> pending_;  // the parser's stack of finished kids, then flattening's
   // The top-level sequence (groups without "|" or a postfix operator flattened), so
   // that the "\/" splits it into a left and a right part.
   std::vector<int> items_;

@@ -1,18 +1,16 @@
 #include "mailsift/rc/text_index.h"
 
+#include "literal_search.h"
+
 namespace mailsift::rc {
 namespace {
 
-// ASCII letters in lower case, so that a literal matched in either case is found.
-constexpr std::uint32_t folded(unsigned char c) {
-  return c >= 'A' && c <= 'Z' ? std::uint32_t{c} | 0x20u : std::uint32_t{c};
-}
+// Letters folded, so that a literal matched in either case is found.
+std::uint32_t folded(char c) { return ascii_lower(static_cast<unsigned char>(c)); }
 
 // The filter bit of the three bytes at p (a multiplicative hash of the folded bytes).
 std::uint32_t bit_of(const char* p) {
-  const std::uint32_t bytes = folded(static_cast<unsigned char>(p[0])) << 16 |
-                              folded(static_cast<unsigned char>(p[1])) << 8 |
-                              folded(static_cast<unsigned char>(p[2]));
+  const std::uint32_t bytes = folded(p[0]) << 16 | folded(p[1]) << 8 | folded(p[2]);
   return (bytes * 0x9e3779b1u) >> 16;
 }
 

@@ -124,11 +124,12 @@ class ValueParser {
     if (i < text_.size() && text_[i] == '}') pos_ = i;
   }
 
-  // A byte the loop of parse() takes as itself when it is not the first of a word.
+  // A byte the loop of parse() takes as itself when it is not the first of a word:
+  // keep in step with the loop's cases.
   static bool is_ordinary(char c, bool in_double, Context context) {
-    if (c == '\'' || c == '"' || c == '\\' || c == '$' || c == '`') return false;
+    if (c == '"' || c == '\\' || c == '$' || c == '`') return false;
     if (in_double) return true;
-    return !is_blank(c) && c != '\n' && !(context == Context::kBraces && c == '}');
+    return c != '\'' && !is_blank(c) && c != '\n' && !(context == Context::kBraces && c == '}');
   }
 
   static void literal(Value* out, std::string_view s, bool quoted) {

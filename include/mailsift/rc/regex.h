@@ -50,9 +50,10 @@ class Regex {
   // that, MATCH is taken from RE2's split (valid, perhaps later) and *cut, when
   // given, is set to true.
   // index, when given and made of area (TextIndex::covers), rules out a required
-  // literal without scanning the area (it is ignored otherwise).
+  // literal without scanning the area (it is ignored otherwise). literals_held: the
+  // caller found every required literal in area already (lacks_required_literal).
   bool search(std::string_view area, std::string* extracted, bool* cut = nullptr,
-              const TextIndex* index = nullptr) const;
+              const TextIndex* index = nullptr, bool literals_held = false) const;
 
   // Whether area lacks a literal every match holds (so that nothing matches),
   // looked for window by window: after each window of `window` bytes,
