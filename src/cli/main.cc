@@ -38,5 +38,6 @@ int main(int argc, char** argv) {
   context.stdin_fd = STDIN_FILENO;
   context.stderr_fd = STDERR_FILENO;
   context.environ = environ;
+  context.process_ends_after = true;
   return mailsift::engine::run(parsed.invocation, context);
 }

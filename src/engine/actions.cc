@@ -328,6 +328,7 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
     rescue = true;
   } else if (outcome.output_truncated) {
     // A cut-off message is not the message: keep the old one.
+    log_.line("The output of \"" + command.name + "\" is not used: it is cut off");
     rescue = true;
   } else if (outcome.signal != 0 || outcome.timed_out) {
     // A filter that crashed or hung: its output is not a message (mailsift keeps

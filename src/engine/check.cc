@@ -30,11 +30,13 @@ class Checker {
   Checker(sys::Io& io, const std::string& home) : io_(io), home_(home) { known_["HOME"] = home; }
 
   // named: the file was named on the command line of --check, so a delivery would
-  // be given it as an rcfile and would first look at who may have written it (the
-  // files it includes are not looked at, in a delivery as in procmail).
+  // be given it as an rcfile and would first look at who may have written it, unless
+  // its name exempts it ("./rc": rcfile_is_checked); the files it includes are not
+  // looked at, in a delivery as in procmail.
   void check_file(const std::string& path, bool named) {
     const bool first_visit = visited_.insert(path).second;
-    const bool trust_unchecked = named && trust_checked_.insert(path).second;
+    const bool trust_unchecked = named && rcfile_is_checked(path, /*mail_filter=*/false) &&
+                                 trust_checked_.insert(path).second;
     if (!first_visit && !trust_unchecked) return;
     std::string text;
     if (sys::read_whole_file(io_, path, &text) != 0) {

@@ -113,7 +113,6 @@ sys::ProgramOutcome run_command(Session& session, const Command& command,
   spec.timeout_seconds = session.timeout_seconds();
   spec.capture_output = capture;
   spec.output_limit = capture_limit;
-  const bool whole_output_needed = capture && output_sink;  // a filter's new message
   if (capture) spec.output_sink = std::move(output_sink);
   // procmail's children write their stdout to /dev/null unless it is captured.
   int null_fd = -1;
@@ -132,12 +131,8 @@ sys::ProgramOutcome run_command(Session& session, const Command& command,
   }
   if (outcome.timed_out) session.log().line("Timeout, terminating \"" + command.name + "\"");
   if (outcome.output_truncated) {
-    session.log().line("Excessive output quenched from \"" + command.name + "\": " +
-                       (whole_output_needed
-                            ? "more than " + std::to_string(capture_limit) +
-                                  " bytes, so none of it is used"
-                            : "only the first " + std::to_string(capture_limit) +
-                                  " bytes are kept"));
+    session.log().line("Excessive output quenched from \"" + command.name + "\": cut after " +
+                       std::to_string(capture_limit) + " bytes");
   }
   session.set_last_status(outcome.procmail_code());
   return outcome;

@@ -110,13 +110,14 @@ const rc::TextIndex* Evaluator::index_for(std::string_view area) {
   return header_area_->index ? &*header_area_->index : nullptr;
 }
 
-bool Evaluator::spooled_body_lacks_literal(const rc::Regex& regex, std::string_view area) {
-  if (!message_.body_spooled()) return false;
+std::optional<bool> Evaluator::spooled_body_holds_literals(const rc::Regex& regex,
+                                                         std::string_view area) {
+  if (!message_.body_spooled()) return std::nullopt;
   const std::string_view body = message_.body();
-  if (area.data() != body.data() || area.size() != body.size()) return false;
+  if (area.data() != body.data() || area.size() != body.size()) return std::nullopt;
   // Each window's pages are dropped once looked at: a body rule the message does not
   // satisfy costs no memory for the body.
-  return regex.lacks_required_literal(
+  return !regex.lacks_required_literal(
       area, limits::kSpoolWindow,
       [&](std::size_t from, std::size_t length) { message_.release_body(session_.io(), from, length); });
 }
@@ -221,8 +222,12 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       const std::string_view area = area_for(recipe, variable, &storage);
       std::string extracted;
       bool cut = false;
-      matched = !(!weighted && spooled_body_lacks_literal(regex, area)) &&
-                regex.search(area, regex.extracts() ? &extracted : nullptr, &cut, index_for(area));
+      // On a spooled body the literals are looked for first, window by window; the
+      // search then does not look for them again.
+      const std::optional<bool> held =
+          weighted ? std::nullopt : spooled_body_holds_literals(regex, area);
+      matched = held.value_or(true) && regex.search(area, regex.extracts() ? &extracted : nullptr,
+                                                    &cut, index_for(area), held.has_value());
       if (!regex.ok()) {
         // The matcher is built on first use; RE2 refused it (too large).
         log_at(condition.operand_position,

@@ -139,7 +139,8 @@ Prediction predict(const std::string& self, const std::string& rcfile,
     const std::string type = json_field(line, "type");
     if (type == "delivery") folders.push_back(json_field(line, "folder"));
     if (type == "result") {
-      got.exit = std::atoi(json_field(line, "exit").c_str());
+      // A result without a readable exit status is treated as no result.
+      got.exit = exit_status_from(json_field(line, "exit")).value_or(-1);
       maildir = json_field(line, "maildir");
     }
   }

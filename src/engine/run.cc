@@ -283,7 +283,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     session.trace().result(code, folder_base(session.variables().get_or("MAILDIR", "")));
     // The parent of a dry run's "c" clone has the last word.
     if (inv.explain_line && !session.trace().in_clone()) evaluator.finish_explaining(code);
-    evaluator.keep_rules_until_exit();
+    if (ctx.process_ends_after) evaluator.keep_rules_until_exit();
     return code;
   }
   write_abstract(session, log, message, code, stored, dropped_by_host);
@@ -296,7 +296,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     code = trap_status & 0xff;
   session.release_global_lock();
   evaluator.wait_for_clones();
-  evaluator.keep_rules_until_exit();
+  if (ctx.process_ends_after) evaluator.keep_rules_until_exit();
   return code;
 }
 

@@ -134,11 +134,11 @@ class Evaluator {
 
   // Conditions (conditions.cc).
   bool conditions_hold(const rc::Recipe& recipe, bool* error);
-  // For a regex searched in a spooled body (B): whether the body lacks one of its
+  // For a regex searched in a spooled body (B): whether the body holds all its
   // required literals, looked for window by window with each window's pages dropped
   // after it (rc::Regex::lacks_required_literal), so that a body rule the message
-  // does not satisfy never holds the body in memory.
-  bool spooled_body_lacks_literal(const rc::Regex& regex, std::string_view area);
+  // does not satisfy never holds the body in memory. nullopt for any other area.
+  std::optional<bool> spooled_body_holds_literals(const rc::Regex& regex, std::string_view area);
   struct ConditionState;
   bool condition_holds(const rc::Recipe& recipe, const rc::Condition& condition,
                        ConditionState* state, bool* error);

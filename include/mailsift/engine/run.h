@@ -16,6 +16,10 @@ struct RunContext {
   const char* const* environ = nullptr;
   // For tests: do not change the process's user ids, umask or cwd state beyond
   // what a delivery needs (run() still chdirs to MAILDIR).
+  // The process ends when run() returns (the command line): the loaded rules are
+  // then not freed (Evaluator::keep_rules_until_exit). Tests that call run() many
+  // times leave it false.
+  bool process_ends_after = false;
 };
 
 int run(const Invocation& invocation, const RunContext& context);

@@ -21,14 +21,14 @@
 
 namespace mailsift::message {
 
-// Where the body bytes live. Implementations: memory (a std::string) and a mapped
-// spool file. Owned by the Message.
 // Where a body's bytes are also in a file: [offset, offset + size) of fd.
 struct BodyFile {
   int fd = -1;  // -1: the bytes are only in memory
   off_t offset = 0;
 };
 
+// Where the body bytes live. Implementations: memory (a std::string) and a mapped
+// spool file. Owned by the Message.
 class BodyStorage {
  public:
   virtual ~BodyStorage() = default;
