@@ -126,6 +126,8 @@ bool Evaluator::run_action(const rc::Recipe& recipe, Control* control) {
     case rc::Action::Kind::kCapture:
       success = run_capture(recipe);
       break;
+    case rc::Action::Kind::kNone:  // run_recipe never gets here
+      return false;
   }
   if (success && delivering) {
     if (recipe.flags.copy) {

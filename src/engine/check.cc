@@ -52,7 +52,10 @@ class Checker {
       }
     }
     if (!first_visit) return;
+    // Read as a delivery reads it: without the CR of CR LF line ends.
+    const std::optional<rc::Diagnostic> crlf = rc::drop_carriage_returns(&text);
     rc::Rcfile tree = rc::parse_rcfile(text);
+    if (crlf) tree.diagnostics.push_back(*crlf);
     rc::check_regexes(tree.statements, &regexes_, /*build_matchers=*/true, &tree.diagnostics);
     rc::lint_rcfile(tree.statements, &tree.diagnostics);
     std::stable_sort(tree.diagnostics.begin(), tree.diagnostics.end(),
@@ -85,7 +88,9 @@ class Checker {
           follow_includes(path, text, recipe->action.block);
         continue;
       }
-      const auto& assignment = std::get<rc::Assignment>(statement.node);
+      const auto* statement_assignment = std::get_if<rc::Assignment>(&statement.node);
+      if (statement_assignment == nullptr) continue;
+      const rc::Assignment& assignment = *statement_assignment;
       std::optional<std::string> value = known_value(assignment);
       if (value) {
         known_[assignment.name] = *value;

@@ -51,12 +51,10 @@ bool build_command(const Session& session, std::string_view raw,
   }
   std::vector<rc::Value> parsed;
   if (words == nullptr) {
-    std::vector<rc::Diagnostic> diagnostics;
-    parsed = rc::parse_words(raw, rc::Position{}, &diagnostics);
-    if (!diagnostics.empty()) {
-      *error = diagnostics.front().message;
-      return false;
-    }
+    // Mistakes in the words (a bad substitution, a quote left open) are read past
+    // as procmail reads past them; "mailsift --check" reports them.
+    std::vector<rc::Diagnostic> ignored;
+    parsed = rc::parse_words(raw, rc::Position{}, &ignored);
     words = &parsed;
   }
   Command direct;

@@ -28,30 +28,18 @@ long shown_score(double score) {
   return static_cast<long>(score);
 }
 
-// A leading decimal number, as procmail reads the operand of "<" and ">".
-bool parse_size(std::string_view text, double* out) {
-  std::size_t i = 0;
-  while (i < text.size() && is_blank(text[i])) ++i;
-  const std::size_t start = i;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-  if (i == start) return false;
-  *out = std::strtod(std::string(text.substr(start, i - start)).c_str(), nullptr);
-  return true;
-}
-
 }  // namespace
 
 // The operand of a "$", "<" or ">" condition, expanded as inside double quotes.
+// Mistakes in it (a bad substitution) are logged and read past, as procmail does.
 bool Evaluator::expand_quoted(const rc::Condition& condition, std::string* text,
                               std::string* failure) {
   std::vector<rc::Diagnostic> diagnostics;
   const std::string quoted = "\"" + condition.operand + "\"";
   std::size_t pos = 0;
   const rc::Value value = rc::parse_value(quoted, &pos, condition.operand_position, &diagnostics);
-  if (!diagnostics.empty()) {
-    *failure = diagnostics.front().message;
-    return false;
-  }
+  for (const rc::Diagnostic& d : diagnostics)
+    if (!d.procmail_says.empty()) log_.line(d.procmail_says);
   return expand_value(value, expander(), text, failure);
 }
 
@@ -80,6 +68,7 @@ bool Evaluator::conditions_hold(const rc::Recipe& recipe, bool* error) {
   ConditionState state;
   bool all = true;
   for (const rc::Condition& condition : recipe.conditions) {
+    log_notices(condition.notices);
     if (!condition_holds(recipe, condition, &state, error)) {
       all = false;
       break;
@@ -190,13 +179,15 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
     while (skip < text.size() && is_blank(text[skip])) ++skip;
     rc::Condition again = rc::parse_condition(std::string_view(text).substr(skip),
                                               condition.operand_position, &diagnostics);
-    if (!diagnostics.empty()) {
-      log_at(condition.operand_position,
-             "error: the expanded condition \"" + clip(text) + "\": " +
-                 diagnostics.front().message);
-      *error = true;
-      return false;
+    // procmail's words on the expanded condition, then mailsift's.
+    for (const rc::Diagnostic& d : diagnostics) {
+      if (!d.procmail_says.empty()) log_.line(d.procmail_says);
+      if (d.procmail_says.empty())
+        log_.note(current_file() + ":" + std::to_string(condition.operand_position.line) + ":" +
+                  std::to_string(condition.operand_position.column) +
+                  ": error: the expanded condition \"" + clip(text) + "\": " + d.message);
     }
+    again.notices.clear();
     again.prefixes.insert(again.prefixes.begin(), condition.prefixes.begin(),
                           condition.prefixes.end());
     return condition_holds(recipe, again, state, error);
@@ -212,6 +203,18 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       break;  // handled above
     case rc::ConditionKind::kRegex: {
       const rc::Regex& regex = regexes_.get(condition.operand, recipe.flags.case_sensitive);
+      if (!regex.repair().empty()) {
+        // procmail compiles the regex each time it is tried, and says so each time.
+        const rc::Position at = rc::advance_position(condition.operand_position,
+                                                     condition.operand, regex.repair_offset());
+        const std::string where = current_file() + ":" + std::to_string(at.line) + ":" +
+                                  std::to_string(at.column) + ": error: " + regex.repair();
+        if (regex.procmail_logs_repair()) {
+          log_.line("Invalid regexp \"" + regex.substituted() + "\": " + where);
+        } else {
+          log_.note(where);
+        }
+      }
       if (!regex.ok()) {
         log_at(condition.operand_position,
                "error: invalid regular expression \"" + clip(condition.operand) + "\": " +
@@ -273,10 +276,12 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       Command command;
       std::string failure;
       Expander plain = expander();
-      if (!build_command(session_, condition.operand, nullptr, plain, &command, &failure)) {
-        log_at(condition.operand_position, "error: " + failure);
-        *error = true;
-        return false;
+      if (condition.operand.empty() ||
+          !build_command(session_, condition.operand, nullptr, plain, &command, &failure)) {
+        // Nothing to run (procmail's run fails): the condition does not hold.
+        if (!failure.empty()) log_at(condition.operand_position, "error: " + failure);
+        matched = false;
+        break;
       }
       // The program reads the area as a program action would: with a newline added
       // unless it already ends in an empty line (procmail does so).
@@ -315,12 +320,17 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
     case rc::ConditionKind::kGreater: {
       std::string text;
       std::string failure;
-      double limit = 0;
-      if (!expand_quoted(condition, &text, &failure) || !parse_size(text, &limit)) {
-        log_at(condition.operand_position,
-               "error: \"" + condition.operand + "\" is not a size in bytes");
+      if (!expand_quoted(condition, &text, &failure)) {
+        log_at(condition.operand_position, "error: cannot expand the size: " + failure);
         *error = true;
         return false;
+      }
+      // procmail reads the number as strtol does and skips what follows it.
+      std::string_view rest;
+      const double limit = static_cast<double>(rc::parse_size_operand(text, &rest));
+      if (condition.operand.find_first_of("$`") != std::string::npos) {
+        while (!rest.empty() && is_blank(rest.front())) rest.remove_prefix(1);
+        if (!rest.empty()) log_.line("Skipped \"" + std::string(rest) + "\"");
       }
       const double length = variable != nullptr
                                 ? static_cast<double>(area_for(recipe, variable, &storage).size())

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <utility>
 
 #include "mailsift/deliver/program.h"
@@ -12,6 +13,7 @@
 #include "mailsift/limits.h"
 #include "mailsift/rc/checker.h"
 #include "mailsift/rc/parser.h"
+#include "mailsift/rc/start_line.h"
 #include "mailsift/sys/process.h"
 
 namespace mailsift::engine {
@@ -19,8 +21,14 @@ namespace mailsift::engine {
 struct Evaluator::LoadedFile {
   std::string path;
   std::string text;
+  // A file read whole (strict, or explained): its tree. Otherwise the reader, and
+  // the statements read so far (a deque: the run holds references into it while
+  // the next statements are appended).
   rc::Rcfile tree;
+  std::unique_ptr<rc::RcfileReader> reader;
+  std::deque<rc::Statement> read;
 };
+
 
 Evaluator::Evaluator(Session& session, message::Message& message, bool berkeley,
                      std::string spool_directory)
@@ -69,30 +77,41 @@ Evaluator::LoadedFile* Evaluator::load(const std::string& path, const RcfileTrus
     return nullptr;
   }
   log_.verbose("Rcfile: \"" + path + "\"");
-  file->tree = rc::parse_rcfile(file->text);
-  rc::check_regexes(file->tree.statements, &regexes_, /*build_matchers=*/false,
-                    &file->tree.diagnostics);
-  auto& diagnostics = file->tree.diagnostics;
-  std::stable_sort(diagnostics.begin(), diagnostics.end(),
-                   [](const rc::Diagnostic& a, const rc::Diagnostic& b) {
-                     return a.position.line != b.position.line
-                                ? a.position.line < b.position.line
-                                : a.position.column < b.position.column;
-                   });
-  bool broken = false;
-  for (const auto& d : diagnostics) broken = broken || d.severity == rc::Severity::kError;
-  // Warnings alone are for "mailsift --check": a delivery logs what procmail logs
-  // (its own notices as the recipes run). A broken file gets every diagnostic.
-  for (const auto& d : diagnostics) {
-    if (!broken) break;
-    std::string formatted = rc::format_diagnostic(path, file->text, d);
-    while (!formatted.empty() && formatted.back() == '\n') formatted.pop_back();
-    log_.line(formatted);
+  if (const std::optional<rc::Diagnostic> crlf = rc::drop_carriage_returns(&file->text))
+    log_.note(path + ":" + std::to_string(crlf->position.line) + ":" +
+              std::to_string(crlf->position.column) + ": warning: " + crlf->message);
+  const bool strict = parse_number_or_boolean(
+                          session_.variables().get_or("MAILSIFT_STRICT", ""), 0) == 1;
+  const bool whole = strict || (explain_line_ > 0 && explained_ == nullptr);
+  if (!whole) {
+    file->reader = std::make_unique<rc::RcfileReader>(file->text, rc::ParseFor::kRunning);
+    *result = RcfileResult::kRan;
+    files_.push_back(std::move(file));
+    return files_.back().get();
   }
-  if (broken) {
-    log_.line("Rcfile \"" + path + "\" has errors and was not run");
-    *result = RcfileResult::kBroken;
-    return nullptr;
+  file->tree = rc::parse_rcfile(file->text, rc::ParseFor::kRunning);
+  if (strict) {
+    rc::check_regexes(file->tree.statements, &regexes_, /*build_matchers=*/false,
+                      &file->tree.diagnostics);
+    auto& diagnostics = file->tree.diagnostics;
+    std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                     [](const rc::Diagnostic& a, const rc::Diagnostic& b) {
+                       return a.position.line != b.position.line
+                                  ? a.position.line < b.position.line
+                                  : a.position.column < b.position.column;
+                     });
+    bool broken = false;
+    for (const auto& d : diagnostics) broken = broken || d.severity == rc::Severity::kError;
+    if (broken) {
+      for (const auto& d : diagnostics) {
+        std::string formatted = rc::format_diagnostic(path, file->text, d);
+        while (!formatted.empty() && formatted.back() == '\n') formatted.pop_back();
+        log_.line(formatted);
+      }
+      log_.line("Rcfile \"" + path + "\" has errors and was not run (MAILSIFT_STRICT)");
+      *result = RcfileResult::kBroken;
+      return nullptr;
+    }
   }
   *result = RcfileResult::kRan;
   files_.push_back(std::move(file));
@@ -120,7 +139,22 @@ Evaluator::Control Evaluator::run_file_chain(const std::string& first, const Rcf
     if (file == nullptr) return Control::kNext;
     file_stack_.push_back(path);
     session_.set_current_rcfile(path);
-    const Control control = run_statements(file->tree.statements);
+    Control control = Control::kNext;
+    if (file->reader) {
+      // Read as it runs: nothing after the statement that ends processing is parsed.
+      rc::Statements batch;
+      while (control == Control::kNext && file->reader->next(&batch)) {
+        for (rc::Statement& statement : batch) {
+          file->read.push_back(std::move(statement));
+          if (control != Control::kNext) continue;
+          control = run_statement(file->read.back());
+          if (control == Control::kNext && session_.host_mismatch()) control = Control::kStop;
+        }
+        batch.clear();
+      }
+    } else {
+      control = run_statements(file->tree.statements);
+    }
     file_stack_.pop_back();
     session_.set_current_rcfile(file_stack_.empty() ? std::string() : file_stack_.back());
     if (control != Control::kEndFile) return control;
@@ -139,16 +173,57 @@ Evaluator::Control Evaluator::run_file_chain(const std::string& first, const Rcf
 
 Evaluator::Control Evaluator::run_statements(const rc::Statements& statements) {
   for (const rc::Statement& statement : statements) {
-    Control control = Control::kNext;
-    if (const auto* assignment = std::get_if<rc::Assignment>(&statement.node)) {
-      control = run_assignment(*assignment);
-    } else {
-      control = run_recipe(std::get<rc::Recipe>(statement.node));
-    }
+    const Control control = run_statement(statement);
     if (control != Control::kNext) return control;
     if (session_.host_mismatch()) return Control::kStop;
   }
   return Control::kNext;
+}
+
+Evaluator::Control Evaluator::run_statement(const rc::Statement& statement) {
+  if (const auto* assignment = std::get_if<rc::Assignment>(&statement.node))
+    return run_assignment(*assignment);
+  if (const auto* notice = std::get_if<rc::Notice>(&statement.node)) {
+    if (notice->limit) {
+      log_at(notice->diagnostic.position, "error: " + notice->diagnostic.message);
+    } else {
+      log_notice(notice->diagnostic);
+    }
+    return Control::kNext;
+  }
+  return run_recipe(std::get<rc::Recipe>(statement.node));
+}
+
+void Evaluator::log_notice(const rc::Diagnostic& d) {
+  const std::string where = current_file() + ":" + std::to_string(d.position.line) + ":" +
+                            std::to_string(d.position.column) + ": " +
+                            (d.severity == rc::Severity::kWarning ? "warning: " : "error: ") +
+                            d.message;
+  if (!d.procmail_says.empty()) {
+    // procmail's own line first (log readers know it), then mailsift's word on it.
+    log_.line(d.procmail_says + ": " + where);
+  } else {
+    log_.note(where);
+  }
+}
+
+void Evaluator::log_notices(const rc::Notices& notices) {
+  for (const rc::Diagnostic& d : notices) log_notice(d);
+}
+
+void Evaluator::log_skipped_block_notices(const rc::Statements& statements) {
+  for (const rc::Statement& statement : statements) {
+    if (const auto* notice = std::get_if<rc::Notice>(&statement.node)) {
+      if (!notice->only_when_run) log_notice(notice->diagnostic);
+      continue;
+    }
+    const auto* recipe = std::get_if<rc::Recipe>(&statement.node);
+    if (recipe == nullptr) continue;
+    const rc::Action& action = recipe->action;
+    if (action.kind != rc::Action::Kind::kPipe && action.kind != rc::Action::Kind::kCapture)
+      log_notices(action.notices);
+    if (action.kind == rc::Action::Kind::kBlock) log_skipped_block_notices(action.block);
+  }
 }
 
 Evaluator::Control Evaluator::run_assignment(const rc::Assignment& assignment) {
@@ -202,7 +277,10 @@ Evaluator::Control Evaluator::run_assignment(const rc::Assignment& assignment) {
   return Control::kNext;
 }
 
-Evaluator::Control Evaluator::run_recipe(const rc::Recipe& recipe) {
+Evaluator::Control Evaluator::run_recipe(const rc::Recipe& written) {
+  rc::Recipe expanded;
+  const rc::Recipe& recipe =
+      written.dynamic_flags.empty() ? written : with_dynamic_flags(written, &expanded);
   const rc::RecipeFlags& f = recipe.flags;
   // The flow flags decide whether the conditions are looked at at all (§3.7). The
   // parser has warned about e with E or a; procmail then drops E and a.
@@ -228,7 +306,15 @@ Evaluator::Control Evaluator::run_recipe(const rc::Recipe& recipe) {
   } else {
     session_.set_last_score(0);
   }
-  if (&recipe == explained_) explain_recipe(recipe, flags_allowed, take);
+  if (&written == explained_) explain_recipe(recipe, flags_allowed, take);
+  const rc::Action& action = recipe.action;
+  // A recipe without an action (the file ended, or "Missing action"): procmail has
+  // tried its conditions and drops it; with "Missing action" it counts as not
+  // matched.
+  if (action.kind == rc::Action::Kind::kNone) {
+    log_notices(action.notices);
+    if (action.dropped_before_action) take = false;
+  }
   if (!f.also_if_matched && !also_if_succeeded) flow_.lastcond = take;
   if (!flow_.prevcond || !else_if) flow_.prevcond = take;
   if (session_.trace().enabled()) {
@@ -238,13 +324,44 @@ Evaluator::Control Evaluator::run_recipe(const rc::Recipe& recipe) {
     session_.trace().recipe(current_file(), recipe.position.line, flags, take,
                             take ? std::string() : "its conditions or flags did not hold");
   }
-  if (!take) return Control::kNext;
+  if (action.kind == rc::Action::Kind::kNone) return Control::kNext;
+  if (!take) {
+    // procmail reads the action line of a recipe it does not run (its notices), and
+    // reads a block it does not enter to its end.
+    if (action.kind == rc::Action::Kind::kFolders || action.kind == rc::Action::Kind::kForward)
+      log_notices(action.notices);
+    if (action.kind == rc::Action::Kind::kBlock) log_skipped_block_notices(action.block);
+    return Control::kNext;
+  }
+  if (action.kind != rc::Action::Kind::kBlock) log_notices(action.notices);
 
   Control control = Control::kNext;
   const bool success = run_action(recipe, &control);
   // A block sets lastsucc itself (true on entry, then whatever ran inside it).
-  if (recipe.action.kind != rc::Action::Kind::kBlock) flow_.lastsucc = success;
+  if (action.kind != rc::Action::Kind::kBlock) flow_.lastsucc = success;
   return control;
+}
+
+const rc::Recipe& Evaluator::with_dynamic_flags(const rc::Recipe& recipe, rc::Recipe* storage) {
+  std::vector<std::string> words;
+  std::string error;
+  if (!expand_words(recipe.dynamic_flags, expander(), &words, &error)) {
+    log_at(recipe.position, "error: " + error);
+    return recipe;
+  }
+  rc::ScannedStart scanned;
+  scanned.flags = recipe.flags;
+  rc::scan_start_words(words, 0, 0, &scanned);
+  *storage = recipe;
+  storage->flags = scanned.flags;
+  storage->dynamic_flags.clear();
+  if (scanned.lockfile) {
+    rc::ValuePart name;
+    name.text = scanned.lockfile_name;
+    storage->lockfile = name.text.empty() ? rc::Value{} : rc::Value{name};
+  }
+  if (!scanned.skipped.empty()) log_.line("Skipped \"" + scanned.skipped + "\"");
+  return *storage;
 }
 
 Expander Evaluator::expander() {

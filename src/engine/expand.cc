@@ -112,7 +112,11 @@ bool expand_into_words(const rc::Value& value, const Expander& expander, WordBui
     if (part.quoted && !all_arguments) words->mark_open();
     switch (part.kind) {
       case Kind::kLiteral:
-        words->append(part.text, Origin::kLiteral);
+        if (part.split) {
+          words->append_split(part.text, Origin::kLiteral);
+        } else {
+          words->append(part.text, Origin::kLiteral);
+        }
         break;
       case Kind::kBackquote: {
         // The command reads the message: its output is message data.

@@ -25,6 +25,18 @@ void Log::verbose(std::string_view text) {
   if (verbose_) line(text);
 }
 
+void Log::note(std::string_view text) {
+  if (owned_fd_ >= 0) {
+    line(text);
+    return;
+  }
+  if (pending_notes_.size() < kMaxPendingNotes) {
+    pending_notes_.emplace_back(text);
+  } else {
+    ++dropped_notes_;
+  }
+}
+
 bool Log::open_file(const std::string& path, mode_t umask) {
   const std::string target = path.empty() ? "/dev/null" : path;
   const int fd = io_.open(target.c_str(), O_WRONLY | O_APPEND | O_CREAT,
@@ -37,6 +49,11 @@ bool Log::open_file(const std::string& path, mode_t umask) {
   if (owned_fd_ >= 0) io_.close(owned_fd_);
   owned_fd_ = fd;
   fd_ = fd;
+  for (const std::string& text : pending_notes_) line(text);
+  if (dropped_notes_ > 0)
+    line("(" + std::to_string(dropped_notes_) + " more notes on the rcfile were not kept)");
+  pending_notes_.clear();
+  dropped_notes_ = 0;
   return true;
 }
 

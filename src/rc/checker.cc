@@ -14,6 +14,15 @@ void check_recipe(const Recipe& recipe, RegexCache* cache, bool build_matchers,
     // known now.
     if (condition.kind != ConditionKind::kRegex) continue;
     const Regex& regex = cache->get(condition.operand, recipe.flags.case_sensitive);
+    if (!regex.repair().empty()) {
+      // procmail reads past it; the rule does not say what its writer meant.
+      Diagnostic d;
+      d.position =
+          advance_position(condition.operand_position, condition.operand, regex.repair_offset());
+      d.message = "invalid regular expression: " + regex.repair();
+      if (regex.procmail_logs_repair()) d.procmail_says = "Invalid regexp";
+      diagnostics->push_back(std::move(d));
+    }
     if (build_matchers ? regex.verify() : regex.ok()) continue;
     Diagnostic d;
     d.position =

@@ -48,13 +48,6 @@ bool read_weight(std::string_view text, std::size_t* pos, double* weight, double
   return true;
 }
 
-bool all_digits(std::string_view text) {
-  if (text.empty()) return false;
-  for (const char c : text)
-    if (!is_digit(c)) return false;
-  return true;
-}
-
 MappedText tail(const MappedText& text, std::size_t from) {
   return text.slice(from, text.text.size(), text.end);
 }
@@ -72,7 +65,7 @@ Condition parse_condition(const MappedText& mapped, std::vector<Diagnostic>* dia
     condition.operand_position = mapped.position_of(from);
   };
   auto error = [&](std::size_t at, std::string message) {
-    diagnostics->push_back({mapped.position_of(at), std::move(message)});
+    diagnostics->push_back({mapped.position_of(at), std::move(message), Severity::kError, {}});
   };
 
   // Each prefix is taken off and the rest dispatched again, so prefixes stack.
@@ -96,7 +89,8 @@ Condition parse_condition(const MappedText& mapped, std::vector<Diagnostic>* dia
       const std::size_t from = skip_blanks(text, i + 1);
       finish(ConditionKind::kProgram, from);
       if (from >= text.size()) {
-        error(i, "\"?\" needs a command to run");
+        error(i, "\"?\" needs a command to run (procmail runs nothing, and the condition "
+                 "fails)");
       } else {
         parse_command_words(tail(mapped, from), diagnostics);
       }
@@ -107,12 +101,30 @@ Condition parse_condition(const MappedText& mapped, std::vector<Diagnostic>* dia
       finish(c == '<' ? ConditionKind::kLess : ConditionKind::kGreater, from);
       const std::string_view operand = condition.operand;
       if (from >= text.size()) {
-        error(i, std::string("\"") + c + "\" needs a size in bytes after it");
-      } else if (operand.find_first_of("$`") == std::string_view::npos &&
-                 !all_digits(operand)) {
-        // procmail reads the leading digits and skips the rest ("< 1k" is "< 1").
-        error(from, std::string("the size after \"") + c + "\" must be a number of bytes, not \"" +
-                        std::string(operand) + "\"");
+        error(i, std::string("\"") + c + "\" needs a size in bytes after it (procmail takes 0)");
+      } else if (operand.find_first_of("$`") == std::string_view::npos) {
+        // procmail reads the leading number and skips the rest ("< 1k" is "< 1"),
+        // after reading the text as argument words (what it logs has their blanks
+        // and backslashes undone).
+        std::vector<Diagnostic> ignored;
+        std::string words;
+        for (const Value& word : parse_words(operand, Position{}, &ignored)) {
+          if (!words.empty()) words += ' ';
+          for (const ValuePart& part : word) words += part.text;
+        }
+        std::string_view rest;
+        parse_size_operand(words, &rest);
+        std::size_t r = 0;
+        while (r < rest.size() && is_blank(rest[r])) ++r;
+        rest.remove_prefix(r);
+        if (!rest.empty()) {
+          Diagnostic d;
+          d.position = mapped.position_of(from);
+          d.message = std::string("the size after \"") + c + "\" must be a number of bytes, not \"" +
+                      std::string(operand) + "\": procmail skips \"" + std::string(rest) + "\"";
+          d.procmail_says = "Skipped \"" + std::string(rest) + "\"";
+          diagnostics->push_back(std::move(d));
+        }
       }
       return condition;
     }
@@ -145,6 +157,22 @@ Condition parse_condition(const MappedText& mapped, std::vector<Diagnostic>* dia
     finish(ConditionKind::kRegex, i);
     return condition;
   }
+}
+
+long long parse_size_operand(std::string_view text, std::string_view* rest) {
+  std::size_t i = 0;
+  while (i < text.size() && (is_blank(text[i]) || text[i] == '\n')) ++i;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+  const std::size_t digits = i;
+  long long value = 0;
+  while (i < text.size() && is_digit(text[i])) {
+    if (value < 1000000000000000LL) value = value * 10 + (text[i] - '0');
+    ++i;
+  }
+  if (i == digits) i = 0;  // no number: strtol reads nothing (the value is 0)
+  *rest = text.substr(i);
+  return negative ? -value : value;
 }
 
 Condition parse_condition(std::string_view text, Position at,

@@ -64,6 +64,28 @@ std::size_t SourceText::skip_blanks(std::size_t offset) const {
   return offset;
 }
 
+std::optional<Diagnostic> drop_carriage_returns(std::string* text) {
+  std::optional<Diagnostic> warning;
+  std::size_t out = 0;
+  int line = 1;
+  for (std::size_t i = 0; i < text->size(); ++i) {
+    const char c = (*text)[i];
+    if (c == '\r' && i + 1 < text->size() && (*text)[i + 1] == '\n') {
+      if (!warning)
+        warning = Diagnostic{Position{line, 1},
+                             "the file has DOS line ends (CR LF); they are read as plain line "
+                             "ends (procmail keeps each CR as part of its line)",
+                             Severity::kWarning,
+                             {}};
+      continue;
+    }
+    if (c == '\n') ++line;
+    (*text)[out++] = c;
+  }
+  text->resize(out);
+  return warning;
+}
+
 Position MappedText::position_of(std::size_t offset) const {
   if (offset >= text.size() || pieces.empty()) return end;
   auto piece = pieces.rbegin();

@@ -27,6 +27,7 @@ bool delivers_always(const Recipe& recipe) {
       return !f.filter;
     case Action::Kind::kCapture:
     case Action::Kind::kBlock:
+    case Action::Kind::kNone:
       return false;
   }
   return false;
@@ -137,7 +138,9 @@ void collect_names(const Statements& statements, Names* names) {
         names->from_message.insert(assignment->name);
       continue;
     }
-    const Recipe& recipe = std::get<Recipe>(statement.node);
+    const auto* found = std::get_if<Recipe>(&statement.node);
+    if (found == nullptr) continue;
+    const Recipe& recipe = *found;
     if (recipe.action.kind == Action::Kind::kCapture) {
       names->assigned.insert(recipe.action.capture_variable);
       names->from_message.insert(recipe.action.capture_variable);
@@ -205,7 +208,9 @@ void check_values(const Statements& statements, const Names& names, std::set<std
       for (const auto& name : used) warn_unset(names, name, assignment->position, warned, diagnostics);
       continue;
     }
-    const Recipe& recipe = std::get<Recipe>(statement.node);
+    const auto* found = std::get_if<Recipe>(&statement.node);
+    if (found == nullptr) continue;
+    const Recipe& recipe = *found;
     for (const Value& word : recipe.action.words) used_variables(word, &used);
     if (recipe.lockfile) used_variables(*recipe.lockfile, &used);
     for (const auto& name : used)
@@ -308,6 +313,7 @@ bool delivers(const Recipe& recipe) {
     case Action::Kind::kPipe:
       return !recipe.flags.filter;
     case Action::Kind::kCapture:
+    case Action::Kind::kNone:
       return false;
     case Action::Kind::kBlock:
       for (const Statement& statement : recipe.action.block) {

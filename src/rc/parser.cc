@@ -1,9 +1,10 @@
 // The statements of an rcfile: assignments, recipes and blocks (behaviour §3.1-3.7).
 //
-// mailsift reads the whole file before running it, and where procmail logs a
-// problem and carries on (or silently does something odd), mailsift reports a
-// Diagnostic at the exact position and keeps parsing, so that one run shows every
-// mistake of the file. Errors stop the file from running; warnings do not.
+// The reading follows procmail's own (procmail.c mainloop, misc.c conditions): at
+// every mistake procmail recovers from, the tree holds what procmail does next, a
+// Diagnostic says what was wrong, and a notice sits where procmail logs it (or would
+// log it, for mistakes it passes over in silence), so that a delivery runs the file
+// as procmail ran it. Only the bounds of limits.h end a file early.
 #include <algorithm>
 #include <utility>
 
@@ -35,14 +36,31 @@ std::string crlf_hint(char c) {
   return c == '\r' ? " (the file seems to have DOS line ends, CR LF)" : "";
 }
 
-class Parser {
- public:
-  explicit Parser(std::string_view text) : source_(text) {}
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
-  Rcfile parse() {
-    Rcfile file;
+// The first blank-separated word of text.
+std::string_view first_word(std::string_view text) {
+  std::size_t end = 0;
+  while (end < text.size() && !is_blank(text[end])) ++end;
+  return text.substr(0, end);
+}
+
+}  // namespace
+
+class RcfileReader::Impl {
+ public:
+  Impl(std::string_view text, ParseFor purpose)
+      : source_(text), checking_(purpose == ParseFor::kChecking) {}
+
+  bool next(Statements* out) {
     std::size_t close = 0;
-    statements(0, &file.statements, &close);
+    return statement(0, out, &close) != Step::kEnd;
+  }
+
+  Rcfile parse_all() {
+    Rcfile file;
+    while (next(&file.statements)) {
+    }
     // Blocks report their missing "}" after their contents: put everything in
     // source order (stable, so that two problems at one place keep their order).
     std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
@@ -55,61 +73,106 @@ class Parser {
     return file;
   }
 
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
  private:
-  void report(std::size_t at, std::string message, Severity severity = Severity::kError) {
-    diagnostics_.push_back({source_.position_of(at), std::move(message), severity});
+  enum class Step {
+    kRead,   // a statement (or a notice) was appended
+    kClose,  // the "}" that closes the block being read
+    kEnd,    // the end of the text
+  };
+
+  void report(std::size_t at, std::string message, Severity severity = Severity::kError,
+              std::string procmail_says = {}) {
+    diagnostics_.push_back(
+        {source_.position_of(at), std::move(message), severity, std::move(procmail_says)});
   }
-  void report(Position at, std::string message, Severity severity) {
-    diagnostics_.push_back({at, std::move(message), severity});
+
+  // A mistake procmail passes over while reading: reported, and a notice at this
+  // place in the statements. reported=false: the notice only (one diagnostic was
+  // enough for the mistake).
+  void notice(Statements* out, Position at, std::string message, std::string procmail_says,
+              Severity severity = Severity::kError, bool reported = true,
+              bool only_when_run = false) {
+    Diagnostic d{at, std::move(message), severity, std::move(procmail_says)};
+    if (reported) diagnostics_.push_back(d);
+    out->push_back(Statement{Notice{std::move(d), only_when_run}});
+  }
+  void notice(Statements* out, std::size_t at, std::string message, std::string procmail_says,
+              Severity severity = Severity::kError, bool reported = true) {
+    notice(out, source_.position_of(at), std::move(message), std::move(procmail_says), severity,
+           reported);
+  }
+
+  // The diagnostics reported since `before` that a delivery logs.
+  Notices notices_since(std::size_t before) const {
+    Notices out;
+    for (std::size_t i = before; i < diagnostics_.size(); ++i)
+      if (is_notice(diagnostics_[i])) out.push_back(diagnostics_[i]);
+    return out;
+  }
+  // The same, as notices in the statements (read before the statement that follows).
+  void notices_since(std::size_t before, Statements* out) const {
+    for (Diagnostic& d : notices_since(before)) out->push_back(Statement{Notice{std::move(d)}});
   }
 
   // A quote or backquote left open runs to the end of the file (procmail reads it
-  // so). To still find the other mistakes of the file, parsing goes on from the end
+  // so). To still find the other mistakes of the file, a check goes on from the end
   // of the line where the first new error points (never before `floor`), as if the
-  // line had ended there.
+  // line had ended there. A run reads on as procmail does.
   void resync_if_runaway(std::size_t errors_before, std::size_t floor) {
+    if (!checking_) return;
     if (!source_.at_end(pos_) || diagnostics_.size() == errors_before) return;
     const std::size_t at = source_.offset_of(diagnostics_[errors_before].position);
     pos_ = source_.line_end(std::max(at, floor));
   }
 
-  // Reads statements up to the end of the text or, inside a block (depth > 0), up
-  // to the "}" that closes it: returns true then, with *close at its offset.
-  bool statements(int depth, Statements* out, std::size_t* close) {
+  // Reads one statement; inside a block (depth > 0) the "}" that closes it ends the
+  // block (Step::kClose, with *close at its offset).
+  Step statement(int depth, Statements* out, std::size_t* close) {
     while (true) {
       while (!source_.at_end(pos_) && (is_blank(source_.at(pos_)) || source_.at(pos_) == '\n'))
         ++pos_;
-      if (source_.at_end(pos_)) return false;
+      if (source_.at_end(pos_)) return Step::kEnd;
       const char c = source_.at(pos_);
       if (c == '#') {
         pos_ = source_.line_end(pos_);
-      } else if (c == ':') {
+        continue;
+      }
+      if (c == ':') {
         recipe(depth, out);
       } else if (c == '}') {
         if (depth > 0) {
           *close = pos_++;
-          return true;
+          return Step::kClose;
         }
-        report(pos_, "unexpected \"}\": no block is open");
+        notice(out, pos_, "unexpected \"}\": no block is open; procmail ignores it",
+               "Closing brace unexpected");
         ++pos_;  // procmail goes on with the rest of the line
       } else if (is_name_start(c)) {
         assignment(out);
       } else {
-        junk();
+        junk(out);
       }
+      return Step::kRead;
     }
   }
 
-  // procmail logs such text as "Skipped" and goes on.
-  void junk() {
+  // Anything else where a statement starts: procmail logs the rest of the line as
+  // Skipped and goes on with the next line.
+  void junk(Statements* out) {
     const std::size_t start = pos_;
-    std::size_t end = start;
-    while (!source_.at_end(end) && !is_blank(source_.at(end)) && source_.at(end) != '\n') ++end;
-    report(start, "unexpected \"" + shown(source_.text().substr(start, end - start)) +
-                      "\": a statement is an assignment (NAME=value), a recipe (\":0\"), "
-                      "\"}\" or a comment" +
-                      crlf_hint(source_.at(start)));
-    pos_ = source_.next_line(start);
+    const std::size_t end = source_.line_end(start);
+    const std::string_view text = source_.text().substr(start, end - start);
+    std::string message = "unexpected " + quoted(shown(first_word(text))) +
+                          ": a statement is an assignment (NAME=value), a recipe (\":0\"), "
+                          "\"}\" or a comment; procmail skips the rest of the line" +
+                          crlf_hint(text[0]);
+    if (text[0] == '|' || text[0] == '!')
+      message += " (an action needs a recipe: put \":0\" on the line before)";
+    notice(out, start, std::move(message), "Skipped " + quoted(text), Severity::kError,
+           /*reported=*/start != quiet_junk_at_ && start >= quiet_until_);
+    pos_ = end;
   }
 
   std::string read_name() {
@@ -125,10 +188,33 @@ class Parser {
     Assignment a;
     a.position = source_.position_of(start);
     a.name = read_name();
-    const std::size_t after_name = pos_;
+    if (source_.at_end(pos_)) {
+      // procmail reads a name only up to a blank, "=" or a newline.
+      notice(out, start,
+             "the file ends right after the name " + quoted(a.name) +
+                 " without a newline: procmail skips it instead of unsetting the variable",
+             "Skipped " + quoted(a.name), Severity::kWarning);
+      return;
+    }
+    const char after = source_.at(pos_);
+    if (!is_blank(after) && after != '\n' && after != '=') {
+      // procmail skips the name and reads on from the odd byte ("junk-x" gives
+      // Skipped "junk", Skipped "-x"); one diagnostic for both.
+      const std::size_t end = source_.line_end(pos_);
+      notice(out, pos_,
+             "unexpected " + quoted(shown(std::string_view(&after, 1))) +
+                 " after the variable name " + quoted(a.name) +
+                 ": expected \"=\", a blank or the end of the line; procmail skips " +
+                 quoted(a.name) + " and reads on from " +
+                 quoted(shown(source_.text().substr(pos_, end - pos_))) + crlf_hint(after),
+             "Skipped " + quoted(a.name), Severity::kError, /*reported=*/start >= quiet_until_);
+      quiet_junk_at_ = pos_;
+      return;
+    }
     const std::size_t p = source_.skip_blanks(pos_);
     if (source_.at(p) == '=' && !source_.at_end(p)) {
       pos_ = source_.skip_blanks(p + 1);
+      const std::size_t errors_before = diagnostics_.size();
       if (source_.at(pos_) == '|' && is_blank(source_.at(pos_ + 1))) {
         const std::size_t rest = source_.skip_blanks(pos_ + 1);
         if (!source_.at_end(rest) && source_.at(rest) != '\n' && source_.at(rest) != '#') {
@@ -136,27 +222,57 @@ class Parser {
           // writer meant a capture, which is only an action of a recipe.
           report(pos_, "\"" + a.name +
                            "=| command\" captures output only as the action of a recipe: "
-                           "put \":0\" on the line before");
-          pos_ = source_.line_end(pos_);
-          return;
+                           "procmail sets " + a.name +
+                           " to \"|\" and reads the command as more statements; put \":0\" on "
+                           "the line before");
         }
       }
-      const std::size_t errors_before = diagnostics_.size();
       a.value = parse_value(source_.text(), &pos_, Position{}, &diagnostics_);
       resync_if_runaway(errors_before, start);
-    } else if (p == after_name && !source_.at_end(p) && source_.at(p) != '\n') {
-      // procmail skips the name and reads on from the odd byte ("junk-x" gives
-      // Skipped "junk", Skipped "-x"); one diagnostic for the line is clearer.
-      report(p, "unexpected \"" + shown(source_.text().substr(p, 1)) +
-                    "\" after the variable name \"" + a.name +
-                    "\": expected \"=\", a blank or the end of the line" +
-                    crlf_hint(source_.at(p)));
-      pos_ = source_.next_line(p);
-      return;
+      // The rest of the line, read as statements because of a mistake reported here,
+      // is not reported again word by word.
+      if (diagnostics_.size() > errors_before) quiet_until_ = source_.line_end(pos_);
+      notices_since(errors_before, out);
     } else {
       pos_ = p;  // an unset; what follows on the line is the next statement
     }
     out->push_back(Statement{std::move(a)});
+  }
+
+  // The Skipped text of a start line: what procmail does with it, for --check.
+  void report_skipped_start(const StartLine& start, Statements* out) {
+    if (start.skipped.empty()) return;
+    const std::string& text = start.skipped;
+    std::string message;
+    Severity severity = Severity::kError;
+    if (text[0] == '*') {
+      message = "a condition on the start line: procmail ignores " + quoted(shown(text)) +
+                " (put it on a line of its own)";
+    } else if (start.old_conditions < 0 && (text[0] == 'O' || text[0] == 'o') &&
+               start.flag_positions.empty()) {
+      message = "\":" + std::string(1, text[0]) + "\" is not \":0\": procmail reads \":\" " +
+                "without a number, so the next line is a condition even without \"*\", "
+                "and skips " + quoted(shown(text));
+    } else if (text[0] == '#') {
+      message = "\"#\" glued to the flags: procmail skips " + quoted(shown(text)) +
+                " (a comment starts after a blank)";
+    } else if (start.lockfile) {
+      message = "unexpected " + quoted(shown(text)) +
+                " after the lockfile name (a recipe has one lockfile); procmail skips it";
+    } else if (start.flag_positions.empty() && start.old_conditions < 0) {
+      message = "unexpected " + quoted(shown(text)) +
+                " on the start line: expected flags (HBDAahbfcwWiEer), \":\" and a lockfile, "
+                "or the end of the line; procmail skips it" +
+                crlf_hint(text[0]);
+    } else {
+      // Unknown letters after the flags: procmail drops them and the rest of the
+      // line; the recipe runs as written otherwise.
+      message = "unknown flag " + quoted(shown(text.substr(0, 1))) +
+                ": ignored, with the rest of the start line (" + quoted(shown(text)) +
+                "), as procmail does" + crlf_hint(text[0]);
+      severity = text[0] == '\r' ? Severity::kError : Severity::kWarning;
+    }
+    notice(out, start.skipped_position, std::move(message), "Skipped " + quoted(text), severity);
   }
 
   void recipe(int depth, Statements* out) {
@@ -166,86 +282,130 @@ class Parser {
     const std::size_t errors_before = diagnostics_.size();
     StartLine start = parse_start_line(source_, &pos_, &diagnostics_);
     resync_if_runaway(errors_before, colon);
+    notices_since(errors_before, out);
+    report_skipped_start(start, out);
     r.start_line = std::move(start.text);
     r.flags = start.flags;
     r.lockfile = std::move(start.lockfile);
+    r.dynamic_flags = std::move(start.dynamic_words);
 
-    // Conditions (behaviour §3.3): a line starting with "*" is one; so is any line
-    // while old-style conditions (":N") are due, even an empty or "#" line (verified
-    // with procmail). Otherwise empty and comment lines are skipped; the first other
-    // line is the action.
-    int due = start.old_conditions;
+    // Conditions (misc.c conditions()): a line starting with "*" is one; so is any
+    // line while old-style conditions (":N") are due, even an empty or "#" line.
+    // Otherwise empty and comment lines are skipped; the first other line is the
+    // action, unless it starts a new recipe after an empty line ("Missing action").
+    int due = old_condition_count(start);
+    bool skipped_empty = false;
     std::size_t line = source_.next_line(pos_);
     std::size_t p = line;
     while (true) {
       if (source_.at_end(line)) {
-        report(colon, "incomplete recipe: the file ends before the recipe's action line");
-        pos_ = source_.size();
-        return;
+        p = line;
+        break;
       }
       p = source_.skip_blanks(line);
       const char c = source_.at(p);
-      if (c == '*' || due > 0) {
-        if (due > 0) --due;
+      --due;
+      if (c == '*' || due >= 0) {
         std::size_t end = 0;
+        const std::size_t before = diagnostics_.size();
         const MappedText text = read_condition_line(source_, c == '*' ? p + 1 : p, &end);
         r.conditions.push_back(parse_condition(text, &diagnostics_));
+        r.conditions.back().notices = notices_since(before);
         line = source_.next_line(end);
-      } else if (c == '\n' || c == '#') {
+        continue;
+      }
+      if (c == '#') {
         line = source_.next_line(p);
+      } else if (c == '\n') {
+        skipped_empty = true;
+        line = p + 1;
+      } else if (c == ':' && skipped_empty) {
+        r.action.kind = Action::Kind::kNone;
+        r.action.position = source_.position_of(p);
+        r.action.dropped_before_action = true;
+        Diagnostic d{r.position,
+                     "missing action: an empty line, then a new recipe (line " +
+                         std::to_string(source_.position_of(p).line) +
+                         "); procmail tries the conditions and drops the recipe",
+                     Severity::kError, "Missing action"};
+        diagnostics_.push_back(d);
+        r.action.notices.push_back(std::move(d));
+        pos_ = p;  // the new recipe
+        out->push_back(Statement{std::move(r)});
+        return;
       } else {
         break;
       }
     }
     pos_ = p;
-    if (!action(depth, colon, &r.action)) return;
+    action(depth, colon, &r.action);
     check_flags(start, r);
     out->push_back(Statement{std::move(r)});
   }
 
-  // Reads the action line at pos_. Returns false (the recipe is dropped) when there
-  // is none.
-  bool action(int depth, std::size_t colon, Action* a) {
+  // Reads the action line at pos_.
+  void action(int depth, std::size_t colon, Action* a) {
     const std::size_t p = pos_;
     a->position = source_.position_of(p);
-    const char c = source_.at(p);
-    if (c == ':' || c == '}') {
-      // procmail takes such a line as a folder named ":0" or "}" (and then misses
-      // the closing brace); it is always a recipe whose action was forgotten.
-      report(colon, std::string("missing action: the recipe ends where ") +
-                        (c == ':' ? "the next recipe starts" : "the block closes") +
-                        " (line " + std::to_string(source_.position_of(p).line) + ")");
-      return false;
+    const std::size_t errors_before = diagnostics_.size();
+    if (source_.at_end(p)) {
+      incomplete(colon, a);
+      return;
     }
+    const char c = source_.at(p);
     if (c == '!') {
       a->kind = Action::Kind::kForward;
-      const std::size_t errors_before = diagnostics_.size();
       a->words = words_to_line_end(p + 1, colon);
       if (a->words.empty() && diagnostics_.size() == errors_before)
-        report(p, "\"!\" needs at least one address to forward to");
-      return true;
+        report(p, "\"!\" needs at least one address to forward to (procmail runs $SENDMAIL "
+                  "without one)");
+      a->notices = notices_since(errors_before);
+      return;
     }
     if (c == '|') {
       a->kind = Action::Kind::kPipe;
       command(p + 1, a);
-      return true;
+      a->notices = notices_since(errors_before);
+      return;
     }
-    if (c == '{' && (source_.at_end(p + 1) || is_blank(source_.at(p + 1)) ||
-                     source_.at(p + 1) == '\n')) {
+    if (c == '{' && (is_blank(source_.at(p + 1)) ||
+                     (source_.at(p + 1) == '\n' && !source_.at_end(p + 1)))) {
       a->kind = Action::Kind::kBlock;
       block(depth, p, a);
-      return true;
+      return;
     }
-    if (is_name_start(c) && capture(p, colon, a)) return true;
+    if (is_name_start(c) && capture(p, colon, a)) {
+      a->notices = notices_since(errors_before);
+      return;
+    }
     // Anything else, "{x" and "NAME=value" included, is a list of folders.
-    a->kind = Action::Kind::kFolders;
-    const std::size_t errors_before = diagnostics_.size();
-    a->words = words_to_line_end(p, colon);
-    if (a->words.empty() && diagnostics_.size() == errors_before) {
-      report(colon, "missing action: the recipe's action line is empty");
-      return false;
+    if (c == ':' || c == '}') {
+      // procmail takes such a line as a folder named ":0" or "}" (and then misses
+      // the closing brace); it is nearly always a recipe whose action was forgotten.
+      report(colon, std::string("missing action: the line where ") +
+                        (c == ':' ? "the next recipe starts" : "the block closes") + " (line " +
+                        std::to_string(source_.position_of(p).line) +
+                        ") is the action: procmail delivers to a folder named " +
+                        quoted(first_word(source_.text().substr(p, source_.line_end(p) - p))));
     }
-    return true;
+    a->kind = Action::Kind::kFolders;
+    a->words = words_to_line_end(p, colon);
+    if (a->words.empty() && source_.at_end(pos_)) {
+      incomplete(colon, a);
+      return;
+    }
+    a->notices = notices_since(errors_before);
+  }
+
+  void incomplete(std::size_t colon, Action* a) {
+    a->kind = Action::Kind::kNone;
+    a->words.clear();
+    Diagnostic d{source_.position_of(colon),
+                 "incomplete recipe: the file ends before the recipe's action line",
+                 Severity::kError, "Incomplete recipe"};
+    diagnostics_.push_back(d);
+    a->notices.push_back(std::move(d));
+    pos_ = source_.size();
   }
 
   std::vector<Value> words_to_line_end(std::size_t from, std::size_t colon) {
@@ -290,22 +450,38 @@ class Parser {
 
   void block(int depth, std::size_t brace, Action* a) {
     if (depth + 1 > limits::kMaxBlockNesting) {
-      report(brace, "blocks nest more than " + std::to_string(limits::kMaxBlockNesting) +
-                        " levels deep; the rest of the file is not read");
+      Diagnostic d{source_.position_of(brace),
+                   "blocks nest more than " + std::to_string(limits::kMaxBlockNesting) +
+                       " levels deep; the rest of the file is not read",
+                   Severity::kError,
+                   {}};
+      diagnostics_.push_back(d);
+      a->block.push_back(Statement{Notice{std::move(d), false, /*limit=*/true}});
       pos_ = source_.size();
       nesting_exceeded_ = true;
       return;
     }
     pos_ = brace + 1;  // the rest of the line holds statements of the block
     std::size_t close = 0;
-    if (statements(depth + 1, &a->block, &close)) {
-      a->block_end = source_.position_of(close);
-    } else if (!nesting_exceeded_) {
-      // (After the nesting error the braces that close these blocks were not read:
-      // one error for the file, not one per open block.)
-      report(brace, "missing closing brace: the block opened here is still open at the end "
-                    "of the file");
+    while (true) {
+      const Step step = statement(depth + 1, &a->block, &close);
+      if (step == Step::kClose) {
+        a->block_end = source_.position_of(close);
+        return;
+      }
+      if (step == Step::kEnd) break;
     }
+    // (After the nesting error the braces that close these blocks were not read:
+    // one error for the file, not one per open block.)
+    if (nesting_exceeded_) return;
+    // procmail says so at the end of the file, for a block it entered.
+    Diagnostic d{source_.position_of(brace),
+                 "missing closing brace: the block opened here is still open at the end of "
+                 "the file",
+                 Severity::kError, "Missing closing brace"};
+    diagnostics_.push_back(d);
+    a->block.push_back(Statement{Notice{std::move(d), /*only_when_run=*/true}});
+    a->block_end = source_.position_of(source_.size());
   }
 
   // Flags that procmail accepts and then ignores, or drops because of another flag:
@@ -314,7 +490,8 @@ class Parser {
     const RecipeFlags& f = r.flags;
     const Action::Kind kind = r.action.kind;
     auto warn = [&](char letter, const std::string& message) {
-      if (const auto at = start.flag_position(letter)) report(*at, message, Severity::kWarning);
+      if (const auto at = start.flag_position(letter))
+        diagnostics_.push_back({*at, message, Severity::kWarning, {}});
     };
     if (kind == Action::Kind::kBlock) {
       struct Extraneous {
@@ -329,28 +506,44 @@ class Parser {
           warn(e.letter, std::string("the ") + e.letter +
                              " flag has no effect on a block; procmail ignores it");
       if (r.lockfile)
-        report(start.lockfile_colon,
-               "a lockfile on a block does not cover the block (procmail creates and removes "
-               "it at once); put it on the recipes inside",
-               Severity::kWarning);
+        diagnostics_.push_back({start.lockfile_colon,
+                                "a lockfile on a block does not cover the block (procmail "
+                                "creates and removes it at once); put it on the recipes inside",
+                                Severity::kWarning,
+                                {}});
     }
     if (f.on_error && f.else_if) warn('E', "E together with e: procmail ignores E");
     if (f.on_error && f.also_if_succeeded) warn('a', "a together with e: procmail ignores a");
-    if (f.filter && kind != Action::Kind::kPipe)
+    if (f.filter && kind != Action::Kind::kPipe && kind != Action::Kind::kNone)
       warn('f', "the f flag makes a pipe (\"| command\") a filter; procmail ignores it here");
     if (f.copy && ((f.filter && kind == Action::Kind::kPipe) || kind == Action::Kind::kCapture))
       warn('c', "the c flag has no effect on a filter or a variable capture; procmail ignores it");
   }
 
   SourceText source_;
+  bool checking_;
   std::size_t pos_ = 0;
   std::vector<Diagnostic> diagnostics_;
   bool nesting_exceeded_ = false;
+  // The junk after a skipped variable name: its notice is not reported again.
+  std::size_t quiet_junk_at_ = static_cast<std::size_t>(-1);
+  // Junk before this offset follows a mistake already reported on its line.
+  std::size_t quiet_until_ = 0;
 };
 
-}  // namespace
+RcfileReader::RcfileReader(std::string_view text, ParseFor purpose)
+    : impl_(std::make_unique<Impl>(text, purpose)) {}
+RcfileReader::~RcfileReader() = default;
+bool RcfileReader::next(Statements* out) { return impl_->next(out); }
+const std::vector<Diagnostic>& RcfileReader::diagnostics() const { return impl_->diagnostics(); }
 
-Rcfile parse_rcfile(std::string_view text) { return Parser(text).parse(); }
+Rcfile parse_rcfile(std::string_view text, ParseFor purpose) {
+  return RcfileReader::Impl(text, purpose).parse_all();
+}
+
+bool is_notice(const Diagnostic& diagnostic) {
+  return diagnostic.severity == Severity::kError || !diagnostic.procmail_says.empty();
+}
 
 std::optional<Assignment> parse_assignment_argument(std::string_view argument,
                                                     std::vector<Diagnostic>* diagnostics) {

@@ -58,6 +58,9 @@ struct Regex::State {
   }
   std::string error;
   std::size_t error_offset = 0;
+  std::string repair;
+  std::size_t repair_offset = 0;
+  bool repair_logged = false;
   // What every match holds: a text without one of them is answered without a matcher.
   std::vector<dialect::RequiredLiteral> literals;
   // The matcher is built on first use (prepare()): most regexes of a large rcfile are
@@ -178,6 +181,11 @@ Regex Regex::compile(std::string_view procmail_text, bool case_sensitive) {
     state.error_offset = substituted.original_offset(checked.error_offset);
     return regex;
   }
+  if (!checked.repair.message.empty()) {
+    state.repair = std::move(checked.repair.message);
+    state.repair_offset = substituted.original_offset(checked.repair.offset);
+    state.repair_logged = checked.repair.logged;
+  }
   state.extracts = checked.extracts;
   state.literals = std::move(checked.literals);
   state.substituted = std::move(substituted.text);
@@ -214,6 +222,20 @@ const std::string& Regex::error() const {
 }
 
 std::size_t Regex::error_offset() const { return state_ ? state_->error_offset : 0; }
+
+const std::string& Regex::repair() const {
+  static const std::string kNone;
+  return state_ ? state_->repair : kNone;
+}
+
+std::size_t Regex::repair_offset() const { return state_ ? state_->repair_offset : 0; }
+
+bool Regex::procmail_logs_repair() const { return state_ && state_->repair_logged; }
+
+const std::string& Regex::substituted() const {
+  static const std::string kNone;
+  return state_ ? state_->substituted : kNone;
+}
 
 bool Regex::lacks_required_literal(
     std::string_view area, std::size_t window,

@@ -307,11 +307,12 @@ class Pattern::Parser {
 
   int parse() {
     const int root = alternatives();
-    // procmail ends the regex at an unmatched ")" and implies a missing ")" at the
-    // end (logging "Invalid regexp" but using what it understood). mailsift rejects
-    // both instead: a typo must not silently change what a rule matches.
-    if (failed()) return root;
-    if (pos_ < text_.size()) fail(pos_, "unmatched ')'");
+    // procmail ends the regex at an unmatched ")" (logging "Invalid regexp" and
+    // using what it read before it); so does mailsift, and --check reports it.
+    if (!failed() && pos_ < text_.size())
+      builder_->repair(pos_, "unmatched ')': procmail ends the regex here and ignores \"" +
+                                 std::string(text_.substr(pos_)) + "\"",
+                       true);
     return root;
   }
 
@@ -400,7 +401,9 @@ class Pattern::Parser {
         --depth_;
         if (failed()) return inner;
         if (!at(')')) {
-          fail(start, "missing ')' for this '('");
+          // procmail closes it at the end of the regex (and logs "Invalid regexp").
+          builder_->repair(start, "missing ')' for this '(': procmail closes it at the end "
+                                  "of the regex", true);
           return inner;
         }
         ++pos_;
@@ -469,13 +472,14 @@ class Pattern::Parser {
         ++pos_;
       }
     }
-    // procmail takes the rest of the regex as the set; mailsift rejects it (see the
-    // other syntax errors in parse()).
-    if (!at(']')) {
-      fail(start, "missing ']' for this '['");
-      return builder_->empty();
+    // procmail takes the rest of the regex as the set, and says nothing.
+    if (at(']')) {
+      ++pos_;
+    } else {
+      builder_->repair(start, "missing ']' for this '[': procmail takes the rest of the regex "
+                              "as the set",
+                       false);
     }
-    ++pos_;
     if (!case_sensitive_) fold(&bytes);
     if (negated) {
       for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = ~bytes[i] & kAllButNewline[i];
@@ -505,6 +509,11 @@ struct Pattern::TreeBuilder {
     if (failed()) return;
     pattern->error_ = std::move(message);
     pattern->error_offset_ = offset;
+  }
+  void repair(std::size_t offset, std::string message, bool logged) {
+    Repair& r = pattern->repair_;
+    if (r.message.empty()) r = Repair{std::move(message), offset, false};
+    r.logged = r.logged || logged;
   }
   std::size_t mark() const { return pattern->pending_.size(); }
   void push(int node) { pattern->pending_.push_back(node); }
@@ -565,6 +574,7 @@ struct Pattern::ScanBuilder {
   std::vector<Item>* items = nullptr;  // cleared by the caller
   std::string error;
   std::size_t error_offset = 0;
+  Repair repaired;
   Item atom;
   std::size_t nested_split = std::string::npos;  // the first "\/" not at the top level
 
@@ -573,6 +583,10 @@ struct Pattern::ScanBuilder {
     if (failed()) return;
     error = std::move(message);
     error_offset = offset;
+  }
+  void repair(std::size_t offset, std::string message, bool logged) {
+    if (repaired.message.empty()) repaired = Repair{std::move(message), offset, false};
+    repaired.logged = repaired.logged || logged;
   }
   std::size_t mark() const { return items->size(); }
   void push(int handle) {
@@ -718,6 +732,7 @@ void Pattern::build(std::string_view text, bool case_sensitive) {
   has_virtual_newline_ = false;
   error_.clear();
   error_offset_ = 0;
+  repair_ = Repair();
   // About one node, set and kid per byte (and one more per group): no reallocation
   // while parsing.
   nodes_.reserve(text.size() + 8);
@@ -1079,6 +1094,7 @@ void Pattern::check(std::string_view text, bool case_sensitive, Checked* out) {
   if (!builder.failed() && builder.nested_split != std::string::npos) {
     builder.fail(builder.nested_split, std::string(kNestedSplit));
   }
+  out->repair = std::move(builder.repaired);
   if (builder.failed()) {
     out->error = std::move(builder.error);
     out->error_offset = builder.error_offset;

@@ -85,9 +85,18 @@ class Pattern {
   // parse(), extracts() and required_literals(). This is all a search needs until a
   // matcher is built, and a large rcfile has a thousand regexes, most of which never
   // get that far.
+  // A mistake procmail's regex compiler reads past (an unbalanced parenthesis, a
+  // "[" never closed): the regex means what procmail makes of it, and this says
+  // what that is. procmail logs "Invalid regexp" for some (logged), not for others.
+  struct Repair {
+    std::string message;  // empty when there was none
+    std::size_t offset = 0;
+    bool logged = false;
+  };
   struct Checked {
     std::string error;  // empty when the regex is valid
     std::size_t error_offset = 0;
+    Repair repair;
     bool extracts = false;
     std::vector<RequiredLiteral> literals;
   };
@@ -96,6 +105,7 @@ class Pattern {
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
   std::size_t error_offset() const { return error_offset_; }
+  const Repair& repair() const { return repair_; }
 
   // True when the regex holds a "\/" (the last one defines MATCH).
   bool extracts() const { return split_item_ >= 0; }
@@ -205,6 +215,7 @@ class Pattern {
   bool fold_case_ = false;  // case-insensitive: A-Z and a-z are the same
   std::string error_;
   std::size_t error_offset_ = 0;
+  Repair repair_;
 };
 
 }  // namespace mailsift::rc::dialect

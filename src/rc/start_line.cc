@@ -27,10 +27,6 @@ const FlagLetter* flag_letter(char c) {
   return nullptr;
 }
 
-bool at_line_end(const SourceText& source, std::size_t offset) {
-  return source.at_end(offset) || source.at(offset) == '\n';
-}
-
 bool is_continuation(const SourceText& source, std::size_t offset) {
   return source.at(offset) == '\\' && offset + 1 < source.size() && source.at(offset + 1) == '\n';
 }
@@ -49,118 +45,246 @@ std::size_t skip_separators(const SourceText& source, std::size_t offset) {
   return offset;
 }
 
-std::string printable(std::string_view text) {
+bool is_plain(const Value& word) {
+  for (const ValuePart& part : word)
+    if (part.kind != ValuePart::Kind::kLiteral) return false;
+  return true;
+}
+
+std::string text_of(const Value& word) {
   std::string out;
-  for (const char c : text) {
-    if (c == '\r') {
-      out += "\\r";
-    } else {
-      out += c;
-    }
+  for (const ValuePart& part : word) out += part.text;
+  return out;
+}
+
+// The literal bytes a word starts with, up to its first substitution or backquote.
+std::string literal_prefix(const Value& word) {
+  std::string out;
+  for (const ValuePart& part : word) {
+    if (part.kind != ValuePart::Kind::kLiteral) break;
+    out += part.text;
   }
   return out;
 }
 
+// The word without its first n literal bytes.
+Value drop_literal_prefix(const Value& word, std::size_t n) {
+  Value out;
+  for (const ValuePart& part : word) {
+    if (n > 0 && part.kind == ValuePart::Kind::kLiteral) {
+      if (part.text.size() <= n) {
+        n -= part.text.size();
+        continue;
+      }
+      ValuePart rest = part;
+      rest.text.erase(0, n);
+      n = 0;
+      out.push_back(std::move(rest));
+      continue;
+    }
+    n = 0;
+    out.push_back(part);
+  }
+  return out;
+}
+
+// The count procmail's strtol reads at the start of the first word: an optional
+// sign and digits. Returns the bytes it took (0 when there is no number).
+std::size_t read_count(const std::string& word, long long* count) {
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < word.size() && (word[i] == '+' || word[i] == '-')) {
+    negative = word[i] == '-';
+    ++i;
+  }
+  const std::size_t digits_start = i;
+  long long value = 0;
+  while (i < word.size() && is_digit(word[i])) {
+    value = value * 10 + (word[i] - '0');
+    if (value > INT_MAX) value = INT_MAX;
+    ++i;
+  }
+  if (i == digits_start) return 0;
+  *count = negative ? -value : value;
+  return i;
+}
+
 }  // namespace
+
+void scan_start_words(const std::vector<std::string>& words, std::size_t first_word,
+                      std::size_t first_byte, ScannedStart* out) {
+  std::size_t w = first_word;
+  std::size_t b = first_byte;
+  // What is left, joined with blanks as procmail's concatenate() does.
+  auto rest = [&](std::size_t word, std::size_t byte) {
+    std::string text = words[word].substr(std::min(byte, words[word].size()));
+    for (std::size_t i = word + 1; i < words.size(); ++i) text += ' ' + words[i];
+    return text;
+  };
+  while (w < words.size()) {
+    const std::string& word = words[w];
+    // skpspace: blanks inside a (quoted) word are passed over.
+    while (b < word.size() && is_blank(word[b])) ++b;
+    if (b >= word.size()) {
+      ++w;
+      b = 0;
+      continue;
+    }
+    const char c = word[b];
+    if (const FlagLetter* flag = flag_letter(c)) {
+      out->flags.*(flag->member) = true;
+      out->flag_at.push_back({c, {w, b}});
+      ++b;
+      continue;
+    }
+    if (c == ':') {
+      out->lockfile = true;
+      out->lockfile_colon = {w, b};
+      if (b + 1 < word.size()) {
+        out->lockfile_name = word.substr(b + 1);
+        ++w;
+        b = 0;
+      } else if (w + 1 < words.size()) {
+        out->lockfile_name = words[w + 1];
+        w += 2;
+        b = 0;
+      } else {
+        w = words.size();
+      }
+    }
+    break;
+  }
+  if (w < words.size()) {
+    out->skipped = rest(w, b);
+    out->skipped_at = {w, b};
+  }
+}
 
 StartLine parse_start_line(const SourceText& source, std::size_t* pos,
                            std::vector<Diagnostic>* diagnostics) {
   StartLine line;
   const std::size_t colon = *pos;
+  // The words of the line, each with where it starts (for positions).
+  std::vector<Value> words;
+  std::vector<std::size_t> starts;
   std::size_t i = colon + 1;
-  auto report = [&](std::size_t at, std::string message, Severity severity) {
-    diagnostics->push_back({source.position_of(at), std::move(message), severity});
-  };
-
-  // The old-style condition count (procmail reads it with strtol, which skips blanks).
-  std::size_t p = source.skip_blanks(i);
-  bool counted = false;
-  long long count = 0;
-  while (!source.at_end(p) && is_digit(source.at(p))) {
-    counted = true;
-    count = count * 10 + (source.at(p) - '0');
-    if (count > INT_MAX) count = INT_MAX;
-    ++p;
-  }
-  if (counted) i = p;
-
-  bool any_flag = false;
   while (true) {
     i = skip_separators(source, i);
-    if (at_line_end(source, i)) break;
-    const char c = source.at(i);
-    if (c == '#' && is_blank(source.at(i - 1))) {
-      // A comment starts at a word: "#" after a blank (procmail skips "c#x" as junk).
+    if (source.at_end(i) || source.at(i) == '\n') break;
+    if (source.at(i) == '#') {  // a comment at the start of a word
       i = source.line_end(i);
       break;
     }
-    if (c == ':') {
-      line.lockfile_colon = source.position_of(i);
-      i = skip_separators(source, i + 1);
-      if (at_line_end(source, i) || source.at(i) == '#') {
-        line.lockfile = Value{};  // ":0:" — the name is derived from the action
-        i = source.line_end(i);
-        break;
-      }
-      line.lockfile = parse_value(source.text(), &i, Position{}, diagnostics);
-      i = skip_separators(source, i);
-      if (!at_line_end(source, i) && source.at(i) != '#') {
-        // procmail logs the rest as "Skipped"; a second lockfile name is a mistake.
-        const std::size_t end = source.line_end(i);
-        report(i,
-               "unexpected \"" + printable(source.text().substr(i, end - i)) +
-                   "\" after the lockfile name (a recipe has one lockfile)",
-               Severity::kError);
-      }
+    const std::size_t start = i;
+    Value word = parse_value(source.text(), &i, Position{}, diagnostics);
+    if (i == start) {  // nothing read (cannot happen: guard against a loop)
       i = source.line_end(i);
       break;
     }
-    if (c == '$' || c == '`') {
-      // procmail expands the flags; mailsift reads them before any variable is set.
-      report(i, "variables in the flags of a start line are not supported", Severity::kError);
-      i = source.line_end(i);
-      break;
-    }
-    if (const FlagLetter* flag = flag_letter(c)) {
-      line.flags.*(flag->member) = true;
-      if (!line.flag_position(c)) line.flag_positions.push_back({c, source.position_of(i)});
-      any_flag = true;
-      ++i;
-      continue;
-    }
-    const std::size_t end = source.line_end(i);
-    const std::string rest = printable(source.text().substr(i, end - i));
-    if (any_flag) {
-      // procmail ignores an unknown letter and everything after it on the line, so
-      // mailsift does too (the file runs as it would with procmail), but says so.
-      report(i,
-             "unknown flag \"" + printable(std::string_view(&c, 1)) +
-                 "\": ignored, with the rest of the start line (\"" + rest + "\"), as procmail does",
-             Severity::kWarning);
-    } else {
-      report(i,
-             "unexpected \"" + rest +
-                 "\" on the start line: expected flags (HBDAahbfcwWiEer), \":\" and a lockfile, "
-                 "or the end of the line" +
-                 (c == '\r' ? " (the file seems to have DOS line ends, CR LF)" : ""),
-             Severity::kError);
-    }
-    i = end;
-    break;
+    words.push_back(std::move(word));
+    starts.push_back(start);
   }
 
-  const RecipeFlags& f = line.flags;
-  if (counted) {
-    line.old_conditions = static_cast<int>(count);
-  } else {
-    line.old_conditions =
-        f.also_if_matched || f.also_if_succeeded || f.else_if || f.on_error ? 0 : 1;
+  // The plain words are scanned now, and the plain bytes that start the first word
+  // with a substitution or a backquote (":0:$HOME/lock" has its lockfile there);
+  // the rest of that word and the words after it when the recipe is reached.
+  std::vector<std::string> texts;
+  std::size_t plain = 0;
+  while (plain < words.size() && is_plain(words[plain])) {
+    texts.push_back(text_of(words[plain]));
+    ++plain;
   }
+  const bool partial = plain < words.size();
+  if (partial) texts.push_back(literal_prefix(words[plain]));
+
+  auto position_at = [&](const ScannedStart::At& at) {
+    // Exact for an unquoted word; the start of the word otherwise.
+    const std::size_t start = starts[at.word];
+    const bool exact = !words[at.word].empty() && !words[at.word][0].quoted &&
+                       (words[at.word].size() == 1 || at.word == plain);
+    return source.position_of(exact ? start + at.byte : start);
+  };
+  // The words from `first` on as written (for a Skipped text that holds some).
+  auto raw_words = [&](std::size_t first) {
+    std::string out;
+    for (std::size_t w = first; w < words.size(); ++w) {
+      if (w > first) out += ' ';
+      const std::size_t end = w + 1 < words.size() ? starts[w + 1] : i;
+      std::string_view text = source.text().substr(starts[w], end - starts[w]);
+      while (!text.empty() && (is_blank(text.back()) || text.back() == '\\' || text.back() == '\n'))
+        text.remove_suffix(1);
+      out += text;
+    }
+    return out;
+  };
+
+  std::size_t first_byte = 0;
+  if (!texts.empty()) {
+    long long count = 0;
+    first_byte = read_count(texts[0], &count);
+    if (first_byte > 0) line.old_conditions = count < 0 ? -1 : static_cast<int>(count);
+  }
+  ScannedStart scanned;
+  scan_start_words(texts, 0, first_byte, &scanned);
+  line.flags = scanned.flags;
+  for (const auto& flag : scanned.flag_at) {
+    if (!line.flag_position(flag.letter))
+      line.flag_positions.push_back({flag.letter, position_at(flag.at)});
+  }
+  // The word after the lockfile's (where skipping starts), when there is one.
+  std::size_t after_lockfile = words.size();
+  if (scanned.lockfile) {
+    const ScannedStart::At colon_at = scanned.lockfile_colon;
+    line.lockfile_colon = position_at(colon_at);
+    const std::size_t word = colon_at.word;
+    if (partial && word == plain) {
+      // ":0:$HOME/lock": the name is the rest of this word.
+      line.lockfile = drop_literal_prefix(words[word], colon_at.byte + 1);
+      after_lockfile = word + 1;
+    } else if (colon_at.byte + 1 < texts[word].size()) {
+      ValuePart part;
+      part.text = texts[word].substr(colon_at.byte + 1);
+      line.lockfile = Value{part};
+      after_lockfile = word + 1;
+    } else if (word + 1 < words.size()) {
+      // The next word is the name (kept as parsed: a quoted or a "$" name).
+      line.lockfile = words[word + 1];
+      after_lockfile = word + 2;
+    } else {
+      line.lockfile = Value{};  // ":0:" (the name is derived from the action)
+    }
+    if (after_lockfile < words.size()) {
+      line.skipped = after_lockfile < plain ? scanned.skipped : raw_words(after_lockfile);
+      if (after_lockfile < plain && partial) line.skipped += ' ' + raw_words(plain);
+      line.skipped_position = source.position_of(starts[after_lockfile]);
+    }
+  } else if (!scanned.skipped.empty()) {
+    // An unknown byte ended the flags: the rest of the line is skipped.
+    const ScannedStart::At at = scanned.skipped_at;
+    if (partial && at.word == plain) {
+      line.skipped = raw_words(plain).substr(at.byte);
+    } else {
+      line.skipped = scanned.skipped;
+      if (partial) line.skipped += ' ' + raw_words(plain);
+    }
+    line.skipped_position = position_at(at);
+  } else if (partial) {
+    // Every plain byte was a flag: the rest is scanned when the recipe is reached.
+    line.dynamic_words.push_back(drop_literal_prefix(words[plain], texts.back().size()));
+    for (std::size_t w = plain + 1; w < words.size(); ++w) line.dynamic_words.push_back(words[w]);
+  }
+
   // The start line as written, up to the end of its first line.
   const std::size_t first_end = source.line_end(colon);
   line.text = std::string(source.text().substr(colon, first_end - colon));
   *pos = i;
   return line;
+}
+
+int old_condition_count(const StartLine& line) {
+  if (line.old_conditions >= 0) return line.old_conditions;
+  const RecipeFlags& f = line.flags;
+  return f.also_if_matched || f.also_if_succeeded || f.else_if || f.on_error ? 0 : 1;
 }
 
 }  // namespace mailsift::rc

@@ -20,9 +20,16 @@ namespace {
 // backquotes. It reads one word; the callers decide what separates words.
 class ValueParser {
  public:
+  // argument_mode: the word is one of several (an action line, a command): a blank
+  // inside ${NAME:-word} separates words there, where in an assignment it ends the
+  // whole value.
   ValueParser(std::string_view text, std::size_t pos, Position base,
-              std::vector<Diagnostic>* diagnostics)
-      : text_(text), pos_(pos), base_(base), diagnostics_(diagnostics) {}
+              std::vector<Diagnostic>* diagnostics, bool argument_mode = false)
+      : text_(text),
+        pos_(pos),
+        base_(base),
+        diagnostics_(diagnostics),
+        argument_mode_(argument_mode) {}
 
   // One word: it ends at the first unquoted blank or newline.
   Value word() { return parse(Context::kWord); }
@@ -43,11 +50,28 @@ class ValueParser {
     while (pos_ < text_.size()) {
       const char c = text_[pos_];
       if (!in_double && (is_blank(c) || c == '\n')) {
-        if (context == Context::kBraces) {
-          // procmail ends the whole value here and reads the rest as statements;
-          // that is never what the writer meant.
-          error(pos_, "a blank inside ${...} ends the value; quote the alternative word");
-          move_to_brace_on_line();
+        if (context == Context::kBraces && c != '\n') {
+          // procmail's tokenizer: blanks before anything of the value was read are
+          // skipped (${DATE:- "date"} is "date"); after that, in an assignment a
+          // blank ends the whole value (the rest of the line is read as statements),
+          // and in argument mode it separates words.
+          if (!produced_) {
+            ++pos_;
+            continue;
+          }
+          if (argument_mode_) {
+            ValuePart blank;
+            blank.text = std::string(1, c);
+            blank.split = true;
+            out.push_back(std::move(blank));
+            ++pos_;
+            continue;
+          }
+          if (!ended_by_blank_)
+            error(pos_, "a blank inside ${...} ends the value: procmail sets it to what "
+                        "was read before the blank and reads the rest of the line as more "
+                        "statements; quote the alternative word");
+          ended_by_blank_ = true;
         }
         break;
       }
@@ -81,7 +105,9 @@ class ValueParser {
         literal(&out, text_.substr(run, pos_ - run), in_double);
       }
     }
-    if (in_double) error(double_open, "unterminated double quote");
+    if (in_double)
+      error(double_open, "unterminated double quote: procmail reads everything after it into the quoted text",
+            "Unexpected EOL");
     return out;
   }
 
@@ -105,10 +131,11 @@ class ValueParser {
     return out;
   }
 
-  void error(std::size_t at, std::string message) {
+  void error(std::size_t at, std::string message, std::string procmail_says = {}) {
     ++errors_;
     if (diagnostics_ != nullptr)
-      diagnostics_->push_back({advance_position(base_, text_, at), std::move(message)});
+      diagnostics_->push_back({advance_position(base_, text_, at), std::move(message),
+                               Severity::kError, std::move(procmail_says)});
   }
 
   // After a bad substitution: continue after the "}" that closes it when it is on
@@ -132,7 +159,8 @@ class ValueParser {
     return c != '\'' && !is_blank(c) && c != '\n' && !(context == Context::kBraces && c == '}');
   }
 
-  static void literal(Value* out, std::string_view s, bool quoted) {
+  void literal(Value* out, std::string_view s, bool quoted) {
+    produced_ = true;
     if (!out->empty() && out->back().kind == ValuePart::Kind::kLiteral &&
         out->back().quoted == quoted) {
       out->back().text += s;
@@ -149,7 +177,9 @@ class ValueParser {
     const std::size_t start = pos_;
     const std::size_t end = text_.find('\'', pos_ + 1);
     if (end == std::string_view::npos) {
-      error(start, "unterminated single quote");
+      error(start, "unterminated single quote: procmail reads everything after it into the quoted text",
+            "Unexpected EOL");
+      literal(out, text_.substr(pos_ + 1), true);
       pos_ = text_.size();
       return;
     }
@@ -162,7 +192,7 @@ class ValueParser {
     const std::size_t start = pos_;
     ++pos_;
     if (pos_ >= text_.size()) {
-      error(start, "backslash at end of file");
+      error(start, "backslash at end of file", "Unexpected EOL");
       return;
     }
     const char c = text_[pos_++];
@@ -231,43 +261,57 @@ class ValueParser {
     return std::string(text_.substr(start, pos_ - start));
   }
 
+  // ${NAME}, ${NAME:-word} and friends, read as procmail's tokenizer reads them. A
+  // bad substitution is logged by procmail, which drops "${", the name and the byte
+  // after it, and reads on ("${ A}" gives "A}").
   void braced(Value* out, bool in_double, std::size_t start) {
     ++pos_;  // '{'
-    std::string name;
-    if (pos_ < text_.size() && is_digit(text_[pos_])) {
-      name = std::string(1, text_[pos_++]);
-    } else if (pos_ < text_.size() && is_name_start(text_[pos_])) {
-      name = read_name();
-    } else {
-      error(start, "bad substitution: ${ must be followed by a variable name");
-      skip_past_brace_on_line();
+    const std::size_t name_start = pos_;
+    while (pos_ < text_.size() && is_name_char(text_[pos_])) ++pos_;
+    const std::string name(text_.substr(name_start, pos_ - name_start));
+    auto bad = [&](const std::string& why) {
+      const std::string dropped(text_.substr(start, std::min(pos_ + 1, text_.size()) - start));
+      error(start,
+            "bad substitution of \"" + name + "\": " + why + "; procmail drops \"" +
+                printable(dropped) + "\" and reads on",
+            "Bad substitution of \"" + name + "\"");
+      if (pos_ < text_.size()) ++pos_;  // the byte after the name goes too
+    };
+    if (name.size() > 1 && is_digit(name[0])) {
+      bad("a positional argument is one digit");
       return;
     }
     if (pos_ >= text_.size()) {
-      error(start, "bad substitution of \"" + name + "\": missing }");
+      bad("missing }");
       return;
     }
     Substitution kind = Substitution::kPlain;
-    if (text_[pos_] == '}') {
+    const char c = text_[pos_];
+    if (c == '}') {
       ++pos_;
       variable(out, name, kind, in_double);
       return;
     }
-    if (text_.substr(pos_, 2) == ":-") {
-      kind = Substitution::kUnsetOrEmpty;
-      pos_ += 2;
-    } else if (text_.substr(pos_, 2) == ":+") {
-      kind = Substitution::kSetAndNonEmpty;
-      pos_ += 2;
-    } else if (text_[pos_] == '-') {
+    if (c == ':') {
+      ++pos_;
+      if (pos_ < text_.size() && text_[pos_] == '-') {
+        kind = Substitution::kUnsetOrEmpty;
+      } else if (pos_ < text_.size() && text_[pos_] == '+') {
+        kind = Substitution::kSetAndNonEmpty;
+      } else {
+        bad("expected :- or :+");
+        return;
+      }
+      ++pos_;
+    } else if (c == '-') {
       kind = Substitution::kUnset;
       ++pos_;
-    } else if (text_[pos_] == '+') {
+    } else if (c == '+') {
       kind = Substitution::kSet;
       ++pos_;
     } else {
-      error(pos_, "bad substitution of \"" + name + "\": expected }, :-, :+, - or +");
-      skip_past_brace_on_line();
+      bad(name.empty() ? "${ must be followed by a variable name"
+                       : "expected }, :-, :+, - or +");
       return;
     }
     if (nesting_ >= limits::kMaxSubstitutionNesting) {
@@ -277,17 +321,23 @@ class ValueParser {
       skip_past_brace_on_line();
       return;
     }
-    const int errors_before = errors_;
     ++nesting_;
     Value word = in_double ? brace_word_in_double() : parse(Context::kBraces);
     --nesting_;
-    const bool closed = pos_ < text_.size() && text_[pos_] == '}';
-    if (closed) ++pos_;
-    if (errors_ != errors_before) return;  // already reported
+    const bool closed = pos_ < text_.size() && text_[pos_] == '}' && !ended_by_blank_;
     if (!closed) {
-      error(start, "bad substitution of \"" + name + "\": missing }");
+      // The value ended inside the braces (a blank, the end of the line or of the
+      // text): procmail keeps what it read of the word, whichever way the
+      // substitution would have gone.
+      if (!ended_by_blank_)
+        error(start, "bad substitution of \"" + name + "\": missing }; procmail takes the "
+                     "word read so far as the value");
+      for (ValuePart& part : word) out->push_back(std::move(part));
+      produced_ = true;
       return;
     }
+    ++pos_;
+    produced_ = true;
     ValuePart part;
     part.kind = ValuePart::Kind::kVariable;
     part.text = name;
@@ -297,7 +347,20 @@ class ValueParser {
     out->push_back(std::move(part));
   }
 
-  static void variable(Value* out, std::string name, Substitution kind, bool quoted) {
+  static std::string printable(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+      if (c == '\n') {
+        out += "\\n";
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+
+  void variable(Value* out, std::string name, Substitution kind, bool quoted) {
+    produced_ = true;
     ValuePart part;
     part.kind = ValuePart::Kind::kVariable;
     part.text = std::move(name);
@@ -335,6 +398,7 @@ class ValueParser {
       ++pos_;
     }
     if (!closed && !in_double) error(start, "unterminated backquote");
+    produced_ = true;
     ValuePart part;
     part.kind = ValuePart::Kind::kBackquote;
     part.text = std::move(command);
@@ -346,8 +410,11 @@ class ValueParser {
   std::size_t pos_;
   Position base_;
   std::vector<Diagnostic>* diagnostics_;
+  bool argument_mode_;
   int errors_ = 0;
   int nesting_ = 0;  // ${NAME:-word} words being read, one inside the other
+  bool produced_ = false;       // something of the value was read (procmail's "got")
+  bool ended_by_blank_ = false; // a blank inside ${...} ended the value
 };
 
 }  // namespace
@@ -377,7 +444,7 @@ std::vector<Value> parse_argument_words(std::string_view text, std::size_t* pos,
     } else if (c == '#') {
       while (i < text.size() && text[i] != '\n') ++i;
     } else {
-      ValueParser parser(text, i, base, diagnostics);
+      ValueParser parser(text, i, base, diagnostics, /*argument_mode=*/true);
       Value word = parser.word();
       i = parser.pos();
       // A word whose only content was a reported mistake leaves nothing behind.

@@ -27,14 +27,27 @@ expect_contains "ORGMAIL rescues: stored" orgmail "Subject:"
 
 expect_contains "DEFAULT failure logged" log1 "plainfile/inbox"
 
-# A broken rcfile is reported with file:line:col and the message goes to DEFAULT.
-printf 'DEFAULT=%s\n\n:0\n* ^Subject: x\n{\n  :0\n  folder\n' "$WORK/never" > broken.rc
+# A mistake procmail reads past is read past: the rcfile runs as procmail runs it, and
+# the log has procmail's line with file:line:col after it. Here the block is entered,
+# never closed, and delivers nothing: the message goes to DEFAULT.
+printf 'DEFAULT=%s\n\n:0\n* ^Subject:\n{\n  :0\n  * ^Subject: nothing\n  folder\n' \
+  "$WORK/assigned" > broken.rc
 "$MAILSIFT" ORGMAIL= DEFAULT="$WORK/fallback" "$WORK/broken.rc" < "$msg" 2> log4
 expect_eq "broken rcfile: exit" "$?" 0
-expect_contains "broken rcfile: position" log4 "$WORK/broken.rc:5:1: error: missing closing brace"
-expect_contains "broken rcfile: source line" log4 "  {"
-expect_contains "broken rcfile: delivered to DEFAULT" fallback "Subject:"
-[ -e "$WORK/never" ] && fail "broken rcfile: its assignments must not run" || pass
+expect_contains "broken rcfile: procmail's line and the position" log4 \
+  "Missing closing brace: $WORK/broken.rc:5:1: error: missing closing brace"
+expect_contains "broken rcfile: its assignments run" assigned "Subject:"
+
+# MAILSIFT_STRICT=yes: a file with an error is not run at all; every error is logged
+# with its source line and a caret, and the message goes to DEFAULT.
+"$MAILSIFT" ORGMAIL= DEFAULT="$WORK/fallback" MAILSIFT_STRICT=yes "$WORK/broken.rc" < "$msg" \
+  2> log5
+expect_eq "strict: exit" "$?" 0
+expect_contains "strict: position" log5 "$WORK/broken.rc:5:1: error: missing closing brace"
+expect_contains "strict: source line" log5 "  {"
+expect_contains "strict: says why it did not run" log5 "has errors and was not run"
+expect_contains "strict: delivered to DEFAULT" fallback "Subject:"
+[ "$(grep -c '^Subject:' assigned)" = 1 ] && pass || fail "strict: its assignments must not run"
 
 # An rcfile that cannot be read: DEFAULT.
 "$MAILSIFT" ORGMAIL= DEFAULT="$WORK/fallback2" "$WORK/missing.rc" < "$msg" 2> log5

@@ -3,8 +3,11 @@
 // (the A a E e flags), conditions and weighted scores, actions (folders, programs,
 // filters, captures, forwarding, nested blocks), INCLUDERC and SWITCHRC.
 //
-// An rcfile is parsed and checked whole before any of it runs; a file with errors is
-// not run (its diagnostics are logged, and the message goes on to $DEFAULT).
+// An rcfile is read as it runs, one top-level statement at a time (rc/parser.h), and
+// run as procmail runs it, mistakes and all: the notices in the tree are logged as
+// they are passed. With MAILSIFT_STRICT=yes a file is parsed and checked whole
+// first, and a file with errors is not run (its diagnostics are logged, and the
+// message goes on to $DEFAULT).
 #pragma once
 
 #include <sys/types.h>
@@ -37,7 +40,7 @@ sys::InputWriter text_input(std::string_view text);
 
 enum class RcfileResult {
   kUnreadable,  // could not be opened (the next rcfile is tried)
-  kBroken,      // has errors: logged, nothing in it was run
+  kBroken,      // has errors and MAILSIFT_STRICT is on: logged, nothing in it was run
   kRan,         // ran to its end, or to a delivery that ends processing
 };
 
@@ -129,8 +132,17 @@ class Evaluator {
   Control run_file_chain(const std::string& path, const RcfileTrust* trust,
                          RcfileResult* result);
   Control run_statements(const rc::Statements& statements);
+  Control run_statement(const rc::Statement& statement);
   Control run_assignment(const rc::Assignment& assignment);
   Control run_recipe(const rc::Recipe& recipe);
+  // A recipe's start-line words with a "$" or a backquote, expanded and scanned
+  // (rc::Recipe::dynamic_flags): its flags and lockfile as procmail reads them.
+  const rc::Recipe& with_dynamic_flags(const rc::Recipe& recipe, rc::Recipe* storage);
+  // Notices (rc/ast.h): mistakes procmail passes over, logged where it would.
+  void log_notice(const rc::Diagnostic& diagnostic);
+  void log_notices(const rc::Notices& notices);
+  // The notices procmail logs while it reads past a block it does not enter.
+  void log_skipped_block_notices(const rc::Statements& statements);
 
   // Conditions (conditions.cc).
   bool conditions_hold(const rc::Recipe& recipe, bool* error);

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mailsift/sys/io.h"
 
@@ -21,6 +22,12 @@ class Log {
   void line(std::string_view text);
   // Only when VERBOSE is on.
   void verbose(std::string_view text);
+  // A line procmail would not write (mailsift's own word on a mistake procmail
+  // passes over in silence): written only to a log file, never to stderr, which the
+  // mail server may read as a failure. Before LOGFILE names a file such lines wait
+  // (at most kMaxPendingNotes of them) and are written when it does.
+  void note(std::string_view text);
+  static constexpr std::size_t kMaxPendingNotes = 64;
   // Exactly these bytes (LOG=..., the abstract).
   void raw(std::string_view text);
 
@@ -39,6 +46,8 @@ class Log {
   int fd_;
   int owned_fd_ = -1;
   bool verbose_ = false;
+  std::vector<std::string> pending_notes_;
+  std::size_t dropped_notes_ = 0;
 };
 
 }  // namespace mailsift::engine

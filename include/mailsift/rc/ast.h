@@ -18,11 +18,28 @@ namespace mailsift::rc {
 struct Statement;
 using Statements = std::vector<Statement>;
 
+// A mistake procmail recovers from, at the place where it would log it. A delivery
+// runs what procmail runs and logs each notice as it reaches it (rc/parser.h says
+// which notices go where).
+using Notices = std::vector<Diagnostic>;
+
 // NAME=value, or NAME alone (unset).
 struct Assignment {
   std::string name;
   std::optional<Value> value;  // nullopt: unset
   Position position;           // of the name
+};
+
+// Text procmail reads and does not run ("Skipped ..."), a stray "}", a recipe it
+// drops: logged whenever the reading passes here, also inside a block whose
+// conditions did not hold (procmail reads such a block to find its end).
+struct Notice {
+  Diagnostic diagnostic;
+  // "Missing closing brace": procmail says it only for a block it entered.
+  bool only_when_run = false;
+  // A bound of mailsift's own (limits.h) that procmail does not have: always logged,
+  // wherever the log goes.
+  bool limit = false;
 };
 
 // The flags of a recipe's start line, as written (behaviour §4). Defaults are the
@@ -76,6 +93,7 @@ struct Condition {
   ConditionKind kind = ConditionKind::kRegex;
   std::string operand;                   // regex / command / number / text to expand
   Position operand_position;             // of the first byte of operand
+  Notices notices;                       // logged when the condition is tried
 };
 
 struct Action {
@@ -85,6 +103,9 @@ struct Action {
     kForward,  // "! addresses"
     kCapture,  // "NAME=| command" (capture_variable set)
     kBlock,    // "{ ... }"
+    kNone,     // no action: the file ended ("Incomplete recipe"), or an empty line
+               // and a new start line came first ("Missing action"); procmail tries
+               // the conditions and then drops the recipe (notices say which)
   };
   Kind kind = Kind::kFolders;
   Position position;               // of the action's first byte
@@ -100,6 +121,12 @@ struct Action {
   bool capture_forward = false;
   Statements block;                // kBlock
   Position block_end;              // kBlock: position of the matching "}"
+  // Notices of the action line. procmail reads a folder or forward line (and the
+  // missing action of kNone) once the conditions are tried, whether they held or
+  // not; it reads a pipe's command only to run it.
+  Notices notices;
+  // kNone for "Missing action": the recipe counts as not matched for A, a, E and e.
+  bool dropped_before_action = false;
 };
 
 struct Recipe {
@@ -109,18 +136,24 @@ struct Recipe {
   // A local lockfile: nullopt when there is none; an empty Value for ":0:" (the
   // name is derived from the action, behaviour §7.12); else the name as written.
   std::optional<Value> lockfile;
+  // Start-line words with a "$" or a backquote, expanded and scanned for more flags
+  // (and a lockfile) when the recipe is reached, as procmail reads them
+  // (rc/start_line.h). Empty for nearly every recipe.
+  std::vector<Value> dynamic_flags;
   std::vector<Condition> conditions;
   Action action;
 };
 
 struct Statement {
-  std::variant<Assignment, Recipe> node;
+  std::variant<Assignment, Recipe, Notice> node;
 };
 
 struct Rcfile {
   Statements statements;
-  // Every problem found, in source order. A file with any error (severity kError)
-  // is not run; warnings are logged and the file runs.
+  // Every problem found, in source order: what "mailsift --check" reports. An error
+  // is a mistake procmail recovers from by dropping or misreading something; a
+  // delivery runs the file as procmail does anyway (the notices in the tree say
+  // where), unless MAILSIFT_STRICT asks it to refuse a file with errors.
   std::vector<Diagnostic> diagnostics;
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,13 @@ class SourceText {
   std::string_view text_;
   std::vector<std::size_t> line_starts_;
 };
+
+// procmail keeps the CR of a CR LF line end as part of the line (LOGFILE=log names
+// "log\r", a regex ends in a CR that no header holds, a flag letter "\r" is
+// unknown). mailsift reads CR LF as a line end, which is what the writer of such a
+// file meant: every CR right before a newline is dropped from text. Returns a
+// warning at the first one, or nullopt when there was none.
+std::optional<Diagnostic> drop_carriage_returns(std::string* text);
 
 // Text assembled from pieces of a source, with the source position of each byte.
 // Kept as the positions where pieces start (one per physical line the text spans),

@@ -40,6 +40,17 @@ class Regex {
   // Byte offset in procmail_text the error points at (0 when unknown).
   std::size_t error_offset() const;
 
+  // A mistake procmail's regex compiler reads past (an unbalanced parenthesis, a "["
+  // never closed): the regex is ok() and means what procmail makes of it; this says
+  // what that is ("" when there was none), at repair_offset() in the text.
+  // procmail_logs_repair(): procmail logs "Invalid regexp" for it, each time the
+  // regex is compiled (each time the condition is tried).
+  const std::string& repair() const;
+  std::size_t repair_offset() const;
+  bool procmail_logs_repair() const;
+  // The regex after macro substitution (what procmail quotes in its log).
+  const std::string& substituted() const;
+
   // True when the regex holds "\/" (a match assigns MATCH).
   bool extracts() const;
 

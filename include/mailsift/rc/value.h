@@ -22,6 +22,10 @@ struct Diagnostic {
   Position position;
   std::string message;
   Severity severity = Severity::kError;
+  // What procmail logs at this construct as it reads or runs it ("Skipped \"x\"",
+  // "Closing brace unexpected"), or "" when it logs nothing. A delivery logs this
+  // line, with the diagnostic after it, where procmail would.
+  std::string procmail_says;
 };
 
 struct ValuePart;
@@ -42,6 +46,9 @@ struct ValuePart {
   std::string text;  // literal bytes, variable name ("1", "$", "?", "#", "_", "-", "="
                      // for the specials), or the backquoted command text
   bool quoted = false;  // inside double quotes
+  // A literal blank that separates words in argument mode (a blank inside an
+  // unquoted ${NAME:-word}: procmail splits the word there).
+  bool split = false;
   Substitution substitution = Substitution::kPlain;
   Value word;  // the alternative word of ${NAME:-word} and friends
 };

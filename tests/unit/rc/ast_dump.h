@@ -108,6 +108,8 @@ inline std::string dump_action(const Action& a) {
              render_words(a.words);
     case Action::Kind::kBlock:
       return out + "{ " + dump(a.block) + "}" + at(a.block_end);
+    case Action::Kind::kNone:
+      return out + (a.dropped_before_action ? "dropped" : "none");
   }
   return out;
 }
@@ -119,6 +121,8 @@ inline std::string dump(const Statements& statements) {
   for (const Statement& s : statements) {
     if (const auto* a = std::get_if<Assignment>(&s.node)) {
       out += a->name + (a->value ? "=" + render(*a->value) : std::string()) + at(a->position);
+    } else if (const auto* n = std::get_if<Notice>(&s.node)) {
+      out += "notice(" + n->diagnostic.procmail_says + ")" + at(n->diagnostic.position);
     } else {
       const Recipe& r = std::get<Recipe>(s.node);
       out += ":" + dump_flags(r.flags);

@@ -228,31 +228,40 @@ TEST(ParseRcfile, OneDiagnosticPerMistake) {
   const DiagnosticCase cases[] = {
       {"junk where a statement starts", "A=1\n  @foo bar\nB=2\n",
        "error@2:3 unexpected \"@foo\": a statement is an assignment (NAME=value), a recipe "
-       "(\":0\"), \"}\" or a comment"},
+       "(\":0\"), \"}\" or a comment; procmail skips the rest of the line"},
       {"variable name followed by junk", "junk-x = 3\n",
        "error@1:5 unexpected \"-\" after the variable name \"junk\": expected \"=\", a blank or "
-       "the end of the line"},
-      {"CRLF line end after a name", "GONE\r\n",
-       "error@1:5 unexpected \"\\r\" after the variable name \"GONE\": expected \"=\", a blank or "
-       "the end of the line (the file seems to have DOS line ends, CR LF)"},
-      {"CRLF line end after a start line", ":0\r\nf\n",
-       "error@1:3 unexpected \"\\r\" on the start line: expected flags (HBDAahbfcwWiEer), \":\" "
-       "and a lockfile, or the end of the line (the file seems to have DOS line ends, CR LF)"},
+       "the end of the line; procmail skips \"junk\" and reads on from \"-x = 3\""},
+      {"CR after a name", "GONE\rX\n",
+       "error@1:5 unexpected \"\\r\" after the variable name \"GONE\": expected \"=\", a blank "
+       "or the end of the line; procmail skips \"GONE\" and reads on from \"\\rX\" (the file "
+       "seems to have DOS line ends, CR LF)"},
       {"capture outside a recipe", "A=1\nSUBJECT=| sed -n 's/^Subject: //p'\n",
-       "error@2:9 \"SUBJECT=| command\" captures output only as the action of a recipe: put "
-       "\":0\" on the line before"},
+       "error@2:9 \"SUBJECT=| command\" captures output only as the action of a recipe: "
+       "procmail sets SUBJECT to \"|\" and reads the command as more statements; put \":0\" "
+       "on the line before"},
       {"bad substitution", "A=x${ A}y\n",
-       "error@1:4 bad substitution: ${ must be followed by a variable name"},
+       "error@1:4 bad substitution of \"\": ${ must be followed by a variable name; procmail "
+       "drops \"${ \" and reads on"},
       {"bad substitution operator", "A=${A*b}\n",
-       "error@1:6 bad substitution of \"A\": expected }, :-, :+, - or +"},
+       "error@1:3 bad substitution of \"A\": expected }, :-, :+, - or +; procmail drops "
+       "\"${A*\" and reads on"},
       {"two-digit positional", "A=${12}\n",
-       "error@1:6 bad substitution of \"1\": expected }, :-, :+, - or +"},
+       "error@1:3 bad substitution of \"12\": a positional argument is one digit; procmail "
+       "drops \"${12}\" and reads on"},
       {"blank in ${}", "E=${U:-x y}\n",
-       "error@1:9 a blank inside ${...} ends the value; quote the alternative word"},
-      {"unterminated double quote", "A=1\nB=\"abc\nC=1\n", "error@2:3 unterminated double quote"},
-      {"unterminated single quote", "B='abc\n", "error@1:3 unterminated single quote"},
-      {"unterminated backquote", "D=`date\n", "error@1:3 unterminated backquote"},
-      {"unexpected closing brace", "A=1\n  }\n", "error@2:3 unexpected \"}\": no block is open"},
+       "error@1:9 a blank inside ${...} ends the value: procmail sets it to what was read "
+       "before the blank and reads the rest of the line as more statements; quote the "
+       "alternative word\n"
+       "error@1:11 unexpected \"}\": no block is open; procmail ignores it"},
+      {"unterminated double quote", "A=1\nB=\"abc\nC=1\n",
+       "error@2:3 unterminated double quote: procmail reads everything after it into the "
+       "quoted text"},
+      {"unterminated single quote", "B='abc\n",
+       "error@1:3 unterminated single quote: procmail reads everything after it into the "
+       "quoted text"},
+      {"unexpected closing brace", "A=1\n  }\n",
+       "error@2:3 unexpected \"}\": no block is open; procmail ignores it"},
       {"missing closing brace", ":0\n* x\n  {\n:0\nf\n",
        "error@3:3 missing closing brace: the block opened here is still open at the end of the "
        "file"},
@@ -263,38 +272,59 @@ TEST(ParseRcfile, OneDiagnosticPerMistake) {
       {"old-style conditions due at the end", ":2\na\nb\n",
        "error@1:1 incomplete recipe: the file ends before the recipe's action line"},
       {"missing action before the next recipe", ":0\n* x\n\n:0\nf\n",
-       "error@1:1 missing action: the recipe ends where the next recipe starts (line 4)"},
-      {"missing action before a closing brace", ":0\n{\n  :0\n  * x\n}\n",
-       "error@3:3 missing action: the recipe ends where the block closes (line 5)"},
-      {"less without a number", ":0\n* <\nf\n", "error@2:3 \"<\" needs a size in bytes after it"},
+       "error@1:1 missing action: an empty line, then a new recipe (line 4); procmail tries "
+       "the conditions and drops the recipe"},
+      {"a start line as the action", ":0\n* x\n:0\nf\n",
+       "error@1:1 missing action: the line where the next recipe starts (line 3) is the "
+       "action: procmail delivers to a folder named \":0\""},
+      {"a closing brace as the action", ":0\n{\n  :0\n  * x\n}\n",
+       "error@2:1 missing closing brace: the block opened here is still open at the end of "
+       "the file\n"
+       "error@3:3 missing action: the line where the block closes (line 5) is the action: "
+       "procmail delivers to a folder named \"}\""},
+      {"less without a number", ":0\n* <\nf\n",
+       "error@2:3 \"<\" needs a size in bytes after it (procmail takes 0)"},
       {"greater without a number after prefixes", ":0\n* ! B ?? >\nf\n",
-       "error@2:10 \">\" needs a size in bytes after it"},
-      {"program without a command", ":0\n* ?  \nf\n", "error@2:3 \"?\" needs a command to run"},
+       "error@2:10 \">\" needs a size in bytes after it (procmail takes 0)"},
+      {"program without a command", ":0\n* ?  \nf\n",
+       "error@2:3 \"?\" needs a command to run (procmail runs nothing, and the condition "
+       "fails)"},
       {"size that is not a number", ":0\n* > 10k\nf\n",
-       "error@2:5 the size after \">\" must be a number of bytes, not \"10k\""},
+       "error@2:5 the size after \">\" must be a number of bytes, not \"10k\": procmail skips "
+       "\"k\""},
       {"size with trailing text", ":0\n* < 1000 x\nf\n",
-       "error@2:5 the size after \"<\" must be a number of bytes, not \"1000 x\""},
+       "error@2:5 the size after \"<\" must be a number of bytes, not \"1000 x\": procmail "
+       "skips \"x\""},
       {"unterminated quote in a program condition", ":0\n* ? grep \"a\nf\n",
-       "error@2:10 unterminated double quote"},
-      {"unknown text instead of flags", ":0 Q\nf\n",
-       "error@1:4 unexpected \"Q\" on the start line: expected flags (HBDAahbfcwWiEer), \":\" "
-       "and a lockfile, or the end of the line"},
+       "error@2:10 unterminated double quote: procmail reads everything after it into the "
+       "quoted text"},
+      {"unknown text instead of flags", ":Q\n* x\nf\n",
+       "error@1:2 unexpected \"Q\" on the start line: expected flags (HBDAahbfcwWiEer), \":\" "
+       "and a lockfile, or the end of the line; procmail skips it"},
+      {"an O for the 0", ":O:\n* x\nf\n",
+       "error@1:2 \":O\" is not \":0\": procmail reads \":\" without a number, so the next "
+       "line is a condition even without \"*\", and skips \"O:\""},
+      {"a condition on the start line", ":0*  LIST ?? ^^^^\nf\n",
+       "error@1:3 a condition on the start line: procmail ignores \"* LIST ?? ^^^^\" (put it "
+       "on a line of its own)"},
       {"hash glued to the number", ":0#x\nf\n",
-       "error@1:3 unexpected \"#x\" on the start line: expected flags (HBDAahbfcwWiEer), \":\" "
-       "and a lockfile, or the end of the line"},
-      {"variable in the flags", "F=c\n:0 $F\nf\n",
-       "error@2:4 variables in the flags of a start line are not supported"},
-      {"backquote in the flags", ":0 H`x`\nf\n",
-       "error@1:5 variables in the flags of a start line are not supported"},
+       "error@1:3 \"#\" glued to the flags: procmail skips \"#x\" (a comment starts after a "
+       "blank)"},
       {"two lockfile names", ":0 c: lk extra\nf\n",
-       "error@1:10 unexpected \"extra\" after the lockfile name (a recipe has one lockfile)"},
+       "error@1:10 unexpected \"extra\" after the lockfile name (a recipe has one lockfile); "
+       "procmail skips it"},
       {"forward without an address", ":0\n!\n",
-       "error@2:1 \"!\" needs at least one address to forward to"},
+       "error@2:1 \"!\" needs at least one address to forward to (procmail runs $SENDMAIL "
+       "without one)"},
       {"unterminated quote in a folder", ":0\n\"my box\nA=1\n",
-       "error@2:1 unterminated double quote"},
+       "error@2:1 unterminated double quote: procmail reads everything after it into the "
+       "quoted text"},
       {"unknown flag letter", ":0 Bx c:\nf\n",
        "warning@1:5 unknown flag \"x\": ignored, with the rest of the start line (\"x c:\"), as "
        "procmail does"},
+      {"a name at the very end", "A=1\nGONE",
+       "warning@2:1 the file ends right after the name \"GONE\" without a newline: procmail "
+       "skips it instead of unsetting the variable"},
       {"h on a block", ":0 h\n{ }\n", "warning@1:4 the h flag has no effect on a block; "
                                       "procmail ignores it"},
       {"b on a block", ":0 Bb\n{ }\n", "warning@1:5 the b flag has no effect on a block; "
@@ -323,13 +353,82 @@ TEST(ParseRcfile, OneDiagnosticPerMistake) {
   }
 }
 
+// What procmail does at each mistake it reads past is what the tree holds, with a
+// notice where procmail logs it (its log line in the notice; "" when it is silent).
+TEST(ParseRcfile, RecoversAsProcmailDoes) {
+  const TreeCase cases[] = {
+      {"a line of junk is skipped whole", "-- sorting -- C=5\nD=1\n",
+       "notice(Skipped \"-- sorting -- C=5\")@1:1; D=1@2:1; "},
+      {"a comment without # unsets its words", "Mail from boss\n",
+       "Mail@1:1; from@1:6; boss@1:11; "},
+      {"a name glued to junk: the name, then the rest of the line", "boss's account x=1\n",
+       "notice(Skipped \"boss\")@1:5; notice(Skipped \"'s account x=1\")@1:5; "},
+      {"a name glued to a start line", "x:0\nf\n",
+       "notice(Skipped \"x\")@1:2; :@1:2 () @2:1 folders [f]; "},
+      {"a stray brace, and the rest of its line", "} A=1\n",
+       "notice(Closing brace unexpected)@1:1; A=1@1:3; "},
+      {"a program line without a recipe", ":0\n{\n|/dev/null\n}\n",
+       ":@1:1 () @2:1 { notice(Skipped \"|/dev/null\")@3:1; }@4:1; "},
+      {"a bare 0 for a nested :0", ":0\n{\n0\nf\n}\n",
+       ":@1:1 () @2:1 { notice(Skipped \"0\")@3:1; f@4:1; }@5:1; "},
+      {":O is \":\" with an unknown flag and one old-style condition", ":O\n* ^Subject: x\nf\n",
+       "notice(Skipped \"O\")@1:2; :@1:1 (* regex \"^Subject: x\"@2:3) @3:1 folders [f]; "},
+      {":O: drops the lockfile too", ":O:\n^Subject: x\nf\n",
+       "notice(Skipped \"O:\")@1:2; :@1:1 (* regex \"^Subject: x\"@2:1) @3:1 folders [f]; "},
+      {"a condition on the start line is dropped", ":0 * ^Subject: x\nf\n",
+       "notice(Skipped \"* ^Subject: x\")@1:4; :@1:1 () @2:1 folders [f]; "},
+      {"an unknown flag ends the flags", ":0 c z H:lock\nf\n",
+       "notice(Skipped \"z H:lock\")@1:6; :c@1:1 () @2:1 folders [f]; "},
+      {"missing action: conditions kept, recipe dropped", ":0\n* x\n\n:0\nf\n",
+       ":@1:1 (* regex \"x\"@2:3) @4:1 dropped; :@4:1 () @5:1 folders [f]; "},
+      {"without the empty line the start line is the folder", ":0\n* x\n:0\nf\n",
+       ":@1:1 (* regex \"x\"@2:3) @3:1 folders [:0]; f@4:1; "},
+      {"a condition continued onto the action line", ":0\n* a|\\\nf\n:0\ng\n",
+       ":@1:1 (* regex \"a|f\"@2:3) @4:1 folders [:0]; g@5:1; "},
+      {"incomplete recipe", ":0\n* x\n", ":@1:1 (* regex \"x\"@2:3) @3:1 none; "},
+      {"missing closing brace", ":0\n{\nA=1\n",
+       ":@1:1 () @2:1 { A=1@3:1; notice(Missing closing brace)@2:1; }@4:1; "},
+      {"bad substitution drops ${, the name and the byte after", "H=${ A} I=${J K}\n",
+       "notice(Bad substitution of \"\")@1:3; H=A}@1:1; "
+       "notice(Bad substitution of \"J\")@1:11; I=K}@1:9; "},
+      {"a blank in ${...} ends an assignment's value", "E=${U:-x y} F=2\n",
+       "notice()@1:9; E=x@1:1; notice(Skipped \"y\")@1:11; notice(Closing brace unexpected)@1:11; "
+       "F=2@1:13; "},
+      {"leading blanks of the word are skipped", "D=${DATE:- \"date\"}\n",
+       "D=${DATE:-'date'}@1:1; "},
+      {"a blank in ${...} separates words on an action line", ":0\n${U:-x y}\n",
+       ":@1:1 () @2:1 folders [${U:-x y}]; "},
+      {"variables in the flags are read when the recipe is reached", ":0 $F:lock\nf\n",
+       ":@1:1 () @2:1 folders [f]; "},
+      {"a lockfile from a variable", ":0:$HOME/x.lock\nf\n",
+       ": lock=[${HOME}/x.lock]@1:1 () @2:1 folders [f]; "},
+  };
+  for (const TreeCase& c : cases) {
+    const Rcfile file = parse_rcfile(c.input, ParseFor::kRunning);
+    EXPECT_EQ(dump(file.statements), c.want) << c.name << "\ninput:\n" << c.input;
+  }
+}
+
+TEST(ParseRcfile, VariablesInTheFlagsAreKeptForTheRun) {
+  const Rcfile file = parse_rcfile(":0 H$F c\nf\n:0 B`x`\ng\n");
+  EXPECT_TRUE(file.diagnostics.empty()) << dump_diagnostics(file.diagnostics);
+  ASSERT_EQ(file.statements.size(), 2u);
+  const auto& first = std::get<Recipe>(file.statements[0].node);
+  EXPECT_TRUE(first.flags.header);
+  ASSERT_EQ(first.dynamic_flags.size(), 2u);
+  EXPECT_EQ(render(first.dynamic_flags[0]), "${F}");
+  EXPECT_EQ(render(first.dynamic_flags[1]), "c");
+  const auto& second = std::get<Recipe>(file.statements[1].node);
+  EXPECT_TRUE(second.flags.body);
+  ASSERT_EQ(second.dynamic_flags.size(), 1u);
+  EXPECT_EQ(render(second.dynamic_flags[0]), "`x`");
+}
+
 TEST(ParseRcfile, WarningsLeaveTheRecipeIntact) {
   const Rcfile file = parse_rcfile(":0 Bx c:\n* hello\nf1\n:0 fc\n| cat\n");
   EXPECT_EQ(dump(file.statements),
-            ":B@1:1 (* regex \"hello\"@2:3) @3:1 folders [f1]; :fc@4:1 () @5:1 pipe raw=\" "
-            "cat\" [cat]; ");
-  ASSERT_EQ(file.diagnostics.size(), 2u);
-  for (const auto& d : file.diagnostics) EXPECT_EQ(d.severity, Severity::kWarning);
+            "notice(Skipped \"x c:\")@1:5; :B@1:1 (* regex \"hello\"@2:3) @3:1 folders [f1]; "
+            ":fc@4:1 () @5:1 pipe raw=\" cat\" [cat]; ");
 }
 
 TEST(ParseRcfile, ShellSyntaxInPipesIsNotJudged) {
@@ -339,7 +438,8 @@ TEST(ParseRcfile, ShellSyntaxInPipesIsNotJudged) {
   // Without one mailsift runs the words itself, so their mistakes count.
   const Rcfile direct = parse_rcfile(":0\n| echo ${#X}\n");
   EXPECT_EQ(dump_diagnostics(direct.diagnostics),
-            "error@2:8 bad substitution: ${ must be followed by a variable name\n");
+            "error@2:8 bad substitution of \"\": ${ must be followed by a variable name; procmail "
+            "drops \"${#\" and reads on\n");
 }
 
 TEST(ParseRcfile, TenMistakesGiveTenDiagnostics) {
@@ -353,54 +453,65 @@ TEST(ParseRcfile, TenMistakesGiveTenDiagnostics) {
       "* < big\n"                                  // 7  size not a number
       "work/\n"                                    // 8
       "}\n"                                        // 9  unexpected }
-      ":0 $FLAGS\n"                                // 10 variables in the flags
-      "* ^To: me\n"                                // 11
-      "! boss@example.com\n"                       // 12
-      ":0\n"                                       // 13 missing action
-      "* ^Subject: lunch\n"                        // 14
-      "\n"                                         // 15
-      ":0\n"                                       // 16
-      "{\n"                                        // 17
-      "  SAVED=\"unfinished\n"                     // 18 unterminated quote
-      "  :0\n"                                     // 19
-      "  spam/\n"                                  // 20
-      "}\n"                                        // 21
-      ":0\n"                                       // 22
-      "{\n";                                       // 23 missing closing brace
+      ":0 * ^To: me\n"                             // 10 a condition on the start line
+      "! boss@example.com\n"                       // 11
+      ":0\n"                                       // 12 missing action
+      "* ^Subject: lunch\n"                        // 13
+      "\n"                                         // 14
+      ":0\n"                                       // 15
+      "{\n"                                        // 16
+      "  SAVED=\"unfinished\n"                     // 17 unterminated quote
+      "  :0\n"                                     // 18
+      "  spam/\n"                                  // 19
+      "}\n"                                        // 20
+      ":0\n"                                       // 21
+      "{\n";                                       // 22 missing closing brace
   const Rcfile file = parse_rcfile(text);
   const std::string want =
-      "error@2:9 bad substitution: ${ must be followed by a variable name\n"
+      "error@2:9 bad substitution of \"\": ${ must be followed by a variable name; procmail "
+      "drops \"${ \" and reads on\n"
       "error@3:26 unexpected \"-\" after the variable name \"junk\": expected \"=\", a blank or "
-      "the end of the line\n"
+      "the end of the line; procmail skips \"junk\" and reads on from \"-x\"\n"
       "error@4:3 unexpected \"@include\": a statement is an assignment (NAME=value), a recipe "
-      "(\":0\"), \"}\" or a comment\n"
+      "(\":0\"), \"}\" or a comment; procmail skips the rest of the line\n"
       "warning@5:5 unknown flag \"x\": ignored, with the rest of the start line (\"x\"), as "
       "procmail does\n"
-      "error@7:5 the size after \"<\" must be a number of bytes, not \"big\"\n"
-      "error@9:1 unexpected \"}\": no block is open\n"
-      "error@10:4 variables in the flags of a start line are not supported\n"
-      "error@13:1 missing action: the recipe ends where the next recipe starts (line 16)\n"
-      "error@18:9 unterminated double quote\n"
-      "error@23:1 missing closing brace: the block opened here is still open at the end of "
+      "error@7:5 the size after \"<\" must be a number of bytes, not \"big\": procmail skips "
+      "\"big\"\n"
+      "error@9:1 unexpected \"}\": no block is open; procmail ignores it\n"
+      "error@10:4 a condition on the start line: procmail ignores \"* ^To: me\" (put it on a "
+      "line of its own)\n"
+      "error@12:1 missing action: an empty line, then a new recipe (line 15); procmail tries "
+      "the conditions and drops the recipe\n"
+      "error@17:9 unterminated double quote: procmail reads everything after it into the "
+      "quoted text\n"
+      "error@22:1 missing closing brace: the block opened here is still open at the end of "
       "the file\n";
   EXPECT_EQ(dump_diagnostics(file.diagnostics), want);
 }
 
 TEST(ParseRcfile, AStatementAfterAnUnterminatedQuoteIsStillRead) {
-  // The quote runs to the end of the file; parsing resumes on the next line so
+  // The quote runs to the end of the file; a check goes on with the next line so
   // that later mistakes are reported too.
-  const Rcfile file = parse_rcfile("A=\"x\n:0 Q\nf\n");
+  const Rcfile file = parse_rcfile("A=\"x\n:Q\n* x\nf\n");
   EXPECT_EQ(dump_diagnostics(file.diagnostics),
-            "error@1:3 unterminated double quote\n"
-            "error@2:4 unexpected \"Q\" on the start line: expected flags (HBDAahbfcwWiEer), "
-            "\":\" and a lockfile, or the end of the line\n");
+            "error@1:3 unterminated double quote: procmail reads everything after it into the "
+            "quoted text\n"
+            "error@2:2 unexpected \"Q\" on the start line: expected flags (HBDAahbfcwWiEer), "
+            "\":\" and a lockfile, or the end of the line; procmail skips it\n");
+  // A run reads the rest of the file into the quote, as procmail does.
+  const Rcfile run = parse_rcfile("A=\"x\n:Q\n* x\nf\n", ParseFor::kRunning);
+  EXPECT_EQ(dump(run.statements), "notice(Unexpected EOL)@1:3; A='x\n:Q\n* x\nf\n'@1:1; ");
 }
 
 TEST(ParseRcfile, ARecipeAfterAnUnterminatedQuoteKeepsItsLines) {
   const Rcfile lock = parse_rcfile(":0: \"x\n* a\nf\n");
-  EXPECT_EQ(dump_diagnostics(lock.diagnostics), "error@1:5 unterminated double quote\n");
+  EXPECT_EQ(dump_diagnostics(lock.diagnostics),
+            "error@1:5 unterminated double quote: procmail reads everything after it into the "
+            "quoted text\n");
   EXPECT_EQ(dump(lock.statements),
-            ": lock=['x\n* a\nf\n']@1:1 (* regex \"a\"@2:3) @3:1 folders [f]; ");
+            "notice(Unexpected EOL)@1:5; : lock=['x\n* a\nf\n']@1:1 (* regex \"a\"@2:3) @3:1 "
+            "folders [f]; ");
   const Rcfile folder = parse_rcfile(":0\n\"my box\nA=1\n");
   EXPECT_EQ(dump(folder.statements), ":@1:1 () @2:1 folders ['my box\nA=1\n']; A=1@3:1; ");
 }
@@ -461,12 +572,14 @@ TEST(ParseWords, ArgumentMode) {
   }
   std::vector<Diagnostic> diagnostics;
   parse_words("a 'b", Position{3, 5}, &diagnostics);
-  EXPECT_EQ(dump_diagnostics(diagnostics), "error@3:7 unterminated single quote\n");
+  EXPECT_EQ(dump_diagnostics(diagnostics),
+            "error@3:7 unterminated single quote: procmail reads everything after it into the "
+            "quoted text\n");
 }
 
 TEST(FormatDiagnostic, WarningsSayWarning) {
   const std::string text = ":0 Bx\nf\n";
-  const Diagnostic d{{1, 5}, "unknown flag", Severity::kWarning};
+  const Diagnostic d{{1, 5}, "unknown flag", Severity::kWarning, {}};
   EXPECT_EQ(format_diagnostic("rc", text, d),
             "rc:1:5: warning: unknown flag\n"
             "  :0 Bx\n"
@@ -496,7 +609,7 @@ TEST(FormatDiagnostic, LongLinesAreShownAroundTheCaret) {
   };
   for (const Row& row : rows) {
     const std::string text = line.substr(0, row.length) + "\nf\n";
-    const Diagnostic d{{1, static_cast<int>(row.column)}, "oops", Severity::kError};
+    const Diagnostic d{{1, static_cast<int>(row.column)}, "oops", Severity::kError, {}};
     const std::string want = "rc:1:" + std::to_string(row.column) + ": error: oops\n  " +
                              row.shown + "\n  " + std::string(row.caret, ' ') + "^\n";
     EXPECT_EQ(format_diagnostic("rc", text, d), want) << row.name;

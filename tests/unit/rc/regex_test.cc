@@ -312,37 +312,44 @@ TEST(RegexTest, ScoreKeepsFractions) {
   EXPECT_DOUBLE_EQ(Regex::compile("x*", false).score("abc", 1, 0.75), 4);
 }
 
-struct ErrorRow {
+struct RepairRow {
   std::string_view regex;
-  std::string_view error;  // a word the message must hold
+  std::string_view repair;  // a word the repair note must hold
   std::size_t offset;
+  bool procmail_logs;       // "Invalid regexp"
+  std::string_view matches;
+  std::string_view does_not_match;
 };
 
-// procmail logs "Invalid regexp" and matches what it understood (a missing ")" is
-// implied, an unmatched ")" ends the regex, an unclosed "[" runs to the end).
-// mailsift rejects these regexes instead, saying what and where.
-TEST(RegexTest, SyntaxErrorsSayWhatAndWhere) {
-  const ErrorRow rows[] = {
-      {"(Hello", "missing ')'", 0},
-      {"ab(c(d)", "missing ')'", 2},
-      {"Hello)xyz", "unmatched ')'", 5},
-      {"x)|^Subject", "unmatched ')'", 1},
-      {"a[bc", "missing ']'", 1},
-      {"a(b\\/c|d)", "\\/", 3},
-      {"(a\\/b)*", "\\/", 2},
-      {"a|\\/b", "\\/", 2},
-      {"^TO_x)", "unmatched ')'", 5},
-      {"x^FROM_MAILER(", "missing ')'", 13},
+// procmail's regex compiler reads past these mistakes: a missing ")" is implied at
+// the end, an unmatched ")" ends the regex, an unclosed "[" takes the rest as its
+// set. mailsift means the same (answers checked against procmail in
+// tests/compat/cases/313-recover-regex-unbalanced) and says what and where.
+TEST(RegexTest, RepairsAreProcmails) {
+  const RepairRow rows[] = {
+      {"(Hello", "missing ')'", 0, true, "Hello", "Hell"},
+      {"ab(c(d)", "missing ')'", 2, true, "abcd", "abc"},
+      {"Hello)xyz", "unmatched ')'", 5, true, "Hello", "Hell"},
+      {"x)|^Subject", "unmatched ')'", 1, true, "axb", "Subject"},
+      {"a|b)c|d", "unmatched ')'", 3, true, "b", "d"},
+      {"a[bc", "missing ']'", 1, false, "ab", "a[bc"},
+      {"x[]", "missing ']'", 1, false, "x]", "x["},
+      {"^TO_x)", "unmatched ')'", 5, true, "To: x", "To: y"},
+      {"x^FROM_MAILER(", "missing ')'", 13, true, "x\nFrom: root@h\n", "x\nFrom: bob@h\n"},
   };
-  for (const ErrorRow& row : rows) {
+  for (const RepairRow& row : rows) {
     const Regex regex = Regex::compile(row.regex, false);
-    EXPECT_FALSE(regex.ok()) << row.regex;
-    EXPECT_NE(regex.error().find(row.error), std::string::npos)
-        << row.regex << ": error got \"" << regex.error() << "\", wanted one with \"" << row.error
-        << "\"";
-    EXPECT_EQ(regex.error_offset(), row.offset) << row.regex << ": offset";
-    EXPECT_FALSE(regex.search("Hello x)|^Subject abc", nullptr)) << row.regex;
+    ASSERT_TRUE(regex.ok()) << row.regex << ": " << regex.error();
+    EXPECT_NE(regex.repair().find(row.repair), std::string::npos)
+        << row.regex << ": repair got \"" << regex.repair() << "\", wanted one with \""
+        << row.repair << "\"";
+    EXPECT_EQ(regex.repair_offset(), row.offset) << row.regex << ": offset";
+    EXPECT_EQ(regex.procmail_logs_repair(), row.procmail_logs) << row.regex;
+    EXPECT_TRUE(regex.search(row.matches, nullptr)) << row.regex << " on " << row.matches;
+    EXPECT_FALSE(regex.search(row.does_not_match, nullptr))
+        << row.regex << " on " << row.does_not_match;
   }
+  EXPECT_EQ(Regex::compile("(a)b", false).repair(), "");
 }
 
 TEST(RegexTest, RejectsDeepNesting) {

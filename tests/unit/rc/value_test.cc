@@ -94,7 +94,7 @@ TEST(ParseValue, ErrorsHavePositions) {
       // At the opening quote: the string runs to the end of the file.
       {"unterminated double quote", "x\"abc\ndef", 1, 2},
       {"bad substitution", "${ A}", 1, 1},
-      {"bad operator", "${A*b}", 1, 4},
+      {"bad operator", "${A*b}", 1, 1},
       {"missing brace", "${A:-b", 1, 1},
   };
   for (const auto& c : cases) {
@@ -109,7 +109,7 @@ TEST(ParseValue, ErrorsHavePositions) {
 
 TEST(FormatDiagnostic, FileLineColumnSourceAndCaret) {
   const std::string text = "A=1\n\tB=${ X}\n";
-  const Diagnostic d{{2, 4}, "bad substitution"};
+  const Diagnostic d{{2, 4}, "bad substitution", Severity::kError, {}};
   EXPECT_EQ(format_diagnostic("rc", text, d),
             "rc:2:4: error: bad substitution\n"
             "  \tB=${ X}\n"
