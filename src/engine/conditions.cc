@@ -229,8 +229,10 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       // search then does not look for them again.
       const std::optional<bool> held =
           weighted ? std::nullopt : spooled_body_holds_literals(regex, area);
-      matched = held.value_or(true) && regex.search(area, regex.extracts() ? &extracted : nullptr,
-                                                    &cut, index_for(area), held.has_value());
+      bool assigned = false;
+      matched = held.value_or(true) &&
+                regex.search(area, regex.extracts() ? &extracted : nullptr, &cut,
+                             index_for(area), held.has_value(), &assigned);
       if (!regex.ok()) {
         // The matcher is built on first use; RE2 refused it (too large).
         log_at(condition.operand_position,
@@ -239,7 +241,12 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
         *error = true;
         return false;
       }
-      if (cut) {
+      if (cut && regex.uses_procmail_engine()) {
+        log_at(condition.operand_position,
+               "error: \"" + clip(condition.operand) + "\" was not answered within the " +
+                   "limit of " + std::to_string(limits::kMaxSplitSearchBytes) +
+                   " steps of matching; taken as no match");
+      } else if (cut) {
         // procmail's MATCH starts at the earliest split; RE2's is valid but later.
         log_at(condition.operand_position,
                "MATCH of \"" + clip(condition.operand) + "\" is taken from a later split: " +
@@ -255,7 +262,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
         if (matched_text && !matched_text->empty() && matched_text->back() == '\n')
           matched_text->pop_back();
       }
-      if (matched && regex.extracts()) {
+      if (matched && regex.extracts() && assigned) {
         // MATCH is set by a match even when the condition is negated (§5.4).
         // procmail's VERBOSE shows the assignment without its value, then the text.
         const bool in_place = variable != nullptr && *variable == "MATCH";

@@ -10,6 +10,7 @@
 #include "literal_search.h"
 #include "mailsift/limits.h"
 #include "mailsift/rc/text_index.h"
+#include "procmail_nfa.h"
 #include "regex_dialect.h"
 
 namespace mailsift::rc {
@@ -61,6 +62,14 @@ struct Regex::State {
   std::string repair;
   std::size_t repair_offset = 0;
   bool repair_logged = false;
+  // A "\/" inside an alternative or a repeated group: searched by procmail's own
+  // engine, built on first use.
+  bool procmail_split = false;
+  std::optional<dialect::ProcmailNfa> nfa;
+  const dialect::ProcmailNfa& procmail_nfa() {
+    if (!nfa) nfa = dialect::ProcmailNfa::compile(substituted, case_sensitive);
+    return *nfa;
+  }
   // What every match holds: a text without one of them is answered without a matcher.
   std::vector<dialect::RequiredLiteral> literals;
   // The matcher is built on first use (prepare()): most regexes of a large rcfile are
@@ -187,6 +196,7 @@ Regex Regex::compile(std::string_view procmail_text, bool case_sensitive) {
     state.repair_logged = checked.repair.logged;
   }
   state.extracts = checked.extracts;
+  state.procmail_split = checked.procmail_split;
   state.literals = std::move(checked.literals);
   state.substituted = std::move(substituted.text);
   return regex;
@@ -222,6 +232,8 @@ const std::string& Regex::error() const {
 }
 
 std::size_t Regex::error_offset() const { return state_ ? state_->error_offset : 0; }
+
+bool Regex::uses_procmail_engine() const { return state_ && state_->procmail_split; }
 
 const std::string& Regex::repair() const {
   static const std::string kNone;
@@ -272,10 +284,20 @@ const std::string& Regex::translated() const {
 }
 
 bool Regex::search(std::string_view area, std::string* extracted, bool* cut,
-                   const TextIndex* index, bool literals_held) const {
+                   const TextIndex* index, bool literals_held, bool* assigned) const {
   if (cut != nullptr) *cut = false;
-  if (!ok() || (!literals_held && !state_->may_match(area, index)) || !state_->prepare())
-    return false;
+  if (assigned != nullptr) *assigned = extracted != nullptr && ok() && state_->extracts;
+  if (!ok() || (!literals_held && !state_->may_match(area, index))) return false;
+  if (state_->procmail_split) {
+    const dialect::ProcmailNfa::Result result =
+        state_->procmail_nfa().search(area, limits::kMaxSplitSearchBytes);
+    if (cut != nullptr) *cut = result.cut;
+    if (assigned != nullptr) *assigned = result.matched && result.assigned;
+    if (result.matched && result.assigned && extracted != nullptr)
+      extracted->assign(area.substr(result.begin, result.end - result.begin));
+    return result.matched;
+  }
+  if (!state_->prepare()) return false;
   const re2::StringPiece text = piece(area);
   const RE2* whole = state_->variant(Use::kWhole, Lead::kAreaStart, Trail::kNewline);
   if (whole == nullptr) return false;
@@ -463,7 +485,14 @@ std::optional<std::size_t> Regex::State::earliest_end(const re2::StringPiece& te
 
 double Regex::score(std::string_view area, double weight, double exponent) const {
   // No match counts nothing.
-  if (!ok() || !state_->may_match(area, nullptr) || !state_->prepare()) return 0;
+  if (!ok() || !state_->may_match(area, nullptr)) return 0;
+  // A regex for procmail's own engine: whether it matches is its answer; the matches
+  // are then counted on the regex read with its "\/" as nothing (the same matches
+  // wherever the "\/" does not change what the regex matches: procmail_nfa.h).
+  if (state_->procmail_split &&
+      !state_->procmail_nfa().search(area, limits::kMaxSplitSearchBytes).matched)
+    return 0;
+  if (!state_->prepare()) return 0;
   const re2::StringPiece text = piece(area);
   double total = 0;
   double term = weight;

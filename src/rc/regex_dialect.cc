@@ -58,10 +58,6 @@ using Words = std::array<std::uint64_t, 4>;
 
 bool has(const Words& words, unsigned char c) { return ((words[c / 64] >> (c % 64)) & 1) != 0; }
 void add_byte(Words* words, unsigned char c) { (*words)[c / 64] |= std::uint64_t{1} << (c % 64); }
-void add_range(Words* words, unsigned low, unsigned high) {
-  for (unsigned b = low; b <= high; ++b) add_byte(words, static_cast<unsigned char>(b));
-}
-
 // The bytes RE2's "(?i)" folds in Latin-1 mode, by word: A-Z with a-z, and the
 // Latin-1 capitals 0xc0-0xde (except 0xd7) with 0xe0-0xfe. Each upper-case bit lies
 // 32 bits below its lower-case one. (Checked against RE2 for all 256 bytes: in
@@ -227,11 +223,6 @@ void append_set(const Words& words, bool fold, std::string* out) {
   }
   if (unfolded) out->push_back(')');
 }
-
-// A "\/" inside an alternative or a repeated group has no single left and right
-// part: parse() and check() both refuse it with this.
-constexpr std::string_view kNestedSplit =
-    "'\\/' inside an alternative or a repeated group is not supported";
 
 // Deeper nesting than any real regex needs; bounds the recursion (RE2 has a
 // similar limit of its own).
@@ -460,17 +451,24 @@ class Pattern::Parser {
       ++pos_;
     }
     Words bytes{};
-    bool first = true;
-    while (pos_ < text_.size() && (first || text_[pos_] != ']')) {
-      first = false;
-      const unsigned char low = byte(pos_);
-      if (pos_ + 2 < text_.size() && text_[pos_ + 1] == '-' && text_[pos_ + 2] != ']') {
-        add_range(&bytes, low, byte(pos_ + 2));  // a reversed range is empty
-        pos_ += 3;
-      } else {
-        add_byte(&bytes, low);
+    // procmail's reading: a "]" or "-" first is a member; a range goes on from the
+    // member before it ("[a-c-e]" is a-e) and adds the bytes after that member up to
+    // its end, so that a reversed range adds only its two ends ("[z-a]" is "az").
+    unsigned last = 0xFFFFFFFFu;  // no member yet (procmail's unsigned counter)
+    if (at(']') || at('-')) {
+      last = byte(pos_);
+      add_byte(&bytes, static_cast<unsigned char>(last));
+      ++pos_;
+    }
+    while (pos_ < text_.size() && text_[pos_] != ']') {
+      if (text_[pos_] == '-' && pos_ + 1 < text_.size() && text_[pos_ + 1] != ']') {
         ++pos_;
+        const unsigned to = byte(pos_);
+        for (unsigned b = last + 1; b < to; ++b) add_byte(&bytes, static_cast<unsigned char>(b));
       }
+      last = byte(pos_);
+      add_byte(&bytes, static_cast<unsigned char>(last));
+      ++pos_;
     }
     // procmail takes the rest of the regex as the set, and says nothing.
     if (at(']')) {
@@ -729,6 +727,7 @@ void Pattern::build(std::string_view text, bool case_sensitive) {
   items_.clear();
   split_item_ = -1;
   splits_ = 0;
+  procmail_split_ = false;
   has_virtual_newline_ = false;
   error_.clear();
   error_offset_ = 0;
@@ -773,17 +772,9 @@ void Pattern::build(std::string_view text, bool case_sensitive) {
     }
   }
   // A "\/" inside an alternative or a repeated group has no single left and right
-  // part; procmail gives it a meaning that depends on how its matcher walks the
-  // alternatives. mailsift makes it an error.
-  if (top_level_splits == pattern.splits_) return;
-  std::vector<bool> top_level(pattern.nodes_.size(), false);
-  for (const int item : pattern.items_) top_level[static_cast<std::size_t>(item)] = true;
-  for (std::size_t i = 0; i < pattern.nodes_.size(); ++i) {
-    if (pattern.nodes_[i].kind != Kind::kSplit || top_level[i]) continue;
-    pattern.error_ = kNestedSplit;
-    pattern.error_offset_ = pattern.nodes_[i].offset;
-    break;
-  }
+  // part; procmail's answers there come from how its matcher walks the regex, and
+  // its own engine gives them (procmail_nfa.h).
+  pattern.procmail_split_ = top_level_splits != pattern.splits_;
 }
 
 void Pattern::mark_regex_end(int index, bool at_end) {
@@ -1091,15 +1082,14 @@ void Pattern::check(std::string_view text, bool case_sensitive, Checked* out) {
   builder.items = &items;
   Parser<ScanBuilder> parser(&builder, text, case_sensitive);
   parser.parse();
-  if (!builder.failed() && builder.nested_split != std::string::npos) {
-    builder.fail(builder.nested_split, std::string(kNestedSplit));
-  }
   out->repair = std::move(builder.repaired);
+  out->procmail_split = builder.nested_split != std::string::npos;
   if (builder.failed()) {
     out->error = std::move(builder.error);
     out->error_offset = builder.error_offset;
     return;
   }
+  out->extracts = out->procmail_split;
   for (const ScanBuilder::Item& item : items) out->extracts = out->extracts || item.split;
   out->literals = select_literals(items.size(), [](std::size_t i) { return items[i].byte; });
 }

@@ -97,6 +97,9 @@ class Pattern {
     std::string error;  // empty when the regex is valid
     std::size_t error_offset = 0;
     Repair repair;
+    // A "\/" stands inside an alternative or a repeated group: only procmail's own
+    // engine (procmail_nfa.h) gives procmail's answers.
+    bool procmail_split = false;
     bool extracts = false;
     std::vector<RequiredLiteral> literals;
   };
@@ -107,8 +110,10 @@ class Pattern {
   std::size_t error_offset() const { return error_offset_; }
   const Repair& repair() const { return repair_; }
 
-  // True when the regex holds a "\/" (the last one defines MATCH).
+  // True when the regex holds a "\/" at the top level (the last one defines MATCH).
   bool extracts() const { return split_item_ >= 0; }
+  // True when a "\/" stands inside an alternative or a repeated group (Checked).
+  bool procmail_split() const { return procmail_split_; }
   // True when the whole regex matches the empty string without taking a newline.
   bool matches_empty() const;
   // Runs (of 2 bytes or more) of single-byte atoms in the top-level sequence, at most
@@ -211,6 +216,7 @@ class Pattern {
   std::vector<int> items_;
   int split_item_ = -1;  // index in items_ of the "\/" that defines MATCH
   int splits_ = 0;  // how many "\/" the regex holds, at any depth
+  bool procmail_split_ = false;
   bool has_virtual_newline_ = false;  // holds a "^^"
   bool fold_case_ = false;  // case-insensitive: A-Z and a-z are the same
   std::string error_;

@@ -80,7 +80,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     dialect::Pattern::check(substituted.text, case_sensitive, &checked);
     check(checked.error == parsed.error(), "checking and parsing give the same verdict");
     if (parsed.ok()) {
-      check(checked.extracts == parsed.extracts(), "checking and parsing agree on \\/");
+      check(checked.procmail_split == parsed.procmail_split(),
+            "checking and parsing agree on where \\/ stands");
+      check(checked.extracts == (parsed.extracts() || parsed.procmail_split()),
+            "checking and parsing agree on \\/");
+      check(checked.repair.message == parsed.repair().message &&
+                checked.repair.offset == parsed.repair().offset,
+            "checking and parsing repair the same mistake");
       const auto literals = parsed.required_literals();
       bool same = literals.size() == checked.literals.size();
       for (std::size_t i = 0; same && i < literals.size(); ++i)

@@ -53,6 +53,9 @@ class Regex {
 
   // True when the regex holds "\/" (a match assigns MATCH).
   bool extracts() const;
+  // True when a "\/" stands inside an alternative or a repeated group: procmail's
+  // own engine searches it (see search()).
+  bool uses_procmail_engine() const;
 
   // Searches area (header, body, both, or a variable's value). On a match returns
   // true and, when extracts() and `extracted` is not null, sets *extracted to the
@@ -63,8 +66,14 @@ class Regex {
   // index, when given and made of area (TextIndex::covers), rules out a required
   // literal without scanning the area (it is ignored otherwise). literals_held: the
   // caller found every required literal in area already (lacks_required_literal).
+  // assigned, when given, says whether MATCH is set by the match: procmail leaves it
+  // as it was when the match never passed "\/" (possible only with a "\/" inside an
+  // alternative or a repeated group: "a|b\/c" on "abc"). For such a regex the search
+  // is procmail's own engine (procmail_nfa.h), and *cut says that its work bound
+  // ran out (then there is no match).
   bool search(std::string_view area, std::string* extracted, bool* cut = nullptr,
-              const TextIndex* index = nullptr, bool literals_held = false) const;
+              const TextIndex* index = nullptr, bool literals_held = false,
+              bool* assigned = nullptr) const;
 
   // Whether area lacks a literal every match holds (so that nothing matches),
   // looked for window by window: after each window of `window` bytes,
