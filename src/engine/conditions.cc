@@ -53,7 +53,8 @@ void Evaluator::trace_condition(const rc::Recipe& recipe, const rc::Condition& c
     match = session_.variables().get("MATCH");
   const rc::Regex* regex = nullptr;
   if (condition.kind == rc::ConditionKind::kRegex)
-    regex = &regexes_.get(condition.operand, recipe.flags.case_sensitive);
+    regex = &regexes_.get(condition.operand, recipe.flags.case_sensitive,
+                                   condition.after_backslash);
   if (regex == nullptr || !regex->extracts()) match.reset();
   session_.trace().condition(current_file(), condition.position.line, condition.text, result,
                              match, score, note, matched);
@@ -202,7 +203,8 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
     case rc::ConditionKind::kExpand:
       break;  // handled above
     case rc::ConditionKind::kRegex: {
-      const rc::Regex& regex = regexes_.get(condition.operand, recipe.flags.case_sensitive);
+      const rc::Regex& regex = regexes_.get(condition.operand, recipe.flags.case_sensitive,
+                                   condition.after_backslash);
       if (!regex.repair().empty()) {
         // procmail compiles the regex each time it is tried, and says so each time.
         const rc::Position at = rc::advance_position(condition.operand_position,

@@ -13,7 +13,7 @@ void check_recipe(const Recipe& recipe, RegexCache* cache, bool build_matchers,
     // "$" conditions are built at run time; everything else that is a regex is
     // known now.
     if (condition.kind != ConditionKind::kRegex) continue;
-    const Regex& regex = cache->get(condition.operand, recipe.flags.case_sensitive);
+    const Regex& regex = cache->get(condition.operand, recipe.flags.case_sensitive, condition.after_backslash);
     if (!regex.repair().empty()) {
       // procmail reads past it; the rule does not say what its writer meant.
       Diagnostic d;

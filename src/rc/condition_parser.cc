@@ -130,6 +130,7 @@ Condition parse_condition(const MappedText& mapped, std::vector<Diagnostic>* dia
     }
     if (c == '\\') {
       finish(ConditionKind::kRegex, i + 1);  // the rest is a regex, taken literally
+      condition.after_backslash = true;
       return condition;
     }
     if (is_digit(c) || c == '+' || c == '-' || c == '.') {

@@ -168,7 +168,8 @@ Regex::Regex(Regex&&) noexcept = default;
 Regex& Regex::operator=(Regex&&) noexcept = default;
 Regex::~Regex() = default;
 
-Regex Regex::compile(std::string_view procmail_text, bool case_sensitive) {
+Regex Regex::compile(std::string_view procmail_text, bool case_sensitive,
+                     bool after_backslash) {
   Regex regex;
   regex.state_ = std::make_unique<State>();
   State& state = *regex.state_;
@@ -179,7 +180,7 @@ Regex Regex::compile(std::string_view procmail_text, bool case_sensitive) {
                   std::to_string(limits::kMaxRegexBytes) + " bytes";
     return regex;
   }
-  dialect::Substituted substituted = dialect::substitute_macros(procmail_text);
+  dialect::Substituted substituted = dialect::substitute_macros(procmail_text, after_backslash);
   // procmail makes a regex holding ^FROM_DAEMON case-insensitive even under D.
   state.case_sensitive = case_sensitive && !substituted.has_from_daemon;
   // Checked without building the pattern (see Pattern::check()).

@@ -230,7 +230,7 @@ constexpr int kMaxNesting = 200;
 
 }  // namespace
 
-Substituted substitute_macros(std::string_view procmail_text) {
+Substituted substitute_macros(std::string_view procmail_text, bool after_backslash) {
   Substituted result;
   result.text.assign(procmail_text);
   result.original_size = procmail_text.size();
@@ -252,8 +252,11 @@ Substituted substitute_macros(std::string_view procmail_text) {
   // preceded by a backslash: one pass per macro, linear in the text (searching
   // again from the start was quadratic: 256 KB of "^TO" took minutes).
   for (const Macro& macro : kMacros) {
+    const auto escaped = [&](std::size_t at) {
+      return at > 0 ? result.text[at - 1] == '\\' : after_backslash;
+    };
     std::size_t at = result.text.find(macro.name);
-    if (at == std::string::npos || (at > 0 && result.text[at - 1] == '\\')) continue;
+    if (at == std::string::npos || escaped(at)) continue;
     if (result.origin.empty()) {  // the first replacement: offsets start to differ
       result.origin.resize(result.text.size());
       for (std::size_t i = 0; i < result.origin.size(); ++i) result.origin[i] = i;
@@ -261,7 +264,7 @@ Substituted substitute_macros(std::string_view procmail_text) {
     std::string text;
     std::vector<std::size_t> origin;
     std::size_t copied = 0;  // result.text[0, copied) is in text already
-    while (at != std::string::npos && !(at > 0 && result.text[at - 1] == '\\')) {
+    while (at != std::string::npos && !escaped(at)) {
       text.append(result.text, copied, at - copied);
       origin.insert(origin.end(), result.origin.begin() + static_cast<std::ptrdiff_t>(copied),
                     result.origin.begin() + static_cast<std::ptrdiff_t>(at));

@@ -40,7 +40,9 @@ struct Substituted {
   std::size_t original_offset(std::size_t at) const;
 };
 
-Substituted substitute_macros(std::string_view procmail_text);
+// after_backslash: the regex followed a backslash that was taken off it (a condition
+// "* \\^TO_x"): a macro at its very start counts as escaped, as procmail sees it.
+Substituted substitute_macros(std::string_view procmail_text, bool after_backslash = false);
 
 // What the text around the searched slice offers as a virtual newline in front of it.
 enum class Lead {

@@ -93,6 +93,9 @@ struct Condition {
   ConditionKind kind = ConditionKind::kRegex;
   std::string operand;                   // regex / command / number / text to expand
   Position operand_position;             // of the first byte of operand
+  // kRegex: a backslash before the operand was taken off ("* \\^TO_x"); procmail
+  // does not replace a macro right after it.
+  bool after_backslash = false;
   Notices notices;                       // logged when the condition is tried
 };
 

@@ -26,7 +26,10 @@ class Regex {
 
   // Substitutes the macros, translates and compiles. `case_sensitive` is the D
   // flag (ignored for a regex holding ^FROM_DAEMON, as procmail does).
-  static Regex compile(std::string_view procmail_text, bool case_sensitive);
+  // after_backslash: the condition's leading backslash was taken off the regex
+  // ("* \\^TO_x"): procmail does not replace a macro right after it.
+  static Regex compile(std::string_view procmail_text, bool case_sensitive,
+                       bool after_backslash = false);
 
   // The matcher itself is built on first use, so ok() is first the verdict on the
   // text (every malformed regex is caught there); verify() builds the matcher now

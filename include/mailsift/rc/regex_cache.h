@@ -15,8 +15,14 @@ namespace mailsift::rc {
 class RegexCache {
  public:
   // The regex for procmail_text, compiled on first use. Check ok() on the result.
-  const Regex& get(std::string_view procmail_text, bool case_sensitive);
-  std::size_t size() const { return by_case_[0].size() + by_case_[1].size(); }
+  // after_backslash: as for Regex::compile.
+  const Regex& get(std::string_view procmail_text, bool case_sensitive,
+                   bool after_backslash = false);
+  std::size_t size() const {
+    std::size_t n = 0;
+    for (const Map& map : by_case_) n += map.size();
+    return n;
+  }
 
  private:
   // Looked up by string_view: a condition's regex is found again for every message
@@ -28,7 +34,9 @@ class RegexCache {
     }
   };
   using Map = std::unordered_map<std::string, Regex, Hash, std::equal_to<>>;
-  Map by_case_[2];  // [0]: case-insensitive, [1]: case-sensitive (D)
+  // [0]: case-insensitive, [1]: case-sensitive (D); [2], [3] the same after a
+  // backslash.
+  Map by_case_[4];
 };
 
 }  // namespace mailsift::rc

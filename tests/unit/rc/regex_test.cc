@@ -610,5 +610,18 @@ TEST(RegexTest, ManyMacrosAreReplacedInOnePass) {
   EXPECT_EQ(dialect::substitute_macros("\\" + source).text, "\\" + source);
 }
 
+// "* \^TO_joe": procmail takes the leading backslash off the regex but still sees it
+// before the macro, which it then does not replace (anywhere in the regex): the regex
+// is the anchor and the text "TO_joe".
+TEST(RegexTest, AMacroRightAfterTheConditionsBackslashIsNotReplaced) {
+  const Regex escaped = Regex::compile("^TO_joe", false, /*after_backslash=*/true);
+  EXPECT_TRUE(escaped.search("X: 1\nTO_joe\n", nullptr));
+  EXPECT_FALSE(escaped.search("To: joe@example.org\n", nullptr));
+  const Regex plain = Regex::compile("^TO_joe", false);
+  EXPECT_TRUE(plain.search("To: joe@example.org\n", nullptr));
+  // The anchor itself stays an anchor.
+  EXPECT_FALSE(Regex::compile("^Subject", false, true).search("a subject", nullptr));
+}
+
 }  // namespace
 }  // namespace mailsift::rc
