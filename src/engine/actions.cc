@@ -105,7 +105,7 @@ bool Evaluator::run_action(const rc::Recipe& recipe, Control* control) {
   const rc::Action& action = recipe.action;
   bool delivering = false;
   bool success = false;
-  log_extraneous_flags(recipe);
+  program_took_message_ = false;
   switch (action.kind) {
     case rc::Action::Kind::kBlock:
       *control = run_block(recipe);
@@ -129,6 +129,14 @@ bool Evaluator::run_action(const rc::Recipe& recipe, Control* control) {
     case rc::Action::Kind::kNone:  // run_recipe never gets here
       return false;
   }
+  if (!success && program_took_message_) {
+    // A program without w that took the message and then failed: for the flow of
+    // the rcfile it succeeded, as in procmail, and without "c" processing ends (the
+    // message, stored nowhere, then goes to $DEFAULT).
+    program_took_message_ = false;
+    if (!recipe.flags.copy) *control = Control::kStop;
+    return true;
+  }
   if (success && delivering) {
     if (recipe.flags.copy) {
       after_copy_delivery();
@@ -141,22 +149,23 @@ bool Evaluator::run_action(const rc::Recipe& recipe, Control* control) {
 }
 
 // Flags that mean nothing on this kind of action: procmail's notices (the parser
-// has already warned about them for "mailsift --check").
-void Evaluator::log_extraneous_flags(const rc::Recipe& recipe) {
+// has already warned about them for "mailsift --check"). procmail says most of them
+// as it reads the action line, whether or not the recipe runs (read_only: it does
+// not, or it is in a block that is not entered), in this order.
+void Evaluator::log_extraneous_flags(const rc::Recipe& recipe, bool runs) {
+  using Kind = rc::Action::Kind;
   const rc::RecipeFlags& f = recipe.flags;
-  const rc::Action::Kind kind = recipe.action.kind;
-  const bool pipe = kind == rc::Action::Kind::kPipe;
-  if (kind == rc::Action::Kind::kBlock) {
+  const Kind kind = recipe.action.kind;
+  if (f.filter && (kind == Kind::kFolders || kind == Kind::kCapture || kind == Kind::kBlock))
+    log_.line("Extraneous filter-flag ignored");
+  if (kind == Kind::kBlock) {
+    if (recipe.lockfile && !f.copy) log_.line("Extraneous locallockfile ignored");
     if (f.deliver_body) log_.line("Extraneous deliver-body flag ignored");
     if (f.deliver_head) log_.line("Extraneous deliver-head flag ignored");
     if (f.ignore_write_errors) log_.line("Extraneous ignore-write-error flag ignored");
     if (f.raw) log_.line("Extraneous raw-mode flag ignored");
-    if (recipe.lockfile) log_.line("Extraneous locallockfile ignored");
-    return;
   }
-  if (f.filter && !pipe && kind != rc::Action::Kind::kCapture)
-    log_.line("Extraneous filter-flag ignored");
-  if (f.copy && ((pipe && f.filter) || kind == rc::Action::Kind::kCapture))
+  if (runs && f.copy && ((kind == Kind::kPipe && f.filter) || kind == Kind::kCapture))
     log_.line("Extraneous copy-flag ignored");
 }
 
@@ -265,11 +274,29 @@ bool Evaluator::deliver_to_program(const rc::Recipe& recipe, const Command& comm
       session_, command, message_input(program_format(recipe.flags, forwarding)), false);
   if (!outcome.started) return false;
   const bool write_failed = outcome.input_errno != 0 && !recipe.flags.ignore_write_errors;
+  // procmail waits for a program only with w, W or a local lockfile; otherwise the
+  // program has succeeded once it took the message (the flow flags see a success,
+  // and without "c" processing ends). mailsift still counts a delivery only on exit 0.
+  const bool procmail_waits =
+      recipe.flags.wait || recipe.flags.wait_quietly || recipe.lockfile.has_value();
   if (write_failed) {
     log_.line("Error while writing to \"" + command.name + "\": " +
               std::strerror(outcome.input_errno));
-  } else if (!outcome.succeeded()) {
+  } else if (!outcome.succeeded() && procmail_waits) {
     log_program_failure(recipe.flags, command, outcome);
+  } else if (!outcome.succeeded()) {
+    program_took_message_ = true;
+    const std::string code = std::to_string(outcome.procmail_code());
+    if (recipe.flags.copy) {
+      log_.line("Program failure (" + code + ") of \"" + command.name +
+                "\": the copy is not stored there (procmail, not waiting for it without w, "
+                "would count it)");
+    } else {
+      log_.line("Program failure (" + code + ") of \"" + command.name +
+                "\": the message is not stored there; procmail, not waiting for it without w, "
+                "would count it delivered and stop, so mailsift stops here too and the message "
+                "goes on to $DEFAULT");
+    }
   }
   // procmail sets LASTFOLDER once the program has ended, whatever became of it.
   session_.set_lastfolder(command.display);
@@ -450,6 +477,12 @@ Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
     session_.variables().unset("LOCKFILE");
   }
   if (!recipe.flags.copy) trace_action(recipe, "block", "{ ... }", "");
+  {
+    // procmail takes a block's lockfile as it enters the block and lets it go before
+    // the first statement of the block (a stale one is forced): it guards nothing.
+    LocalLock lock(log_);
+    if (!take_local_lock(recipe, {std::string()}, "", lock.get())) return Control::kNext;
+  }
   const Flow saved = flow_;
   flow_.prevcond = true;
   flow_.lastcond = true;

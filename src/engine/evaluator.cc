@@ -220,6 +220,7 @@ void Evaluator::log_skipped_block_notices(const rc::Statements& statements) {
     const auto* recipe = std::get_if<rc::Recipe>(&statement.node);
     if (recipe == nullptr) continue;
     const rc::Action& action = recipe->action;
+    if (action.kind != rc::Action::Kind::kNone) log_extraneous_flags(*recipe, false);
     if (action.kind != rc::Action::Kind::kPipe && action.kind != rc::Action::Kind::kCapture)
       log_notices(action.notices);
     if (action.kind == rc::Action::Kind::kBlock) log_skipped_block_notices(action.block);
@@ -325,6 +326,7 @@ Evaluator::Control Evaluator::run_recipe(const rc::Recipe& written) {
                             take ? std::string() : "its conditions or flags did not hold");
   }
   if (action.kind == rc::Action::Kind::kNone) return Control::kNext;
+  log_extraneous_flags(recipe, take);
   if (!take) {
     // procmail reads the action line of a recipe it does not run (its notices), and
     // reads a block it does not enter to its end.

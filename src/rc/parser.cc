@@ -474,13 +474,15 @@ class RcfileReader::Impl {
     // (After the nesting error the braces that close these blocks were not read:
     // one error for the file, not one per open block.)
     if (nesting_exceeded_) return;
-    // procmail says so at the end of the file, for a block it entered.
+    // procmail says so once at the end of the file, when it entered a block that is
+    // still open: the notice goes to the outermost one (the blocks inside it end
+    // with it, and one it did not enter has none entered inside it).
     Diagnostic d{source_.position_of(brace),
                  "missing closing brace: the block opened here is still open at the end of "
                  "the file",
                  Severity::kError, "Missing closing brace"};
     diagnostics_.push_back(d);
-    a->block.push_back(Statement{Notice{std::move(d), /*only_when_run=*/true}});
+    if (depth == 0) a->block.push_back(Statement{Notice{std::move(d), /*only_when_run=*/true}});
     a->block_end = source_.position_of(source_.size());
   }
 

@@ -198,7 +198,7 @@ class Evaluator {
   std::optional<std::string> run_backquote(const std::string& command);
   void log_at(const rc::Position& at, const std::string& text);
   void after_copy_delivery();
-  void log_extraneous_flags(const rc::Recipe& recipe);
+  void log_extraneous_flags(const rc::Recipe& recipe, bool runs);
   // The message (in the given form) written to a program's stdin; the bytes
   // written go to last_input_size_.
   sys::InputWriter message_input(const deliver::WriteFormat& format);
@@ -219,6 +219,9 @@ class Evaluator {
   // (once per variable expanded), without making a std::string of the name.
   std::set<std::string, std::less<>> message_data_;
   std::size_t last_input_size_ = 0;
+  // deliver_to_program: a program procmail would not wait for (no w, W or local
+  // lockfile) took the message and then failed.
+  bool program_took_message_ = false;
   // The message's search areas, made on first use (message_area).
   static constexpr int kSearchesBeforeIndex = 12;
   std::optional<SearchedHeader> header_area_;
