@@ -429,7 +429,7 @@ bool Evaluator::run_capture(const rc::Recipe& recipe) {
     return false;
   }
   session_.assign(action.capture_variable, deliver::capture_value(outcome.output), true);
-  message_data_.insert(action.capture_variable);  // the command read the message
+  message_data_[action.capture_variable] = 0;  // the command read the message
   // Without w or W the exit status does not matter (as in procmail).
   return wait ? outcome.succeeded() : outcome.signal == 0 && !outcome.timed_out;
 }

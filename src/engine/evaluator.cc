@@ -236,14 +236,14 @@ Evaluator::Control Evaluator::run_assignment(const rc::Assignment& assignment) {
   }
   std::string value;
   std::string error;
-  bool from_message = false;
-  if (!expand_value(*assignment.value, expander(), &value, &error, &from_message)) {
+  std::size_t message_from = std::string::npos;
+  if (!expand_value(*assignment.value, expander(), &value, &error, &message_from)) {
     log_at(assignment.position, "error: " + error);
     return Control::kNext;
   }
   session_.assign(assignment.name, value);
-  if (from_message) {
-    message_data_.insert(assignment.name);
+  if (message_from != std::string::npos) {
+    message_data_[assignment.name] = message_from;
   } else {
     message_data_.erase(assignment.name);
   }
@@ -371,8 +371,11 @@ Expander Evaluator::expander() {
   e.lookup = session_.lookup();
   e.backquote = [this](const std::string& command) { return run_backquote(command); };
   e.arguments = session_.variables().arguments;
-  e.from_message = [this](std::string_view name) {
-    return name == "MATCH" || message_data_.contains(name);
+  e.from_message = [this](std::string_view name) -> std::optional<std::size_t> {
+    if (name == "MATCH") return 0;
+    const auto found = message_data_.find(name);
+    if (found == message_data_.end()) return std::nullopt;
+    return found->second;
   };
   return e;
 }

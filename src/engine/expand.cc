@@ -18,14 +18,25 @@ class WordBuilder {
     if (with_origins_) current_.origins.insert(current_.origins.end(), text.size(), origin);
     open_ = true;
   }
+  // A variable's value: message data from byte message_from on.
+  void append(std::string_view text, std::size_t message_from) {
+    const std::size_t split = std::min(message_from, text.size());
+    append(text.substr(0, split), Origin::kVariable);
+    if (split < text.size()) append(text.substr(split), Origin::kMessage);
+  }
   // An unquoted result: its blanks separate words.
   void append_split(std::string_view text, Origin origin) {
-    for (const char c : text) {
+    append_split(text, origin == Origin::kMessage ? 0 : std::string::npos, origin);
+  }
+  void append_split(std::string_view text, std::size_t message_from,
+                    Origin before = Origin::kVariable) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
       if (is_split_blank(c)) {
         close();
       } else {
         current_.text += c;
-        if (with_origins_) current_.origins.push_back(origin);
+        if (with_origins_) current_.origins.push_back(i >= message_from ? Origin::kMessage : before);
         open_ = true;
       }
     }
@@ -49,13 +60,15 @@ class WordBuilder {
   std::vector<ExpandedWord> words_;
 };
 
-// Where a variable's value comes from: "$@" and $1..$9 are the mail server's
-// arguments (an address extension, say), which a sender chooses.
-Origin variable_origin(std::string_view name, const Expander& expander) {
-  if (name == "@" || (name.size() == 1 && name[0] >= '1' && name[0] <= '9'))
-    return Origin::kMessage;
-  if (expander.from_message && expander.from_message(name)) return Origin::kMessage;
-  return Origin::kVariable;
+// From which byte of a variable's value on it holds message data (npos: none).
+// "$@" and $1..$9 are the mail server's arguments (an address extension, say),
+// which a sender chooses.
+std::size_t message_data_from(std::string_view name, const Expander& expander) {
+  if (name == "@" || (name.size() == 1 && name[0] >= '1' && name[0] <= '9')) return 0;
+  if (expander.from_message) {
+    if (const std::optional<std::size_t> from = expander.from_message(name)) return *from;
+  }
+  return std::string::npos;
 }
 
 // The text one variable part stands for, or nullopt when it stands for its
@@ -139,13 +152,17 @@ bool expand_into_words(const rc::Value& value, const Expander& expander, WordBui
           break;
         }
         const Substituted s = substitute(part, expander.lookup);
-        const Origin origin = variable_origin(part.text, expander);
+        // ($\NAME quotes the value: where its message data starts is not kept.)
+        std::size_t message_from = message_data_from(part.text, expander);
+        if (message_from != std::string::npos &&
+            part.substitution == rc::Substitution::kRegexQuoted)
+          message_from = 0;
         if (s.use_word) {
           if (!expand_into_words(part.word, expander, words, error)) return false;
         } else if (part.quoted) {
-          words->append(s.text, origin);
+          words->append(s.text, message_from);
         } else {
-          words->append_split(s.text, origin);
+          words->append_split(s.text, message_from);
         }
         break;
       }
@@ -155,7 +172,8 @@ bool expand_into_words(const rc::Value& value, const Expander& expander, WordBui
 }
 
 bool expand_single(const rc::Value& value, const Expander& expander, std::string* out,
-                   std::string* error, bool* from_message) {
+                   std::string* error, std::size_t* message_from) {
+  const auto mark = [message_from](std::size_t at) { *message_from = std::min(*message_from, at); };
   using Kind = rc::ValuePart::Kind;
   for (const auto& part : value) {
     switch (part.kind) {
@@ -165,8 +183,8 @@ bool expand_single(const rc::Value& value, const Expander& expander, std::string
       case Kind::kBackquote: {
         std::string output;
         if (!run_backquote(part, expander, &output, error)) return false;
+        if (!output.empty()) mark(out->size());
         *out += output;
-        *from_message = true;
         break;
       }
       case Kind::kVariable: {
@@ -176,11 +194,13 @@ bool expand_single(const rc::Value& value, const Expander& expander, std::string
         }
         const Substituted s = substitute(part, expander.lookup);
         if (s.use_word) {
-          if (!expand_single(part.word, expander, out, error, from_message)) return false;
+          if (!expand_single(part.word, expander, out, error, message_from)) return false;
         } else {
+          std::size_t from = message_data_from(part.text, expander);
+          if (from != std::string::npos && part.substitution == rc::Substitution::kRegexQuoted)
+            from = 0;
+          if (from < s.text.size()) mark(out->size() + from);
           *out += s.text;
-          if (!s.text.empty() && variable_origin(part.text, expander) == Origin::kMessage)
-            *from_message = true;
         }
         break;
       }
@@ -209,14 +229,14 @@ std::string regex_quote(std::string_view text) {
 
 bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
                   std::string* error) {
-  bool from_message = false;
-  return expand_single(value, expander, out, error, &from_message);
+  std::size_t message_from = std::string::npos;
+  return expand_single(value, expander, out, error, &message_from);
 }
 
 bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
-                  std::string* error, bool* from_message) {
-  *from_message = false;
-  return expand_single(value, expander, out, error, from_message);
+                  std::string* error, std::size_t* message_from) {
+  *message_from = std::string::npos;
+  return expand_single(value, expander, out, error, message_from);
 }
 
 bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::string* out,

@@ -37,7 +37,10 @@ engine::Expander expander() {
     return "out " + std::to_string(command.size());
   };
   e.arguments = {"one two", "", "three"};
-  e.from_message = [](std::string_view name) { return !name.empty() && name[0] == 'M'; };
+  e.from_message = [](std::string_view name) -> std::optional<std::size_t> {
+    if (name.empty() || name[0] != 'M') return std::nullopt;
+    return name.size() % 3;  // from the start, or from a byte or two in
+  };
   return e;
 }
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -217,7 +218,9 @@ class Evaluator {
   // Variables that hold message data besides MATCH (engine/folder_guard.h): set by a
   // capture, or assigned from message data. std::less<>: looked up by string_view
   // (once per variable expanded), without making a std::string of the name.
-  std::set<std::string, std::less<>> message_data_;
+  // Each with the byte of its value from which it holds message data (the rcfile's
+  // own text before it: "F=.lists.`cmd`" from 7 on).
+  std::map<std::string, std::size_t, std::less<>> message_data_;
   std::size_t last_input_size_ = 0;
   // deliver_to_program: a program procmail would not wait for (no w, W or local
   // lockfile) took the message and then failed.

@@ -24,8 +24,10 @@ using BackquoteRunner = std::function<std::optional<std::string>(const std::stri
 
 // Whether a variable holds text that came with the message (MATCH, a capture, a
 // positional argument from the mail server, or a variable assigned from one of
-// those); the name as in VariableLookup.
-using MessageDataTest = std::function<bool(std::string_view name)>;
+// those), and from which byte of its value on: nullopt when it holds none, 0 when
+// all of it may be; an assignment "F=.lists.`cmd`" holds message data from byte 7
+// on (the rcfile wrote ".lists."). The name as in VariableLookup.
+using MessageDataTest = std::function<std::optional<std::size_t>(std::string_view name)>;
 
 struct Expander {
   VariableLookup lookup;
@@ -52,10 +54,11 @@ struct ExpandedWord {
 // and sets *error when a backquote cannot be run.
 bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
                   std::string* error);
-// The same, and *from_message tells whether any of the text came from message data
-// (for an assignment: the variable then holds message data too).
+// The same, and *message_from says from which byte of *out on the text may have come
+// from message data (std::string::npos when none did; for an assignment: the
+// variable then holds message data from there).
 bool expand_value(const rc::Value& value, const Expander& expander, std::string* out,
-                  std::string* error, bool* from_message);
+                  std::string* error, std::size_t* message_from);
 // The same with variables only (a backquote is an error).
 bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::string* out,
                   std::string* error);

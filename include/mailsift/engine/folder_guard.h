@@ -10,7 +10,10 @@
 //      ".procmailrc", ".ssh", "."), which would reach the dot files of $HOME when
 //      $MAILDIR is $HOME.
 // Message data is what expand.h marks Origin::kMessage. What the rcfile writes
-// itself ("../archive", "$HOME/.lists/$MATCH/", "$DEFAULT") is never refused.
+// itself ("../archive", "$HOME/.lists/$MATCH/", "$DEFAULT") is never refused, nor
+// is it when it reaches the folder through a variable: after
+// "F=.lists.`echo $MATCH`/", the leading "." of $F is the rcfile's (Maildir++
+// folders are named so); only what followed it came from the message.
 #pragma once
 
 #include <string>

@@ -15,7 +15,8 @@ namespace {
 
 using Vars = std::map<std::string, std::string>;
 
-// MATCH and SUBJ hold message data here; HOME, DIR and the rest do not.
+// MATCH and SUBJ hold message data here, and LIST from its 7th byte on (as after
+// LIST=.lists.`cmd`); HOME, DIR and the rest do not.
 Expander expander_for(const Vars& vars) {
   Expander e;
   e.lookup = [vars](std::string_view name) -> std::optional<std::string> {
@@ -23,7 +24,11 @@ Expander expander_for(const Vars& vars) {
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
-  e.from_message = [](std::string_view name) { return name == "MATCH" || name == "SUBJ"; };
+  e.from_message = [](std::string_view name) -> std::optional<std::size_t> {
+    if (name == "MATCH" || name == "SUBJ") return 0;
+    if (name == "LIST") return 7;
+    return std::nullopt;
+  };
   e.backquote = [](const std::string& command) -> std::optional<std::string> {
     return command == "echo up" ? std::optional<std::string>("../x") : std::string("list");
   };
@@ -65,6 +70,8 @@ TEST(ExpandWords, OriginOfEveryByte) {
       {"$1", {{"1", "one"}}, "one", "MMM"},
       {"`date`", {}, "list", "MMMM"},
       {"x$DIR", {{"DIR", "/y"}}, "x/y", "LVV"},
+      {"$LIST/", {{"LIST", ".lists.dev_x"}}, ".lists.dev_x/", "VVVVVVVMMMMML"},
+      {"\"$LIST\"", {{"LIST", ".lists.a b"}}, ".lists.a b", "VVVVVVVMMM"},
   };
   for (const auto& c : cases) {
     const auto words = expand(c.action, c.vars);
@@ -75,19 +82,23 @@ TEST(ExpandWords, OriginOfEveryByte) {
   }
 }
 
-TEST(ExpandValue, TellsWhetherMessageDataWasUsed) {
+TEST(ExpandValue, TellsWhereMessageDataStarts) {
   struct Case {
     const char* text;
     Vars vars;
-    bool want;
+    std::size_t want;  // from which byte on: npos for none
   } const cases[] = {
-      {"plain", {}, false},
-      {"$HOME/x", {{"HOME", "/h"}}, false},
-      {"re:$MATCH", {{"MATCH", "hi"}}, true},
-      {"$MATCH", {}, false},  // unset: nothing came from it
-      {"${NONE:-$SUBJ}", {{"SUBJ", "s"}}, true},
-      {"`date`", {}, true},
-      {"$2", {{"2", "arg"}}, true},
+      {"plain", {}, std::string::npos},
+      {"$HOME/x", {{"HOME", "/h"}}, std::string::npos},
+      {"re:$MATCH", {{"MATCH", "hi"}}, 3},
+      {"$MATCH", {}, std::string::npos},  // unset: nothing came from it
+      {"${NONE:-$SUBJ}", {{"SUBJ", "s"}}, 0},
+      {"`date`", {}, 0},
+      {"$2", {{"2", "arg"}}, 0},
+      {".lists.`date`", {}, 7},
+      {"x$LIST", {{"LIST", ".lists.y"}}, 8},
+      {"x$LIST", {{"LIST", ".lists."}}, std::string::npos},  // no byte from the message
+      {"$MATCH$HOME", {{"MATCH", "m"}, {"HOME", "/h"}}, 0},
   };
   for (const auto& c : cases) {
     std::size_t pos = 0;
@@ -95,9 +106,9 @@ TEST(ExpandValue, TellsWhetherMessageDataWasUsed) {
     const rc::Value value = rc::parse_value(c.text, &pos, rc::Position{}, &diagnostics);
     std::string out;
     std::string error;
-    bool from_message = !c.want;
-    ASSERT_TRUE(expand_value(value, expander_for(c.vars), &out, &error, &from_message)) << c.text;
-    EXPECT_EQ(from_message, c.want) << c.text << " expanded to [" << out << "]";
+    std::size_t message_from = 12345;
+    ASSERT_TRUE(expand_value(value, expander_for(c.vars), &out, &error, &message_from)) << c.text;
+    EXPECT_EQ(message_from, c.want) << c.text << " expanded to [" << out << "]";
   }
 }
 
@@ -132,6 +143,10 @@ TEST(FolderRefusal, Table) {
       {"lists/$MATCH", {{"MATCH", "a/b"}}, ""},
       {"$MATCH", {{"MATCH", "inbox..old"}}, ""},
       {"$MATCH", {{"MATCH", "in.box/"}}, ""},
+      // Maildir++ names built in the rcfile: the leading dot is the rcfile's.
+      {"$LIST/", {{"LIST", ".lists.dev@lists_example_org"}}, ""},
+      {"Maildir/$LIST/", {{"LIST", ".lists.x"}}, ""},
+      {"$LIST/", {{"LIST", ".lists./.ssh"}}, "(\".ssh\")"},
       {"/dev/null", {}, ""},
       {"${MATCH:-../default}", {}, ""},
   };
