@@ -115,13 +115,35 @@ bool run_backquote(const rc::ValuePart& part, const Expander& expander, std::str
   return true;
 }
 
+// Whether value is "$@" and nothing else (a complete word).
+bool is_all_arguments(const rc::Value& value) {
+  return value.size() == 1 && value[0].kind == rc::ValuePart::Kind::kVariable &&
+         value[0].text == "@" && value[0].quoted;
+}
+
+// The index of the value that gives the positional arguments: procmail expands only
+// the last "$@" of a line, and only when it is a word of its own; every other "$@"
+// stands for nothing ("$@" alone then makes one empty word).
+std::size_t all_arguments_word(const std::vector<rc::Value>& values) {
+  std::size_t found = values.size();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    for (const rc::ValuePart& part : values[i]) {
+      if (part.kind == rc::ValuePart::Kind::kVariable && part.text == "@" && part.quoted)
+        found = is_all_arguments(values[i]) ? i : values.size();
+    }
+  }
+  return found;
+}
+
+// all_arguments: this value is the one "$@" that gives the arguments.
 bool expand_into_words(const rc::Value& value, const Expander& expander, WordBuilder* words,
-                       std::string* error) {
+                       std::string* error, bool all_arguments_here) {
   using Kind = rc::ValuePart::Kind;
   for (const auto& part : value) {
     // A quoted part makes a word even when empty (""), except "$@" without
     // arguments, which makes none (as in sh).
-    const bool all_arguments = part.kind == Kind::kVariable && part.text == "@";
+    const bool all_arguments = part.kind == Kind::kVariable && part.text == "@" &&
+                               all_arguments_here;
     if (part.quoted && !all_arguments) words->mark_open();
     switch (part.kind) {
       case Kind::kLiteral:
@@ -144,7 +166,9 @@ bool expand_into_words(const rc::Value& value, const Expander& expander, WordBui
       }
       case Kind::kVariable: {
         if (part.text == "@") {
-          // "$@": one word per argument (only quoted; unquoted it was parsed as "@").
+          // "$@": one word per argument (only quoted; unquoted it was parsed as "@"),
+          // where it counts (all_arguments_word); elsewhere nothing.
+          if (!all_arguments_here) break;
           for (std::size_t i = 0; i < expander.arguments.size(); ++i) {
             if (i > 0) words->close();
             words->append(expander.arguments[i], Origin::kMessage);
@@ -158,7 +182,7 @@ bool expand_into_words(const rc::Value& value, const Expander& expander, WordBui
             part.substitution == rc::Substitution::kRegexQuoted)
           message_from = 0;
         if (s.use_word) {
-          if (!expand_into_words(part.word, expander, words, error)) return false;
+          if (!expand_into_words(part.word, expander, words, error, false)) return false;
         } else if (part.quoted) {
           words->append(s.text, message_from);
         } else {
@@ -248,9 +272,11 @@ bool expand_value(const rc::Value& value, const VariableLookup& lookup, std::str
 
 bool expand_words(const std::vector<rc::Value>& values, const Expander& expander,
                   std::vector<ExpandedWord>* words, std::string* error) {
-  for (const auto& value : values) {
+  const std::size_t all_arguments = all_arguments_word(values);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const rc::Value& value = values[i];
     WordBuilder builder(/*with_origins=*/true);
-    if (!expand_into_words(value, expander, &builder, error)) return false;
+    if (!expand_into_words(value, expander, &builder, error, i == all_arguments)) return false;
     for (auto& word : builder.take()) words->push_back(std::move(word));
   }
   return true;
@@ -260,9 +286,11 @@ bool expand_words(const std::vector<rc::Value>& values, const Expander& expander
                   std::vector<std::string>* words, std::string* error) {
   // No origins (nobody asks for them here); *words gets nothing on failure.
   std::vector<std::string> expanded;
-  for (const auto& value : values) {
+  const std::size_t all_arguments = all_arguments_word(values);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const rc::Value& value = values[i];
     WordBuilder builder(/*with_origins=*/false);
-    if (!expand_into_words(value, expander, &builder, error)) return false;
+    if (!expand_into_words(value, expander, &builder, error, i == all_arguments)) return false;
     for (auto& word : builder.take()) expanded.push_back(std::move(word.text));
   }
   for (auto& word : expanded) words->push_back(std::move(word));

@@ -54,16 +54,26 @@ std::string spool_directory(const RunContext& ctx) {
   return tmpdir.empty() ? "/tmp" : tmpdir;
 }
 
-// procmail's variables at start-up (procmailrc(5), "Environment variable defaults").
+// procmail's variables at start-up (procmailrc(5), "Environment variable defaults";
+// checked against procmail 3.23: tests/compat/cases/329-recover-env-of-programs).
+// With -p and -m together procmail presets only what it must and keeps the rest of
+// the caller's environment as it is (a mail filter run by someone who asked for
+// their environment); otherwise its defaults replace the caller's values.
 Variables initial_variables(const Invocation& inv, const RunContext& ctx,
                             const sys::Account& account) {
   Variables vars = Variables::from_environment(ctx.environ, inv.preserve_environment);
   vars.set("LOGNAME", account.name);
   vars.set("HOME", account.home);
   vars.set("SHELL", account.shell);
+  vars.set("LINEBUF", "2048");
+  vars.arguments = inv.arguments;
+  vars.program_name = inv.program_name;
+  if (inv.preserve_environment && inv.mail_filter) return vars;
   const std::string orgmail = "/var/mail/" + account.name;
   vars.set("ORGMAIL", orgmail);
   vars.set("MAILSIFT_VERSION", "0.1.0");
+  // The procmail whose behaviour mailsift reproduces (rcfiles test it).
+  vars.set("PROCMAIL_VERSION", "3.23pre");
   vars.set("SENDMAILFLAGS", "-oi");
   vars.set("SENDMAIL", "/usr/sbin/sendmail");
   vars.set("DEFAULT", orgmail);
@@ -73,11 +83,11 @@ Variables initial_variables(const Invocation& inv, const RunContext& ctx,
   vars.set("SHELLMETAS", kDefaultShellMetas);
   vars.set("HOST", sys::hostname());
   vars.set("PATH", account.home + "/bin:/usr/local/bin:/usr/bin:/bin");
-  vars.set("LINEBUF", "2048");
   for (const char* name : {"LASTFOLDER", "EXITCODE", "IFS", "ENV", "PWD"}) vars.unset(name);
-  if (!inv.rcfiles.empty() || inv.mail_filter) vars.set("COMSAT", "no");
+  // (With -p the caller's COMSAT, if any, stays as it was.)
+  if ((!inv.rcfiles.empty() || inv.mail_filter) && !inv.preserve_environment)
+    vars.set("COMSAT", "no");
   if (inv.mail_filter) vars.unset("ORGMAIL");
-  vars.arguments = inv.arguments;
   return vars;
 }
 
@@ -115,7 +125,7 @@ bool deliver_fallback(sys::Io& io, Session& session, const Invocation& inv,
 int run_trap(Session& session, Evaluator& evaluator, int code) {
   const auto trap = session.variables().get("TRAP");
   if (!trap || trap->empty()) return -1;
-  if (!session.variables().is_set("EXITCODE"))
+  if (!session.exitcode_assigned() || !session.variables().is_set("EXITCODE"))
     session.variables().set("EXITCODE", std::to_string(code));
   return evaluator.run_trap(*trap);
 }
@@ -274,7 +284,8 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   }
 
   outcome.kind = stored || dropped_by_host ? Outcome::Kind::kStored : Outcome::Kind::kNotStored;
-  if (const auto exitcode = session.variables().get("EXITCODE")) {
+  if (const auto exitcode = session.exitcode_assigned() ? session.variables().get("EXITCODE")
+                                                        : std::nullopt) {
     const long n = parse_number_or_boolean(*exitcode, -2);
     if (n >= 0) outcome.exitcode = static_cast<int>(n);
   }
@@ -291,7 +302,8 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   const int trap_status = run_trap(session, evaluator, code);
   // A TRAP's status counts only when EXITCODE is set but not a number (§1.5), and
   // never turns a failed delivery into success.
-  if (trap_status > 0 && !exitcode_set && session.variables().is_set("EXITCODE") &&
+  if (trap_status > 0 && !exitcode_set && session.exitcode_assigned() &&
+      session.variables().is_set("EXITCODE") &&
       parse_number_or_boolean(session.variables().get_or("EXITCODE", ""), -2) < 0)
     code = trap_status & 0xff;
   session.release_global_lock();

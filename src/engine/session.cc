@@ -50,7 +50,7 @@ VariableLookup Session::lookup() const {
       if (i < variables_.arguments.size()) return variables_.arguments[i];
       return std::nullopt;
     }
-    if (name == "0") return std::string("mailsift");
+    if (name == "0") return variables_.program_name;
     return variables_.get(name);
   };
 }
@@ -65,6 +65,7 @@ void Session::assign(const std::string& name, const std::optional<std::string>& 
     if (!quiet) log_.verbose("Assigning \"" + name + "\"");
   }
   const std::string text = value.value_or("");
+  if (name == "EXITCODE") exitcode_assigned_ = true;
   if (name == "MAILDIR") {
     maildir_assigned_ = true;
     if (::chdir(text.c_str()) != 0) {
@@ -173,9 +174,12 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
   sys::Status status = store(folders, message, options, &report);
   std::string first = folders.empty() ? std::string() : folders.front();
   if (!status.ok() && status.step() == sys::Step::kMkdir &&
-      (status.err() == ENOTDIR || status.err() == EEXIST)) {
-    // A maildir or MH name whose path is not a directory: procmail then writes to
-    // it as a file (behaviour §7.1), and so does mailsift.
+      (status.err() == ENOTDIR || status.err() == EEXIST || status.err() == ENOENT)) {
+    // A maildir or MH folder whose path is not a directory or whose directory is
+    // missing: procmail then writes to the name as a file (behaviour §7.1), and so
+    // does mailsift (which then fails as procmail does when the directory is
+    // missing). A folder that cannot be made for want of permission or space fails
+    // the delivery instead of becoming a file.
     const auto name = deliver::classify_folder(io_, first, false);
     if (name.kind == deliver::FolderKind::kMaildir || name.kind == deliver::FolderKind::kMh) {
       log_.line("Unable to treat as directory \"" + name.path + "\"");

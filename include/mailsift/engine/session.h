@@ -52,6 +52,10 @@ class Session {
   void set_lastfolder(const std::string& lastfolder);
 
   bool stored() const { return stored_; }
+  // EXITCODE was assigned during the run (the command line or an rcfile): only then
+  // does it decide the exit status. One inherited from the caller's environment
+  // (-p -m keeps it) does not, as in procmail.
+  bool exitcode_assigned() const { return exitcode_assigned_; }
   // $? and $= (behaviour §3.2).
   void set_last_status(int status) { last_status_ = status; }
   void set_last_score(long score) { last_score_ = score; }
@@ -102,6 +106,7 @@ class Session {
   std::string hostname_;
   std::string current_rcfile_;
   bool stored_ = false;
+  bool exitcode_assigned_ = false;
   bool default_assigned_ = false;
   bool maildir_assigned_ = false;
   std::size_t last_write_size_ = 0;

@@ -32,6 +32,8 @@ class Variables {
 
   // Positional arguments $1..$n (-a, or the words after a -m rcfile).
   std::vector<std::string> arguments;
+  // $0: the name mailsift was run by (argv[0]), as procmail's $0 is its own.
+  std::string program_name = "mailsift";
 
  private:
   std::vector<std::pair<std::string, std::string>> entries_;
