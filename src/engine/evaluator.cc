@@ -211,6 +211,30 @@ void Evaluator::log_notices(const rc::Notices& notices) {
   for (const rc::Diagnostic& d : notices) log_notice(d);
 }
 
+// Skipped start-line words with a "$" or a backquote: procmail expands them (runs
+// the backquotes, unless it is reading a block it does not enter) and logs the
+// words joined by blanks.
+void Evaluator::log_skipped_words(const rc::Recipe& recipe, bool expand) {
+  std::string text;
+  std::vector<std::string> words;
+  std::string error;
+  if (expand && expand_words(recipe.skipped_words, expander(), &words, &error)) {
+    for (const std::string& word : words) text += (text.empty() ? "" : " ") + word;
+  } else {
+    for (const rc::Value& word : recipe.skipped_words) {
+      std::string literal;
+      for (const rc::ValuePart& part : word)
+        if (part.kind == rc::ValuePart::Kind::kLiteral) literal += part.text;
+      if (literal.empty()) continue;
+      text += (text.empty() ? "" : " ") + literal;
+    }
+  }
+  for (rc::Diagnostic d : recipe.skipped_notice) {
+    d.procmail_says = "Skipped \"" + text + "\"";
+    log_notice(d);
+  }
+}
+
 void Evaluator::log_skipped_block_notices(const rc::Statements& statements) {
   for (const rc::Statement& statement : statements) {
     if (const auto* notice = std::get_if<rc::Notice>(&statement.node)) {
@@ -219,6 +243,7 @@ void Evaluator::log_skipped_block_notices(const rc::Statements& statements) {
     }
     const auto* recipe = std::get_if<rc::Recipe>(&statement.node);
     if (recipe == nullptr) continue;
+    if (!recipe->skipped_words.empty()) log_skipped_words(*recipe, false);
     const rc::Action& action = recipe->action;
     if (action.kind != rc::Action::Kind::kNone) log_extraneous_flags(*recipe, false);
     if (action.kind != rc::Action::Kind::kPipe && action.kind != rc::Action::Kind::kCapture)
@@ -279,6 +304,7 @@ Evaluator::Control Evaluator::run_assignment(const rc::Assignment& assignment) {
 }
 
 Evaluator::Control Evaluator::run_recipe(const rc::Recipe& written) {
+  if (!written.skipped_words.empty()) log_skipped_words(written, true);
   rc::Recipe expanded;
   const rc::Recipe& recipe =
       written.dynamic_flags.empty() ? written : with_dynamic_flags(written, &expanded);

@@ -272,6 +272,13 @@ class RcfileReader::Impl {
                 "), as procmail does" + crlf_hint(text[0]);
       severity = text[0] == '\r' ? Severity::kError : Severity::kWarning;
     }
+    if (!start.skipped_words.empty()) {
+      // Expanded when the recipe is reached: the notice goes with the recipe.
+      Diagnostic d{start.skipped_position, std::move(message), severity, "Skipped " + quoted(text)};
+      diagnostics_.push_back(d);
+      skipped_notice_ = std::move(d);
+      return;
+    }
     notice(out, start.skipped_position, std::move(message), "Skipped " + quoted(text), severity);
   }
 
@@ -284,6 +291,11 @@ class RcfileReader::Impl {
     resync_if_runaway(errors_before, colon);
     notices_since(errors_before, out);
     report_skipped_start(start, out);
+    if (skipped_notice_) {
+      r.skipped_notice.push_back(std::move(*skipped_notice_));
+      skipped_notice_.reset();
+      r.skipped_words = std::move(start.skipped_words);
+    }
     r.start_line = std::move(start.text);
     r.flags = start.flags;
     r.lockfile = std::move(start.lockfile);
@@ -531,6 +543,8 @@ class RcfileReader::Impl {
   std::size_t quiet_junk_at_ = static_cast<std::size_t>(-1);
   // Junk before this offset follows a mistake already reported on its line.
   std::size_t quiet_until_ = 0;
+  // The notice of skipped start-line words that are expanded at run time.
+  std::optional<Diagnostic> skipped_notice_;
 };
 
 RcfileReader::RcfileReader(std::string_view text, ParseFor purpose)

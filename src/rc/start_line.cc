@@ -167,6 +167,7 @@ StartLine parse_start_line(const SourceText& source, std::size_t* pos,
   // The words of the line, each with where it starts (for positions).
   std::vector<Value> words;
   std::vector<std::size_t> starts;
+  std::vector<std::size_t> ends;
   std::size_t i = colon + 1;
   while (true) {
     i = skip_separators(source, i);
@@ -183,6 +184,7 @@ StartLine parse_start_line(const SourceText& source, std::size_t* pos,
     }
     words.push_back(std::move(word));
     starts.push_back(start);
+    ends.push_back(i);
   }
 
   // The plain words are scanned now, and the plain bytes that start the first word
@@ -209,11 +211,7 @@ StartLine parse_start_line(const SourceText& source, std::size_t* pos,
     std::string out;
     for (std::size_t w = first; w < words.size(); ++w) {
       if (w > first) out += ' ';
-      const std::size_t end = w + 1 < words.size() ? starts[w + 1] : i;
-      std::string_view text = source.text().substr(starts[w], end - starts[w]);
-      while (!text.empty() && (is_blank(text.back()) || text.back() == '\\' || text.back() == '\n'))
-        text.remove_suffix(1);
-      out += text;
+      out += source.text().substr(starts[w], ends[w] - starts[w]);
     }
     return out;
   };
@@ -272,6 +270,20 @@ StartLine parse_start_line(const SourceText& source, std::size_t* pos,
     // Every plain byte was a flag: the rest is scanned when the recipe is reached.
     line.dynamic_words.push_back(drop_literal_prefix(words[plain], texts.back().size()));
     for (std::size_t w = plain + 1; w < words.size(); ++w) line.dynamic_words.push_back(words[w]);
+  }
+
+  // Skipped words that are expanded when the recipe is reached.
+  auto keep_skipped_words = [&](std::size_t word, std::size_t byte) {
+    if (word >= words.size()) return;
+    line.skipped_words.push_back(byte > 0 ? drop_literal_prefix(words[word], byte) : words[word]);
+    for (std::size_t w = word + 1; w < words.size(); ++w) line.skipped_words.push_back(words[w]);
+  };
+  if (!line.skipped.empty() && partial) {
+    if (scanned.lockfile) {
+      keep_skipped_words(after_lockfile, 0);
+    } else {
+      keep_skipped_words(scanned.skipped_at.word, scanned.skipped_at.byte);
+    }
   }
 
   // The start line as written, up to the end of its first line.

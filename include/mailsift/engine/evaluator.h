@@ -142,6 +142,7 @@ class Evaluator {
   // Notices (rc/ast.h): mistakes procmail passes over, logged where it would.
   void log_notice(const rc::Diagnostic& diagnostic);
   void log_notices(const rc::Notices& notices);
+  void log_skipped_words(const rc::Recipe& recipe, bool expand);
   // The notices procmail logs while it reads past a block it does not enter.
   void log_skipped_block_notices(const rc::Statements& statements);
 

@@ -143,6 +143,11 @@ struct Recipe {
   // (and a lockfile) when the recipe is reached, as procmail reads them
   // (rc/start_line.h). Empty for nearly every recipe.
   std::vector<Value> dynamic_flags;
+  // Skipped start-line words with a "$" or a backquote (rc/start_line.h): procmail
+  // expands them and logs them as Skipped when it reads the recipe; the notice
+  // (whose procmail_says is the words as written) goes with them.
+  std::vector<Value> skipped_words;
+  Notices skipped_notice;
   std::vector<Condition> conditions;
   Action action;
 };

@@ -65,6 +65,9 @@ struct StartLine {
   // Text after the flags that procmail skips (its log: Skipped "..."), and where.
   std::string skipped;
   Position skipped_position;
+  // When some of the skipped words hold a "$" or a backquote: the words, which
+  // procmail expands (and runs) before it logs them joined by blanks; else empty.
+  std::vector<Value> skipped_words;
   // From the first word holding a "$" or a backquote on: the words, scanned when the
   // recipe is reached (Recipe::dynamic_flags).
   std::vector<Value> dynamic_words;
