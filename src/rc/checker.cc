@@ -23,6 +23,38 @@ void check_recipe(const Recipe& recipe, RegexCache* cache, bool build_matchers,
       if (regex.procmail_logs_repair()) d.procmail_says = "Invalid regexp";
       diagnostics->push_back(std::move(d));
     }
+    for (const Regex::Warning& warning : regex.warnings()) {
+      Diagnostic d;
+      d.position = advance_position(condition.operand_position, condition.operand, warning.offset);
+      d.message = warning.message;
+      d.severity = Severity::kWarning;
+      diagnostics->push_back(std::move(d));
+    }
+    if (regex.uses_procmail_engine()) {
+      Diagnostic d;
+      d.position = condition.operand_position;
+      d.message =
+          "a \"\\/\" inside an alternative or a repeated group: MATCH is what procmail's "
+          "matcher makes of it (the match that ends first decides, and one that did not pass "
+          "\"\\/\" leaves MATCH as it was); put \"\\/\" outside the group";
+      d.severity = Severity::kWarning;
+      diagnostics->push_back(std::move(d));
+    }
+    if (condition.after_backslash && !condition.operand.empty() &&
+        std::string_view("^$.([*+?|\\").find(condition.operand[0]) != std::string_view::npos) {
+      // "* \^Subject": procmail takes the backslash off the condition, not off the
+      // regex; the writer likely meant the character itself.
+      Diagnostic d;
+      d.position = condition.position;
+      d.message = std::string("the \"\\\" that starts the condition is taken off, so \"") +
+                  condition.operand[0] + "\" keeps its meaning in the regex" +
+                  (condition.operand.starts_with("^TO") || condition.operand.starts_with("^FROM_")
+                       ? " (and the macro right after it is not replaced)"
+                       : "") +
+                  "; write \"\\\\" + condition.operand[0] + "\" for the character itself";
+      d.severity = Severity::kWarning;
+      diagnostics->push_back(std::move(d));
+    }
     if (build_matchers ? regex.verify() : regex.ok()) continue;
     Diagnostic d;
     d.position =

@@ -385,6 +385,7 @@ void lint_rcfile(const Statements& statements, std::vector<Diagnostic>* diagnost
   check_values(statements, names, &warned, diagnostics);
   lint_message_data(statements, names, diagnostics);
   check_copies(statements, false, diagnostics);
+  lint_procmail_traps(statements, diagnostics);
 }
 
 }  // namespace mailsift::rc

@@ -323,6 +323,11 @@ class RcfileReader::Impl {
         const MappedText text = read_condition_line(source_, c == '*' ? p + 1 : p, &end);
         r.conditions.push_back(parse_condition(text, &diagnostics_));
         r.conditions.back().notices = notices_since(before);
+        // The physical line the condition ends on, when a backslash continued it.
+        const std::size_t last_line = source_.position_of(end).line > source_.position_of(p).line
+                                          ? source_.text().rfind('\n', end - 1) + 1
+                                          : std::string::npos;
+        continued_into_ = last_line;
         line = source_.next_line(end);
         continue;
       }
@@ -350,9 +355,28 @@ class RcfileReader::Impl {
       }
     }
     pos_ = p;
+    warn_if_action_swallowed(r);
     action(depth, colon, &r.action);
     check_flags(start, r);
     out->push_back(Statement{std::move(r)});
+  }
+
+  // "* ^Subject: a|\" followed by the action: the backslash takes the action line
+  // into the regex and the line after it becomes the action. A continuation line
+  // that starts in the first column, right before the action, is the sign.
+  void warn_if_action_swallowed(const Recipe& r) {
+    const std::size_t line = continued_into_;
+    continued_into_ = std::string::npos;
+    if (line == std::string::npos || r.conditions.empty() || is_blank(source_.at(line))) return;
+    const std::size_t end = source_.line_end(line);
+    diagnostics_.push_back(
+        {source_.position_of(line),
+         "the condition before this line ends in \"\\\" and takes it into its regex (\"" +
+             shown(source_.text().substr(line, end - line)) +
+             "\"), so the action is the line after it; if this line is the action, take the "
+             "\"\\\" away",
+         Severity::kWarning,
+         {}});
   }
 
   // Reads the action line at pos_.
@@ -543,6 +567,8 @@ class RcfileReader::Impl {
   std::size_t quiet_junk_at_ = static_cast<std::size_t>(-1);
   // Junk before this offset follows a mistake already reported on its line.
   std::size_t quiet_until_ = 0;
+  // The first byte of the line a backslash continued the last condition into.
+  std::size_t continued_into_ = std::string::npos;
   // The notice of skipped start-line words that are expanded at run time.
   std::optional<Diagnostic> skipped_notice_;
 };

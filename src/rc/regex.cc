@@ -62,6 +62,7 @@ struct Regex::State {
   std::string repair;
   std::size_t repair_offset = 0;
   bool repair_logged = false;
+  std::vector<Regex::Warning> warnings;
   // A "\/" inside an alternative or a repeated group: searched by procmail's own
   // engine, built on first use.
   bool procmail_split = false;
@@ -196,6 +197,8 @@ Regex Regex::compile(std::string_view procmail_text, bool case_sensitive,
     state.repair_offset = substituted.original_offset(checked.repair.offset);
     state.repair_logged = checked.repair.logged;
   }
+  for (auto& warning : checked.warnings)
+    state.warnings.push_back({substituted.original_offset(warning.offset), std::move(warning.message)});
   state.extracts = checked.extracts;
   state.procmail_split = checked.procmail_split;
   state.literals = std::move(checked.literals);
@@ -235,6 +238,11 @@ const std::string& Regex::error() const {
 std::size_t Regex::error_offset() const { return state_ ? state_->error_offset : 0; }
 
 bool Regex::uses_procmail_engine() const { return state_ && state_->procmail_split; }
+
+const std::vector<Regex::Warning>& Regex::warnings() const {
+  static const std::vector<Warning> kNone;
+  return state_ ? state_->warnings : kNone;
+}
 
 const std::string& Regex::repair() const {
   static const std::string kNone;

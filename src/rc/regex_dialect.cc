@@ -371,6 +371,12 @@ class Pattern::Parser {
     const char op = text_[pos_];
     if (op != '*' && op != '+' && op != '?') return atom;
     ++pos_;
+    if (pos_ < text_.size() && is_postfix(byte(pos_)))
+      builder_->warn(pos_, std::string("\"") + text_[pos_] + "\" right after \"" + op +
+                               "\" is an ordinary character: an atom takes one operator (write \"(" +
+                               std::string(text_.substr(start, pos_ - start)) + ")" + text_[pos_] +
+                               "\" to repeat the repetition, or \"\\" + text_[pos_] +
+                               "\" for the character)");
     // A repeated "\/" is still just the split point (procmail: "\/*a" on "*a" gives
     // MATCH "a"), so the operator is dropped.
     if (split) return atom;
@@ -467,6 +473,9 @@ class Pattern::Parser {
       if (text_[pos_] == '-' && pos_ + 1 < text_.size() && text_[pos_ + 1] != ']') {
         ++pos_;
         const unsigned to = byte(pos_);
+        if (last != 0xFFFFFFFFu && to < last)
+          builder_->warn(pos_ - 2, "the range \"" + std::string(text_.substr(pos_ - 2, 3)) +
+                                       "\" is reversed: it holds only its two ends");
         for (unsigned b = last + 1; b < to; ++b) add_byte(&bytes, static_cast<unsigned char>(b));
       }
       last = byte(pos_);
@@ -511,6 +520,7 @@ struct Pattern::TreeBuilder {
     pattern->error_ = std::move(message);
     pattern->error_offset_ = offset;
   }
+  void warn(std::size_t, std::string) {}  // only checking keeps warnings
   void repair(std::size_t offset, std::string message, bool logged) {
     Repair& r = pattern->repair_;
     if (r.message.empty()) r = Repair{std::move(message), offset, false};
@@ -576,6 +586,7 @@ struct Pattern::ScanBuilder {
   std::string error;
   std::size_t error_offset = 0;
   Repair repaired;
+  std::vector<Warning> warnings;
   Item atom;
   std::size_t nested_split = std::string::npos;  // the first "\/" not at the top level
 
@@ -584,6 +595,9 @@ struct Pattern::ScanBuilder {
     if (failed()) return;
     error = std::move(message);
     error_offset = offset;
+  }
+  void warn(std::size_t offset, std::string message) {
+    if (warnings.size() < 8) warnings.push_back({std::move(message), offset});
   }
   void repair(std::size_t offset, std::string message, bool logged) {
     if (repaired.message.empty()) repaired = Repair{std::move(message), offset, false};
@@ -1086,6 +1100,7 @@ void Pattern::check(std::string_view text, bool case_sensitive, Checked* out) {
   Parser<ScanBuilder> parser(&builder, text, case_sensitive);
   parser.parse();
   out->repair = std::move(builder.repaired);
+  out->warnings = std::move(builder.warnings);
   out->procmail_split = builder.nested_split != std::string::npos;
   if (builder.failed()) {
     out->error = std::move(builder.error);

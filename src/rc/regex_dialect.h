@@ -95,10 +95,17 @@ class Pattern {
     std::size_t offset = 0;
     bool logged = false;
   };
+  // What is read as written but is likely not what was meant (a doubled operator,
+  // a reversed range): for "mailsift --check".
+  struct Warning {
+    std::string message;
+    std::size_t offset = 0;
+  };
   struct Checked {
     std::string error;  // empty when the regex is valid
     std::size_t error_offset = 0;
     Repair repair;
+    std::vector<Warning> warnings;
     // A "\/" stands inside an alternative or a repeated group: only procmail's own
     // engine (procmail_nfa.h) gives procmail's answers.
     bool procmail_split = false;

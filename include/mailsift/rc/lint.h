@@ -23,4 +23,10 @@ namespace mailsift::rc {
 //   lands in $DEFAULT too).
 void lint_rcfile(const Statements& statements, std::vector<Diagnostic>* diagnostics);
 
+// Appends a warning for procmail's traps that parse without a mistake: a line of
+// plain words (a comment without "#": each word removes a variable), and "$@" on a
+// command line more than once or inside a longer word (rc/traps.cc). Called by
+// lint_rcfile. (The parser and the regex checker warn about the others.)
+void lint_procmail_traps(const Statements& statements, std::vector<Diagnostic>* diagnostics);
+
 }  // namespace mailsift::rc

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mailsift::rc {
 
@@ -53,6 +54,14 @@ class Regex {
   bool procmail_logs_repair() const;
   // The regex after macro substitution (what procmail quotes in its log).
   const std::string& substituted() const;
+  // What is read as written but is likely not what was meant ("a**": the second "*"
+  // is a character; "[z-a]" holds z and a): for "mailsift --check". The offset is
+  // in the text given to compile().
+  struct Warning {
+    std::size_t offset = 0;
+    std::string message;
+  };
+  const std::vector<Warning>& warnings() const;
 
   // True when the regex holds "\/" (a match assigns MATCH).
   bool extracts() const;

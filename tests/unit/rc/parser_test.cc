@@ -157,10 +157,10 @@ TEST(ParseRcfile, ContinuedConditionsAreSqueezed) {
   const TreeCase cases[] = {
       {"continuation drops the leading blanks", ":0\n* ^Subject: \\\n    hello\nf\n",
        ":@1:1 (* regex \"^Subject: hello\"@2:3) @4:1 folders [f]; "},
-      {"blanks before the backslash stay", ":0\n* a  \\\nb\nf\n",
+      {"blanks before the backslash stay", ":0\n* a  \\\n  b\nf\n",
        ":@1:1 (* regex \"a  b\"@2:3) @4:1 folders [f]; "},
       // procmail does not count backslashes: "\\" at the end continues too.
-      {"double backslash continues", ":0\n* hel\\\\\nf4\nf5\n",
+      {"double backslash continues", ":0\n* hel\\\\\n  f4\nf5\n",
        ":@1:1 (* regex \"hel\\f4\"@2:3) @4:1 folders [f5]; "},
       {"$ conditions are squeezed too", ":0\n* $ Sub\\\n    ject\nf\n",
        ":@1:1 (* expand \"Subject\"@2:5) @4:1 folders [f]; "},
