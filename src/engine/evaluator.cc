@@ -358,13 +358,21 @@ Evaluator::Control Evaluator::run_recipe(const rc::Recipe& written) {
     // reads a block it does not enter to its end.
     if (action.kind == rc::Action::Kind::kFolders || action.kind == rc::Action::Kind::kForward)
       log_notices(action.notices);
-    if (action.kind == rc::Action::Kind::kBlock) log_skipped_block_notices(action.block);
+    if (action.kind == rc::Action::Kind::kBlock) {
+      log_skipped_block_notices(action.block);
+      if (explained_ != nullptr) note_skipped_block_for_explaining(written);
+    }
     return Control::kNext;
   }
   if (action.kind != rc::Action::Kind::kBlock) log_notices(action.notices);
 
   Control control = Control::kNext;
   const bool success = run_action(recipe, &control);
+  if (control == Control::kStop && explained_ != nullptr && action.kind != rc::Action::Kind::kBlock)
+    note_end_for_explaining(written, delivered_ ? "delivered the message to \"" +
+                                                      session_.variables().get_or("LASTFOLDER", "") +
+                                                      "\" and ended processing"
+                                                : "ended processing without storing the message");
   // A block sets lastsucc itself (true on entry, then whatever ran inside it).
   if (action.kind != rc::Action::Kind::kBlock) flow_.lastsucc = success;
   return control;

@@ -136,7 +136,7 @@ void Evaluator::explain_condition(const rc::Recipe& recipe, const rc::Condition&
   }
   const bool d = recipe.flags.case_sensitive;
   const std::string& op = condition.operand;
-  const rc::Regex& regex = regexes_.get(op, d);
+  const rc::Regex& regex = regexes_.get(op, d, condition.after_backslash);
   std::string storage;
   const std::string_view area = area_for(recipe, variable, &storage);
   const bool matched = regex.search(area, nullptr);
@@ -212,14 +212,52 @@ void Evaluator::explain_condition(const rc::Recipe& recipe, const rc::Condition&
   }
 }
 
+// "FILE:LINE (":0 ...")" for a recipe of the file being run.
+std::string Evaluator::describe_recipe(const rc::Recipe& recipe) const {
+  return current_file() + ":" + std::to_string(recipe.position.line) + " (\"" +
+         recipe.start_line + "\")";
+}
+
+void Evaluator::note_end_for_explaining(const rc::Recipe& recipe, const std::string& what) {
+  if (explained_ == nullptr || explained_reached_ || !explain_not_reached_.empty()) return;
+  explain_not_reached_ = "the recipe at " + describe_recipe(recipe) + " " + what;
+}
+
+void Evaluator::note_skipped_block_for_explaining(const rc::Recipe& block) {
+  if (explained_ == nullptr || explained_reached_ || !explain_not_reached_.empty()) return;
+  std::vector<const rc::Statements*> todo = {&block.action.block};
+  while (!todo.empty()) {
+    const rc::Statements* list = todo.back();
+    todo.pop_back();
+    for (const rc::Statement& statement : *list) {
+      const auto* recipe = std::get_if<rc::Recipe>(&statement.node);
+      if (recipe == nullptr) continue;
+      if (recipe == explained_) {
+        explain_not_reached_ = "it is in the block of the recipe at " + describe_recipe(block) +
+                               ", which was not taken (its conditions or flags did not hold)";
+        return;
+      }
+      if (recipe->action.kind == rc::Action::Kind::kBlock) todo.push_back(&recipe->action.block);
+    }
+  }
+}
+
 void Evaluator::finish_explaining(int exit_code) {
   if (explain_line_ <= 0) return;
   if (explained_ == nullptr) {
     say("the rcfile has no recipe to explain");
   } else if (!explained_reached_) {
     say("the recipe at " + explained_file_ + ":" + std::to_string(explained_->position.line) +
-        " was not reached: a recipe before it delivered and ended processing, or it is in a "
-        "block whose conditions did not hold (see --dry-run)");
+        " (\"" + explained_->start_line + "\") was not reached: " +
+        (explain_not_reached_.empty()
+             ? std::string("the rcfiles ended before it (an error, HOST or SWITCHRC: see "
+                           "--dry-run)")
+             : explain_not_reached_));
+    if (!explained_->conditions.empty()) {
+      say("  its conditions, tried on the message as the run left it:");
+      for (std::size_t i = 0; i < explained_->conditions.size(); ++i)
+        explain_condition(*explained_, explained_->conditions[i], static_cast<int>(i) + 1);
+    }
   }
   say("exit status " + std::to_string(exit_code) + " (in a real run)");
 }

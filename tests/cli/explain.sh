@@ -35,7 +35,16 @@ expect_contains "display name: matched" out "-> true"
 expect_contains "display name: the hint" out 'hint: it matched the display name in "From: "Alice Example" <a@example.org>", not the address <a@example.org>'
 
 explain $':0\n* ^Subject\nfirst/\n\n:0\n* ^To:.*bob\nsecond/\n' 5
-expect_contains "not reached" out "the recipe at ./rc:5 was not reached"
+expect_contains "not reached" out 'the recipe at ./rc:5 (":0") was not reached'
+expect_contains "not reached: what ended processing" out \
+  'the recipe at ./rc:1 (":0") delivered the message to "first/" and ended processing'
+expect_contains "not reached: its condition explained anyway" out \
+  "condition 1 (line 6): * ^To:.*bob  -> true"
 expect_contains "exit of a real run" out "exit status 0 (in a real run)"
 [ -e first ] && fail "--explain delivered" || pass
+
+explain $':0\n* ^X-None\n{\n  :0\n  * ^From:.*Alice\n  inner/\n}\n' 5
+expect_contains "in a block not taken" out \
+  'it is in the block of the recipe at ./rc:1 (":0"), which was not taken'
+expect_contains "in a block not taken: its condition" out "condition 1 (line 5): * ^From:.*Alice  -> true"
 finish

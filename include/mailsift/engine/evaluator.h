@@ -187,6 +187,11 @@ class Evaluator {
   void choose_explained(const rc::Statements& statements);
   void explain_recipe(const rc::Recipe& recipe, bool flags_allowed, bool taken);
   void explain_condition(const rc::Recipe& recipe, const rc::Condition& condition, int index);
+  std::string describe_recipe(const rc::Recipe& recipe) const;
+  // Why the explained recipe was not reached: the recipe that ended processing, or
+  // the block around it that was not entered (the first such event counts).
+  void note_end_for_explaining(const rc::Recipe& recipe, const std::string& what);
+  void note_skipped_block_for_explaining(const rc::Recipe& block);
   void say(const std::string& text);
 
   // Helpers.
@@ -236,6 +241,7 @@ class Evaluator {
   const rc::Recipe* explained_ = nullptr;
   std::string explained_file_;
   bool explained_reached_ = false;
+  std::string explain_not_reached_;
   bool berkeley_ = false;
   std::string spool_directory_;
 };
