@@ -226,7 +226,7 @@ bool Evaluator::write_to_stdout(const rc::Recipe& recipe) {
     log_.line("Error while writing to stdout: " + status.message());
     return false;
   }
-  session_.set_lastfolder("|");
+  session_.set_lastfolder("|", written);
   session_.mark_delivered("|", written);
   return true;
 }
@@ -299,7 +299,7 @@ bool Evaluator::deliver_to_program(const rc::Recipe& recipe, const Command& comm
     }
   }
   // procmail sets LASTFOLDER once the program has ended, whatever became of it.
-  session_.set_lastfolder(command.display);
+  session_.set_lastfolder(command.display, last_input_size_);
   if (write_failed || !outcome.succeeded()) return false;
   session_.mark_delivered(command.display, last_input_size_);
   return true;
@@ -364,6 +364,11 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
     // the unfiltered one even without w; procmail would use whatever came out).
     log_.line("Program failure (" + code + ") of \"" + command.name + "\"");
     rescue = true;
+  } else if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
+    // procmail says so first: the filter did not take the whole message.
+    log_.line("Error while writing to \"" + command.name + "\": " +
+              std::strerror(outcome.input_errno));
+    rescue = true;
   } else if (wait && outcome.exit_status != 0) {
     log_program_failure(recipe.flags, command, outcome);
     rescue = true;
@@ -371,11 +376,7 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
     // Nothing came out of a filter that failed (not found, crashed before writing):
     // procmail would deliver an empty message; mailsift keeps the old one.
     log_.line("Program failure (" + code + ") of \"" + command.name +
-              "\" with no output");
-    rescue = true;
-  } else if (outcome.input_errno != 0 && !recipe.flags.ignore_write_errors) {
-    log_.line("Error while writing to \"" + command.name + "\": " +
-              std::strerror(outcome.input_errno));
+              "\": no output");
     rescue = true;
   }
   message::Message result;

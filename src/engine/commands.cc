@@ -119,8 +119,13 @@ sys::ProgramOutcome run_command(Session& session, const Command& command,
     stdout_fd = null_fd;
   }
   spec.stdout_fd = stdout_fd;
+  // procmail shows a shell command as written, the words of any other joined by commas.
   std::string shown;
-  for (const auto& arg : command.argv) shown += (shown.empty() ? "" : ",") + arg;
+  if (command.via_shell) {
+    shown = command.display;
+  } else {
+    for (const auto& arg : command.argv) shown += (shown.empty() ? "" : ",") + arg;
+  }
   session.log().verbose("Executing \"" + shown + "\"");
   const sys::ProgramOutcome outcome = sys::run_program(spec, input);
   if (null_fd >= 0) ::close(null_fd);

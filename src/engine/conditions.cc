@@ -28,6 +28,20 @@ long shown_score(double score) {
   return static_cast<long>(score);
 }
 
+// The text procmail shows for a condition in its log (and, for "?", runs): a regex
+// as it is, a program with the blanks after "?", a size with its "<" or ">".
+std::string procmail_shown(const rc::Condition& condition) {
+  if (condition.kind != rc::ConditionKind::kProgram && condition.kind != rc::ConditionKind::kLess &&
+      condition.kind != rc::ConditionKind::kGreater)
+    return condition.operand;
+  const std::string& text = condition.text;
+  if (condition.operand.size() > text.size()) return condition.operand;
+  std::size_t at = text.size() - condition.operand.size();  // the operand ends the text
+  while (at > 0 && is_blank(text[at - 1])) --at;
+  if (at == 0) return condition.operand;
+  return condition.kind == rc::ConditionKind::kProgram ? text.substr(at) : text.substr(at - 1);
+}
+
 }  // namespace
 
 // The operand of a "$", "<" or ">" condition, expanded as inside double quotes.
@@ -195,6 +209,8 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   }
 
   std::string storage;
+  // What procmail's log shows of the condition (a regex after its macros).
+  std::string shown = procmail_shown(condition);
   bool matched = false;
   double added = 0;
   std::string not_run;  // why a "?" program was not run (a dry run)
@@ -205,6 +221,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
     case rc::ConditionKind::kRegex: {
       const rc::Regex& regex = regexes_.get(condition.operand, recipe.flags.case_sensitive,
                                    condition.after_backslash);
+      if (regex.ok()) shown = regex.substituted();
       if (!regex.repair().empty()) {
         // procmail compiles the regex each time it is tried, and says so each time.
         const rc::Position at = rc::advance_position(condition.operand_position,
@@ -286,7 +303,8 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       std::string failure;
       Expander plain = expander();
       if (condition.operand.empty() ||
-          !build_command(session_, condition.operand, nullptr, plain, &command, &failure)) {
+          !build_command(session_, procmail_shown(condition), nullptr, plain, &command,
+                         &failure)) {
         // Nothing to run (procmail's run fails): the condition does not hold.
         if (!failure.empty()) log_at(condition.operand_position, "error: " + failure);
         matched = false;
@@ -364,7 +382,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
     log_.verbose("Score: " + integer_text(added) + " " +
                  (state->score > 0 && state->score < 1 ? std::string("     +0")
                                                        : integer_text(state->score)) +
-                 " \"" + condition.operand + "\"");
+                 " \"" + shown + "\"");
     if (state->score <= -kMaxScore) {
       state->score = -kMaxScore;
       return false;
@@ -373,7 +391,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   }
   const bool holds = matched != negated;
   log_.verbose(std::string(holds ? "Match on " : "No match on ") + (negated ? "! " : "") + "\"" +
-               condition.operand + "\"");
+               shown + "\"");
   trace_condition(recipe, condition, holds, std::nullopt, not_run, matched_text);
   return holds;
 }

@@ -76,7 +76,8 @@ Evaluator::LoadedFile* Evaluator::load(const std::string& path, const RcfileTrus
     *result = RcfileResult::kUnreadable;
     return nullptr;
   }
-  log_.verbose("Rcfile: \"" + path + "\"");
+  // (procmail names the rcfile it starts with, not the files it includes.)
+  if (file_stack_.empty()) log_.verbose("Rcfile: \"" + path + "\"");
   if (const std::optional<rc::Diagnostic> crlf = rc::drop_carriage_returns(&file->text))
     log_.note(path + ":" + std::to_string(crlf->position.line) + ":" +
               std::to_string(crlf->position.column) + ": warning: " + crlf->message);
@@ -387,7 +388,8 @@ const rc::Recipe& Evaluator::with_dynamic_flags(const rc::Recipe& recipe, rc::Re
   }
   rc::ScannedStart scanned;
   scanned.flags = recipe.flags;
-  rc::scan_start_words(words, 0, 0, &scanned);
+  const std::vector<std::string_view> views(words.begin(), words.end());
+  rc::scan_start_words(views, 0, 0, &scanned);
   *storage = recipe;
   storage->flags = scanned.flags;
   storage->dynamic_flags.clear();

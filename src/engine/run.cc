@@ -139,7 +139,9 @@ void write_abstract(Session& session, Log& log, const message::Message& message,
   const bool wanted = level > 0 || (level < 0 && (log.file_open() || log.verbose_on()));
   if (!wanted) return;
   if (dropped_by_host) {
-    log.raw(format_abstract(message, "", 0));
+    // procmail names the last folder or program the message was given, and its size.
+    log.raw(format_abstract(message, session.variables().get_or("LASTFOLDER", ""),
+                            session.last_write_size()));
     return;
   }
   const std::string folder = stored ? session.variables().get_or("LASTFOLDER", "")

@@ -71,6 +71,7 @@ void Session::assign(const std::string& name, const std::optional<std::string>& 
     if (::chdir(text.c_str()) != 0) {
       log_.line("Couldn't chdir to \"" + text + "\": " + std::strerror(errno));
       variables_.set("MAILDIR", ".");
+      log_.verbose("Assigning \"MAILDIR=.\"");
     }
   } else if (name == "LOGFILE") {
     if (!dry_run()) log_.open_file(text, umask_);
@@ -136,13 +137,15 @@ void Session::forget_global_lock() { global_lock_.abandon(); }
 
 void Session::release_global_lock() {
   if (!global_lock_.held()) return;
+  log_.verbose("Unlocking \"" + global_lock_.path() + "\"");
   const sys::Status status = global_lock_.release();
   if (!status.ok()) log_.line("Couldn't unlock \"" + global_lock_.path() + "\"");
   global_lock_ = sys::Dotlock();
 }
 
-void Session::set_lastfolder(const std::string& lastfolder) {
+void Session::set_lastfolder(const std::string& lastfolder, std::size_t bytes_written) {
   variables_.set("LASTFOLDER", lastfolder);
+  last_write_size_ = bytes_written;
   log_.verbose("Assigning \"LASTFOLDER=" + lastfolder + "\"");
 }
 

@@ -65,6 +65,7 @@ std::size_t SourceText::skip_blanks(std::size_t offset) const {
 }
 
 std::optional<Diagnostic> drop_carriage_returns(std::string* text) {
+  if (text->find('\r') == std::string::npos) return std::nullopt;  // nearly every file
   std::optional<Diagnostic> warning;
   std::size_t out = 0;
   int line = 1;

@@ -324,9 +324,9 @@ class RcfileReader::Impl {
         r.conditions.push_back(parse_condition(text, &diagnostics_));
         r.conditions.back().notices = notices_since(before);
         // The physical line the condition ends on, when a backslash continued it.
-        const std::size_t last_line = source_.position_of(end).line > source_.position_of(p).line
-                                          ? source_.text().rfind('\n', end - 1) + 1
-                                          : std::string::npos;
+        const std::size_t newline = source_.text().find('\n', p);
+        const std::size_t last_line = newline < end ? source_.text().rfind('\n', end - 1) + 1
+                                                    : std::string::npos;
         continued_into_ = last_line;
         line = source_.next_line(end);
         continue;

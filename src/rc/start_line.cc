@@ -1,5 +1,6 @@
 #include "mailsift/rc/start_line.h"
 
+#include <array>
 #include <climits>
 
 namespace mailsift::rc {
@@ -111,18 +112,21 @@ std::size_t read_count(const std::string& word, long long* count) {
 
 }  // namespace
 
-void scan_start_words(const std::vector<std::string>& words, std::size_t first_word,
+void scan_start_words(std::span<const std::string_view> words, std::size_t first_word,
                       std::size_t first_byte, ScannedStart* out) {
   std::size_t w = first_word;
   std::size_t b = first_byte;
   // What is left, joined with blanks as procmail's concatenate() does.
   auto rest = [&](std::size_t word, std::size_t byte) {
-    std::string text = words[word].substr(std::min(byte, words[word].size()));
-    for (std::size_t i = word + 1; i < words.size(); ++i) text += ' ' + words[i];
+    std::string text(words[word].substr(std::min(byte, words[word].size())));
+    for (std::size_t i = word + 1; i < words.size(); ++i) {
+      text += ' ';
+      text += words[i];
+    }
     return text;
   };
   while (w < words.size()) {
-    const std::string& word = words[w];
+    const std::string_view word = words[w];
     // skpspace: blanks inside a (quoted) word are passed over.
     while (b < word.size() && is_blank(word[b])) ++b;
     if (b >= word.size()) {
@@ -141,11 +145,11 @@ void scan_start_words(const std::vector<std::string>& words, std::size_t first_w
       out->lockfile = true;
       out->lockfile_colon = {w, b};
       if (b + 1 < word.size()) {
-        out->lockfile_name = word.substr(b + 1);
+        out->lockfile_name = std::string(word.substr(b + 1));
         ++w;
         b = 0;
       } else if (w + 1 < words.size()) {
-        out->lockfile_name = words[w + 1];
+        out->lockfile_name = std::string(words[w + 1]);
         w += 2;
         b = 0;
       } else {
@@ -160,8 +164,72 @@ void scan_start_words(const std::vector<std::string>& words, std::size_t first_w
   }
 }
 
+namespace {
+
+// The usual start line (":0", ":0 Bc:", ":0 Wh: msgid.lock"): only plain words, read
+// without building Values (a thousand recipes are a thousand start lines). nullopt
+// for anything else: quotes, escapes, substitutions, backquotes, comments.
+std::optional<StartLine> plain_start_line(const SourceText& source, std::size_t* pos) {
+  const std::size_t colon = *pos;
+  const std::size_t end = source.line_end(colon);
+  const std::string_view text = source.text().substr(colon + 1, end - colon - 1);
+  if (text.find_first_of("$`'\"\\#") != std::string_view::npos) return std::nullopt;
+  constexpr std::size_t kMaxWords = 8;
+  std::array<std::string_view, kMaxWords> words;
+  std::array<std::size_t, kMaxWords> starts{};
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    while (i < text.size() && is_blank(text[i])) ++i;
+    if (i >= text.size()) break;
+    if (count == kMaxWords) return std::nullopt;
+    std::size_t j = i;
+    while (j < text.size() && !is_blank(text[j])) ++j;
+    words[count] = text.substr(i, j - i);
+    starts[count] = colon + 1 + i;
+    ++count;
+    i = j;
+  }
+  StartLine line;
+  const std::span<const std::string_view> views(words.data(), count);
+  std::size_t first_byte = 0;
+  if (count > 0) {
+    long long number = 0;
+    first_byte = read_count(std::string(views[0]), &number);
+    if (first_byte > 0) line.old_conditions = number < 0 ? -1 : static_cast<int>(number);
+  }
+  ScannedStart scanned;
+  scan_start_words(views, 0, first_byte, &scanned);
+  const auto position_at = [&](const ScannedStart::At& at) {
+    return source.position_of(starts[at.word] + at.byte);
+  };
+  line.flags = scanned.flags;
+  for (const auto& flag : scanned.flag_at) {
+    if (!line.flag_position(flag.letter))
+      line.flag_positions.push_back({flag.letter, position_at(flag.at)});
+  }
+  if (scanned.lockfile) {
+    line.lockfile_colon = position_at(scanned.lockfile_colon);
+    line.lockfile = Value{};
+    if (!scanned.lockfile_name.empty()) {
+      ValuePart part;
+      part.text = std::move(scanned.lockfile_name);
+      line.lockfile->push_back(std::move(part));
+    }
+  }
+  if (!scanned.skipped.empty()) {
+    line.skipped = std::move(scanned.skipped);
+    line.skipped_position = position_at(scanned.skipped_at);
+  }
+  line.text = std::string(source.text().substr(colon, end - colon));
+  *pos = end;
+  return line;
+}
+
+}  // namespace
+
 StartLine parse_start_line(const SourceText& source, std::size_t* pos,
                            std::vector<Diagnostic>* diagnostics) {
+  if (std::optional<StartLine> plain = plain_start_line(source, pos)) return std::move(*plain);
   StartLine line;
   const std::size_t colon = *pos;
   // The words of the line, each with where it starts (for positions).
@@ -190,14 +258,15 @@ StartLine parse_start_line(const SourceText& source, std::size_t* pos,
   // The plain words are scanned now, and the plain bytes that start the first word
   // with a substitution or a backquote (":0:$HOME/lock" has its lockfile there);
   // the rest of that word and the words after it when the recipe is reached.
-  std::vector<std::string> texts;
+  std::vector<std::string> owned;
   std::size_t plain = 0;
   while (plain < words.size() && is_plain(words[plain])) {
-    texts.push_back(text_of(words[plain]));
+    owned.push_back(text_of(words[plain]));
     ++plain;
   }
   const bool partial = plain < words.size();
-  if (partial) texts.push_back(literal_prefix(words[plain]));
+  if (partial) owned.push_back(literal_prefix(words[plain]));
+  const std::vector<std::string_view> texts(owned.begin(), owned.end());
 
   auto position_at = [&](const ScannedStart::At& at) {
     // Exact for an unquoted word; the start of the word otherwise.
@@ -219,7 +288,7 @@ StartLine parse_start_line(const SourceText& source, std::size_t* pos,
   std::size_t first_byte = 0;
   if (!texts.empty()) {
     long long count = 0;
-    first_byte = read_count(texts[0], &count);
+    first_byte = read_count(owned[0], &count);
     if (first_byte > 0) line.old_conditions = count < 0 ? -1 : static_cast<int>(count);
   }
   ScannedStart scanned;
@@ -241,7 +310,7 @@ StartLine parse_start_line(const SourceText& source, std::size_t* pos,
       after_lockfile = word + 1;
     } else if (colon_at.byte + 1 < texts[word].size()) {
       ValuePart part;
-      part.text = texts[word].substr(colon_at.byte + 1);
+      part.text = std::string(texts[word].substr(colon_at.byte + 1));
       line.lockfile = Value{part};
       after_lockfile = word + 1;
     } else if (word + 1 < words.size()) {

@@ -196,7 +196,8 @@ def snapshot(home, case, root):
                 with open(full, "rb") as f:
                     data = f.read()
                 base = os.path.basename(rel)
-                is_log = base.startswith("log") or base.endswith(".log")
+                is_log = (base.startswith("log") or base.endswith(".log") or
+                          getattr(case, "every_file_may_be_a_log", False))
                 data = normalise(data, case, root, is_log)
                 if any(fnmatch.fnmatch(rel, g) for g in case.get_all("unordered")):
                     # Written by concurrent processes: the order of the lines is not defined.

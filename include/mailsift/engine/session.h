@@ -49,7 +49,9 @@ class Session {
   void mark_delivered(const std::string& lastfolder, std::size_t bytes_written);
   // LASTFOLDER for a program that was given the message (procmail sets it once the
   // program has ended, whatever became of it).
-  void set_lastfolder(const std::string& lastfolder);
+  // (With the bytes the program was given: an abstract names them when processing
+  // ends without a delivery, as procmail's does.)
+  void set_lastfolder(const std::string& lastfolder, std::size_t bytes_written);
 
   bool stored() const { return stored_; }
   // EXITCODE was assigned during the run (the command line or an rcfile): only then

@@ -11,6 +11,8 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -46,7 +48,7 @@ struct ScannedStart {
 // Scans words from words[first_word] byte `first_byte` on, as procmail scans its
 // start line after the condition count: flag letters (blanks inside a quoted word
 // are skipped), ":" and a lockfile, the rest skipped. Sets what it finds in *out.
-void scan_start_words(const std::vector<std::string>& words, std::size_t first_word,
+void scan_start_words(std::span<const std::string_view> words, std::size_t first_word,
                       std::size_t first_byte, ScannedStart* out);
 
 struct StartLine {

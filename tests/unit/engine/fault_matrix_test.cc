@@ -588,7 +588,7 @@ const ProgramCase kProgramCases[] = {
     // --- filters: a failed filter never replaces the message unless it exited
     // non-zero with output and without w (procmail's rule) ---
     {"filter exits 3 without output", ":0 f\n| /bin/sh @/exit3\n", 0, Fallback::kOriginal,
-     {"Program failure (3) of \"/bin/sh\" with no output", "Rescue of unfiltered data"}},
+     {"Program failure (3) of \"/bin/sh\": no output", "Rescue of unfiltered data"}},
     {"filter exits 3 with output, no w", ":0 f\n| /bin/sh @/new3\n", 0, Fallback::kFiltered,
      {}, {"Rescue of unfiltered data"}},
     {"filter exits 3 with output, w", ":0 fw\n| /bin/sh @/new3\n", 0, Fallback::kOriginal,
