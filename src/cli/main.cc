@@ -39,5 +39,6 @@ int main(int argc, char** argv) {
   context.stderr_fd = STDERR_FILENO;
   context.environ = environ;
   context.process_ends_after = true;
+  context.system_mailbox_spool = "/var/mail";
   return mailsift::engine::run(parsed.invocation, context);
 }

@@ -9,6 +9,7 @@ int exit_code(const Outcome& outcome, const ExitPolicy& policy) {
     case Outcome::Kind::kUsage:
       return kExitUsage;
     case Outcome::Kind::kUnknownUser:
+    case Outcome::Kind::kAutoforwardingMailbox:
       return kExitNoUser;
     case Outcome::Kind::kInsufficientPrivileges:
       // A configuration mistake of the MTA, not of the message: retry.

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "mailsift/sys/signals.h"
+
 namespace mailsift::engine {
 
 Log::~Log() {
@@ -22,6 +24,8 @@ void Log::line(std::string_view text) {
 }
 
 void Log::verbose(std::string_view text) {
+  // SIGUSR1 / SIGUSR2 (sys/signals.h) turn VERBOSE off or on, as in procmail.
+  if (const int request = sys::take_verbose_request(); request >= 0) verbose_ = request == 1;
   if (verbose_) line(text);
 }
 

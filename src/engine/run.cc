@@ -13,6 +13,7 @@
 #include "mailsift/engine/log.h"
 #include "mailsift/engine/rcfile.h"
 #include "mailsift/engine/session.h"
+#include "mailsift/engine/system_mailbox.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
 #include "mailsift/engine/evaluator.h"
@@ -20,9 +21,14 @@
 #include "mailsift/sys/hostname.h"
 #include "mailsift/sys/privileges.h"
 #include "mailsift/sys/process.h"
+#include "mailsift/sys/signals.h"
 
 namespace mailsift::engine {
 namespace {
+
+// procmail's SUSPEND before it renames a bogus system mailbox: the screening comes
+// before any assignment, so always its default.
+constexpr unsigned kScreeningSuspendSeconds = 16;
 
 // Where folders named relative to $MAILDIR were written: $MAILDIR when it is absolute,
 // else the working directory it led to (a relative $MAILDIR is relative to the previous
@@ -161,16 +167,42 @@ void discard_input(sys::Io& io, int fd) {
   }
 }
 
+// The system mailbox screening (system_mailbox.h), when this run does one: normal
+// and -d mode, not -m, not a dry run, and a spool to screen.
+bool screens_system_mailbox(const Invocation& inv, const RunContext& ctx) {
+  return !inv.mail_filter && !inv.dry_run && !ctx.system_mailbox_spool.empty();
+}
+
+ScreeningResult screen(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& log,
+                       const sys::Account& account, bool delivery_mode) {
+  if (!screens_system_mailbox(inv, ctx)) return {};
+  return screen_system_mailbox(io, log, ctx.system_mailbox_spool + "/" + account.name, account,
+                               delivery_mode, kScreeningSuspendSeconds);
+}
+
 // Takes the identity of the -d recipient (as root), or checks that the invoker is
-// that recipient. Returns kIdentityTaken with *account filled in, or the exit code
-// to end with (the reason is logged).
+// that recipient; screens the recipient's system mailbox first (as root, as
+// procmail does). Returns kIdentityTaken with *account and *screening filled in, or
+// the exit code to end with (the reason is logged).
 constexpr int kIdentityTaken = -1;
-int take_identity(const std::string& recipient, const ExitPolicy& policy, Log& log,
-                  sys::Account* account) {
+int take_identity(const Invocation& inv, const RunContext& ctx, sys::Io& io,
+                  const std::string& recipient, Log& log, sys::Account* account,
+                  ScreeningResult* screening) {
+  const ExitPolicy policy{inv.procmail_exit_codes, inv.fail_softly};
   Outcome outcome;
   if (!sys::lookup_account(recipient, account)) {
     log.line("Unknown user \"" + recipient + "\"");
     outcome.kind = Outcome::Kind::kUnknownUser;
+    return exit_code(outcome, policy);
+  }
+  if (::geteuid() != 0 && account->uid != ::getuid()) {
+    log.line("Insufficient privileges to deliver as \"" + account->name + "\"");
+    outcome.kind = Outcome::Kind::kInsufficientPrivileges;
+    return exit_code(outcome, policy);
+  }
+  *screening = screen(inv, ctx, io, log, *account, /*delivery_mode=*/true);
+  if (screening->autoforwarding) {
+    outcome.kind = Outcome::Kind::kAutoforwardingMailbox;
     return exit_code(outcome, policy);
   }
   if (::geteuid() == 0) {
@@ -180,34 +212,37 @@ int take_identity(const std::string& recipient, const ExitPolicy& policy, Log& l
       outcome.kind = Outcome::Kind::kInternalError;
       return exit_code(outcome, policy);
     }
-  } else if (account->uid != ::getuid()) {
-    log.line("Insufficient privileges to deliver as \"" + account->name + "\"");
-    outcome.kind = Outcome::Kind::kInsufficientPrivileges;
-    return exit_code(outcome, policy);
   }
   return kIdentityTaken;
 }
 
 // One recipient (or the invoking user): identity, variables, rcfiles, fall-back.
-// identity: the recipient's account when run() has already taken it.
+// identity, screened: the recipient's account and the screening of its mailbox
+// when run() has already taken it.
 int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& log,
                 message::Message& message, const std::string* recipient,
-                const sys::Account* identity = nullptr) {
+                const sys::Account* identity = nullptr,
+                const ScreeningResult* screened = nullptr) {
   const ExitPolicy policy{inv.procmail_exit_codes, inv.fail_softly};
   Outcome outcome;
   sys::Account account;
+  ScreeningResult screening;
   if (identity != nullptr) {
     account = *identity;
+    if (screened != nullptr) screening = *screened;
   } else if (recipient != nullptr) {
-    const int code = take_identity(*recipient, policy, log, &account);
+    const int code = take_identity(inv, ctx, io, *recipient, log, &account, &screening);
     if (code != kIdentityTaken) return code;
   } else {
     account = sys::current_account();
+    screening = screen(inv, ctx, io, log, account, /*delivery_mode=*/false);
   }
 
   ::umask(077);
   bool dropped_by_host = false;
   Session session(io, log, initial_variables(inv, ctx, account));
+  // procmail: the mailbox could not be made, so there is no $ORGMAIL ($DEFAULT stays).
+  if (screening.orgmail_unusable) session.variables().unset("ORGMAIL");
   Trace trace;  // silent unless a plain dry run
   if (inv.dry_run) {
     if (!inv.explain_line)
@@ -335,6 +370,8 @@ int run_as_invoker(int stderr_fd) {
 int run(const Invocation& inv, const RunContext& ctx) {
   sys::Io& io = ctx.io != nullptr ? *ctx.io : sys::real_io();
   Log log(io, ctx.stderr_fd);
+  // SIGUSR1 and SIGUSR2: VERBOSE off and on, as in procmail.
+  sys::install_verbose_signals();
   const ExitPolicy policy{inv.procmail_exit_codes, inv.fail_softly};
   for (const auto& warning : inv.warnings) log.line(warning);
 
@@ -346,9 +383,11 @@ int run(const Invocation& inv, const RunContext& ctx) {
   // the message is read, so that no part of it is handled as root. Several: each
   // is delivered in a child that takes its recipient's identity (below).
   sys::Account single;
+  ScreeningResult single_screening;
   const bool single_taken = inv.recipients.size() == 1;
   if (single_taken) {
-    const int code = take_identity(inv.recipients.front(), policy, log, &single);
+    const int code =
+        take_identity(inv, ctx, io, inv.recipients.front(), log, &single, &single_screening);
     if (code != kIdentityTaken) {
       discard_input(io, ctx.stdin_fd);
       return code;
@@ -374,7 +413,8 @@ int run(const Invocation& inv, const RunContext& ctx) {
 
   if (inv.recipients.size() <= 1) {
     const std::string* recipient = inv.recipients.empty() ? nullptr : &inv.recipients.front();
-    return deliver_for(inv, ctx, io, log, message, recipient, single_taken ? &single : nullptr);
+    return deliver_for(inv, ctx, io, log, message, recipient, single_taken ? &single : nullptr,
+                       &single_screening);
   }
   // Several recipients: each is delivered in a child of its own (each takes that
   // user's identity); the run succeeds only when every one did.

@@ -81,6 +81,16 @@ ssize_t Io::sendfile(int out_fd, int in_fd, off_t* in_offset, size_t count) {
 
 int Io::madvise(void* addr, size_t length, int advice) { return ::madvise(addr, length, advice); }
 
+int Io::fchmod(int fd, mode_t mode) { return ::fchmod(fd, mode); }
+
+int Io::fchown(int fd, uid_t uid, gid_t gid) { return ::fchown(fd, uid, gid); }
+
+int Io::chmod(const char* path, mode_t mode) { return ::chmod(path, mode); }
+
+int Io::chown(const char* path, uid_t uid, gid_t gid) { return ::chown(path, uid, gid); }
+
+void Io::sleep_unless_signalled(unsigned seconds) { (void)::sleep(seconds); }
+
 Io& real_io() {
   static RealIo io;
   return io;

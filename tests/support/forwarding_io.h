@@ -35,6 +35,11 @@ class ForwardingIo : public sys::Io {
   int list_directory(const char* p, std::vector<std::string>* n) override {
     return to_.list_directory(p, n);
   }
+  int fchmod(int fd, mode_t m) override { return to_.fchmod(fd, m); }
+  int fchown(int fd, uid_t u, gid_t g) override { return to_.fchown(fd, u, g); }
+  int chmod(const char* p, mode_t m) override { return to_.chmod(p, m); }
+  int chown(const char* p, uid_t u, gid_t g) override { return to_.chown(p, u, g); }
+  void sleep_unless_signalled(unsigned s) override { to_.sleep_unless_signalled(s); }
   time_t now() override { return to_.now(); }
   void sleep_for(std::chrono::milliseconds d) override { to_.sleep_for(d); }
 

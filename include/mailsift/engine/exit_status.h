@@ -5,7 +5,7 @@
 // temporary failure, 75 (EX_TEMPFAIL), because Postfix, Exim and Sendmail keep the
 // message and retry on 75 and bounce on most other codes. Only a short reviewed list
 // is permanent: an EXITCODE the rules set on purpose, and a recipient that does not
-// exist (67, EX_NOUSER).
+// exist or whose system mailbox is marked for autoforwarding (67, EX_NOUSER).
 //
 // --procmail-exit-codes restores procmail's codes for scripts that depend on them:
 // 73 (EX_CANTCREAT) when nothing was stored, or 75 with -t; 77 for insufficient
@@ -22,6 +22,7 @@ struct Outcome {
     kNotStored,           // nothing (or not $DEFAULT either) could store it
     kUsage,               // -h: usage printed
     kUnknownUser,         // -d names no account
+    kAutoforwardingMailbox,  // -d: the system mailbox is setuid (procmail's 67)
     kInsufficientPrivileges,  // -d USER by someone who is neither root nor USER
     kInternalError,       // a bug or an unexpected condition
   };

@@ -4,6 +4,8 @@
 // abstract, and returns the exit code (exit_status.h).
 #pragma once
 
+#include <string>
+
 #include "mailsift/engine/invocation.h"
 #include "mailsift/sys/io.h"
 
@@ -20,6 +22,10 @@ struct RunContext {
   // then not freed (Evaluator::keep_rules_until_exit). Tests that call run() many
   // times leave it false.
   bool process_ends_after = false;
+  // The spool of system mailboxes ($ORGMAIL's directory) that a run in normal or -d
+  // mode screens first, as procmail does (system_mailbox.h). Empty (tests): no
+  // screening. The command line sets /var/mail.
+  std::string system_mailbox_spool;
 };
 
 int run(const Invocation& invocation, const RunContext& context);

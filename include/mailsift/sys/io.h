@@ -41,6 +41,15 @@ class Io {
   // madvise(2); used only to drop pages of a read-only file mapping from the
   // process's memory (MADV_DONTNEED), which never changes the bytes it shows.
   virtual int madvise(void* addr, size_t length, int advice);
+  // fchmod(2), fchown(2), chmod(2), chown(2): the system mailbox screening
+  // (engine/system_mailbox.h). Not pure (like pread); the defaults are the kernel's.
+  virtual int fchmod(int fd, mode_t mode);
+  virtual int fchown(int fd, uid_t uid, gid_t gid);
+  virtual int chmod(const char* path, mode_t mode);
+  virtual int chown(const char* path, uid_t uid, gid_t gid);
+  // Waits up to `seconds`; a caught signal ends the wait early (sleep(3)): procmail's
+  // SUSPEND wait before it renames a bogus mailbox, which SIGUSR1 cuts short.
+  virtual void sleep_unless_signalled(unsigned seconds);
   virtual int fsync(int fd) = 0;
   virtual int close(int fd) = 0;
   virtual int ftruncate(int fd, off_t length) = 0;
