@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <utility>
 
 #include "mailsift/deliver/program.h"
@@ -21,12 +20,9 @@ namespace mailsift::engine {
 struct Evaluator::LoadedFile {
   std::string path;
   std::string text;
-  // A file read whole (strict, or explained): its tree. Otherwise the reader, and
-  // the statements read so far (a deque: the run holds references into it while
-  // the next statements are appended).
+  // A file read whole (strict, or explained): its tree. Otherwise the reader.
   rc::Rcfile tree;
   std::unique_ptr<rc::RcfileReader> reader;
-  std::deque<rc::Statement> read;
 };
 
 
@@ -142,13 +138,13 @@ Evaluator::Control Evaluator::run_file_chain(const std::string& first, const Rcf
     session_.set_current_rcfile(path);
     Control control = Control::kNext;
     if (file->reader) {
-      // Read as it runs: nothing after the statement that ends processing is parsed.
+      // Read as it runs: nothing after the statement that ends processing is parsed,
+      // and a statement that has run is not kept (its memory serves the next one).
       rc::Statements batch;
       while (control == Control::kNext && file->reader->next(&batch)) {
-        for (rc::Statement& statement : batch) {
-          file->read.push_back(std::move(statement));
-          if (control != Control::kNext) continue;
-          control = run_statement(file->read.back());
+        for (const rc::Statement& statement : batch) {
+          if (control != Control::kNext) break;
+          control = run_statement(statement);
           if (control == Control::kNext && session_.host_mismatch()) control = Control::kStop;
         }
         batch.clear();

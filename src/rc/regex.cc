@@ -226,6 +226,7 @@ bool Regex::State::prepare() {
 }
 
 bool Regex::verify() const { return ok() && state_->prepare(); }
+bool Regex::built() const { return state_ != nullptr && state_->prepared; }
 
 bool Regex::ok() const { return state_ != nullptr && state_->error.empty(); }
 

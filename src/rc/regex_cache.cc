@@ -6,13 +6,17 @@ namespace mailsift::rc {
 
 const Regex& RegexCache::get(std::string_view procmail_text, bool case_sensitive,
                              bool after_backslash) {
-  Map& regexes = by_case_[(case_sensitive ? 1 : 0) + (after_backslash ? 2 : 0)];
+  const int mode = (case_sensitive ? 1 : 0) + (after_backslash ? 2 : 0);
+  Map& regexes = by_case_[mode];
   auto found = regexes.find(procmail_text);
   if (found != regexes.end()) return found->second;
-  return regexes
-      .emplace(std::string(procmail_text),
-               Regex::compile(procmail_text, case_sensitive, after_backslash))
-      .first->second;
+  if (last_ && last_mode_ == mode && last_text_ == procmail_text) return *last_;
+  if (last_ && last_->built())
+    by_case_[last_mode_].emplace(std::move(last_text_), std::move(*last_));
+  last_.reset();
+  last_text_.assign(procmail_text);
+  last_mode_ = mode;
+  return last_.emplace(Regex::compile(procmail_text, case_sensitive, after_backslash));
 }
 
 }  // namespace mailsift::rc

@@ -39,6 +39,8 @@ class Regex {
   // literal every match needs is answered without building anything.
   bool ok() const;
   bool verify() const;
+  // Whether the matcher has been built (by verify(), a search or a score).
+  bool built() const;
   // Why the regex is not usable, in words a user understands; empty when ok().
   const std::string& error() const;
   // Byte offset in procmail_text the error points at (0 when unknown).
