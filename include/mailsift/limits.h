@@ -86,6 +86,11 @@ inline constexpr std::size_t kMaxRegexBytes = 256u << 10;
 // second of matching and leaves every real rule on any real message exact.
 inline constexpr std::size_t kMaxSplitSearchBytes = 256u << 20;
 
+// A regex whose matcher is not built yet is searched with procmail's own engine
+// (rc/procmail_nfa.h) in an area up to this size (a header, a small body), within
+// a bound of steps per byte; a larger area, or a search past the bound, builds RE2.
+inline constexpr std::size_t kMaxUnbuiltSearchBytes = 64u << 10;
+
 // Bytes of a user's text (an rcfile line, a regex) quoted in one log line; a longer
 // text is shown in part, with "...", so that a huge line does not flood the log.
 inline constexpr std::size_t kMaxQuotedInLog = 200;

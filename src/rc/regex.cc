@@ -22,6 +22,9 @@ using dialect::Trail;
 
 // procmail's score limit (procmailsc(5)): a score never leaves [-MAX, MAX].
 constexpr double kMaxScore = 2147483647.0;
+// The steps procmail's engine may take per byte of the area before a search of an
+// unbuilt regex gives up and builds RE2 (limits::kMaxUnbuiltSearchBytes).
+constexpr std::size_t kUnbuiltStepsPerByte = 64;
 
 // What an RE2 object compiled from the regex is used for.
 enum class Use {
@@ -306,6 +309,16 @@ bool Regex::search(std::string_view area, std::string* extracted, bool* cut,
     if (result.matched && result.assigned && extracted != nullptr)
       extracted->assign(area.substr(result.begin, result.end - result.begin));
     return result.matched;
+  }
+  // A regex not built yet, asked only whether it matches a header-sized area:
+  // procmail's own engine answers without building RE2. Most regexes of an rcfile
+  // are tried once per delivery, and building RE2 (and its DFA's first states) costs
+  // more than such a search, in instructions and in fresh memory.
+  if (!state_->prepared && (extracted == nullptr || !state_->extracts) &&
+      state_->repair.empty() && area.size() <= limits::kMaxUnbuiltSearchBytes) {
+    const dialect::ProcmailNfa::Result result =
+        state_->procmail_nfa().search(area, area.size() * kUnbuiltStepsPerByte + 4096);
+    if (!result.cut) return result.matched;
   }
   if (!state_->prepare()) return false;
   const re2::StringPiece text = piece(area);

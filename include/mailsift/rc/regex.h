@@ -71,7 +71,10 @@ class Regex {
   // own engine searches it (see search()).
   bool uses_procmail_engine() const;
 
-  // Searches area (header, body, both, or a variable's value). On a match returns
+  // Searches area (header, body, both, or a variable's value). Until the matcher is
+  // built, a search that wants no MATCH in an area of up to
+  // limits::kMaxUnbuiltSearchBytes is answered by procmail's own engine
+  // (procmail_nfa.h: the same answers), which needs no RE2. On a match returns
   // true and, when extracts() and `extracted` is not null, sets *extracted to the
   // text matched by the part after "\/" (procmail's MATCH, §5.4). The search for
   // procmail's split (the earliest) scans at most limits::kMaxSplitSearchBytes; past
