@@ -13,6 +13,11 @@ DIR/mailfilter-K<k>   the same rules for maildrop (mode 600, as maildrop require
 DIR/folders-K<k>      the folder of every rule, one a line (maildrop needs them to exist)
 DIR/*-K<k>-body       with --body-variant k: the same k rules plus, before the tail, one body
                       rule that matches nothing (so the whole body is searched)
+DIR/*-K<k>-spread     with --spread k: k recipes where each message's first match stands at a
+                      place spread evenly through the file, as in real rcfiles (procmail stops
+                      reading there): SPREAD_GROUPS recipes, each matching the messages whose
+                      serial ends in its digits (by Message-ID), at seeded random places among
+                      the same non-matching header rules, and the inbox last
 
 Folders are maildirs relative to the maildir root: procmail's rcfile sets MAILDIR=$HOME/Maildir
 (run procmail and mailsift with HOME=... on the command line), maildrop's filter reads the root
@@ -31,6 +36,31 @@ SYLLABLES = ["ka", "zo", "ru", "mi", "te", "vu", "xo", "pe", "ly", "qua", "dri",
              "fen", "gul", "hax", "jor", "wip", "yst", "zed", "orb", "ul", "eth", "nyx"]
 TLDS = ["io", "dev", "net", "cloud", "systems", "tech"]
 TAIL = len(gen_corpus.LISTS) + 1   # the matching recipes at the end of every rule set
+SPREAD_GROUPS = 20                  # matching recipes of a -spread rule set
+
+
+def spread_group(message_id):
+    """The group of a message in the -spread rule sets (its folder is spread_folder(group)):
+    the last two digits of its serial, the number that starts its Message-ID."""
+    serial = message_id.lstrip("<").split(".", 1)[0]
+    return int(serial[-2:]) % SPREAD_GROUPS
+
+
+def spread_folder(group):
+    return f".spread.g{group:02d}"
+
+
+def spread_rules(seed, k):
+    """k rules: SPREAD_GROUPS matching ones at random places among k-SPREAD_GROUPS-1 header
+    rules that match nothing, then the inbox."""
+    rules = header_rules(seed, k - SPREAD_GROUPS - 1)
+    rng = random.Random(seed + 7)
+    for group in range(SPREAD_GROUPS):
+        endings = "|".join(f"{e:02d}" for e in range(group, 100, SPREAD_GROUPS))
+        rule = ([f"^Message-ID: <[0-9][0-9][0-9][0-9]({endings})\\."], spread_folder(group))
+        rules.insert(rng.randint(0, len(rules)), rule)
+    rules.append(([], gen_corpus.INBOX))
+    return rules
 
 
 def vocabulary():
@@ -134,26 +164,33 @@ def main():
     ap.add_argument("--k", type=int, nargs="+", default=[10, 100, 1000])
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--body-variant", type=int, metavar="K", default=None)
+    ap.add_argument("--spread", type=int, nargs="*", metavar="K", default=[])
     opts = ap.parse_args()
     os.makedirs(opts.out, exist_ok=True)
     body_rule = (escape("X-Bench-Token: zedorbnyx-7f3a"), ".body-match")
     variants = [(k, False) for k in opts.k]
     if opts.body_variant is not None:
         variants.append((opts.body_variant, True))
-    for k, with_body in variants:
-        if k < TAIL:
-            sys.exit(f"gen_rules.py: K must be at least {TAIL}")
-        rules = header_rules(opts.seed, k - TAIL)
-        if with_body:
-            rules.append(([], None))
-        rules += tail_rules()
-        suffix = f"K{k}" + ("-body" if with_body else "")
+    variants += [(k, "spread") for k in opts.spread]
+    for k, kind in variants:
+        if k < TAIL or (kind == "spread" and k <= SPREAD_GROUPS + 1):
+            sys.exit(f"gen_rules.py: K={k} is too small")
+        if kind == "spread":
+            rules = spread_rules(opts.seed, k)
+        else:
+            rules = header_rules(opts.seed, k - TAIL)
+            if kind:
+                rules.append(([], None))
+            rules += tail_rules()
+        with_body = kind is True
+        suffix = f"K{k}" + ("-body" if with_body else "-spread" if kind == "spread" else "")
         write(os.path.join(opts.out, f"procmailrc-{suffix}"), procmailrc(k, rules, body_rule))
         write(os.path.join(opts.out, f"mailfilter-{suffix}"), mailfilter(k, rules, body_rule), 0o600)
         folders = [f for _, f in rules if f is not None] + ([body_rule[1]] if with_body else [])
         write(os.path.join(opts.out, f"folders-{suffix}"), "\n".join(folders) + "\n")
     print(f"rules: K={', '.join(str(k) for k in opts.k)}"
           + (f" and K={opts.body_variant} with a body rule" if opts.body_variant is not None else "")
+          + (f", spread K={', '.join(str(k) for k in opts.spread)}" if opts.spread else "")
           + f" in {opts.out}")
     return 0
 

@@ -32,6 +32,7 @@ import time
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_corpus  # noqa: E402  (the lists every rule set ends with)
+import gen_rules  # noqa: E402  (where the -spread rule sets send each message)
 
 MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]*>)", re.M | re.I)
 CALLGRIND_TOTAL = re.compile(r"^(?:totals|summary):\s*(\d+)", re.M)
@@ -56,6 +57,8 @@ PHASES = [
 ]
 # Targets of issue 6 (ratios to procmail measured in the same run).
 WALL_TARGET = {100: 0.6, 1000: 0.4}
+# Targets of issue 12 on the -spread rule sets (each message's first match anywhere in the file).
+SPREAD_WALL_TARGET = {100: 0.9, 1000: 0.5}
 FLOOR_K = 100   # the K whose runs also time procmail and mailsift with no rules at all
 INSTR_TARGET = 0.25
 SCALING_TARGET = 2.0
@@ -171,11 +174,14 @@ class Bench:
         return os.path.join(self.runs, f"{prog.name.split()[0]}-{variant}")
 
     # -- timing and routing --------------------------------------------------------------
-    def time_k(self, k, rounds):
-        variant = f"K{k}"
+    def time_k(self, k, rounds, spread=False):
+        """Times (and routes) every message with the K-rule set; spread: the -spread one, whose
+        results are kept under the key "K<k>-spread" instead of k."""
+        variant = f"K{k}" + ("-spread" if spread else "")
+        key = variant if spread else k
         baseline = Program("cat (baseline)", "/bin/cat", "cat")
         progs = ([baseline] if rounds else []) + self.programs
-        if rounds and k == FLOOR_K:
+        if rounds and (k == FLOOR_K or spread):
             # The same delivery without any rule: what starting the program, reading the
             # message and storing it durably cost (see the report's "floor").
             with open(os.path.join(self.rules, "procmailrc-none"), "w") as f:
@@ -185,7 +191,7 @@ class Bench:
                       for p in self.programs[:2]]
         for p in progs:
             p.prepare_home(self.home(p, variant), self.rules, variant)
-            self.times[(p.name, k)] = {"wall": [], "cpu": []}
+            self.times[(p.name, key)] = {"wall": [], "cpu": []}
         # Warm-up (not counted): loads the binaries and the first messages into the page cache.
         for p in progs if rounds else []:
             home = self.home(p, variant + "-warmup")
@@ -199,25 +205,28 @@ class Bench:
                 for p in progs:
                     argv, env = p.argv_env(self.rules, variant, self.home(p, variant))
                     wall, cpu, status = run_piped(self.corpus_path(m), argv, env, self.log)
-                    t = self.times[(p.name, k)]
+                    t = self.times[(p.name, key)]
                     t["wall"].append(wall)
                     t["cpu"].append(cpu)
                     if status != 0:
                         self.failures.append((p.name, variant, m["file"], status))
-        self.routing[k] = self.check_routing(variant, max(rounds, 1))
+        self.routing[key] = self.check_routing(variant, max(rounds, 1), spread)
         for p in progs:
             shutil.rmtree(self.home(p, variant), ignore_errors=True)
 
-    def check_routing(self, variant, copies):
+    def check_routing(self, variant, copies, spread=False):
         """Problems (text lines): a message not delivered exactly `copies` times into the
-        folder the corpus expects, by any program."""
+        folder the corpus expects (or, with a -spread rule set, the folder of its group), by any
+        program."""
         problems = []
         found = {p.name: delivered(self.home(p, variant)) for p in self.programs}
         for m in self.timing:
-            want = [m["folder"]] * copies
+            folder = (gen_rules.spread_folder(gen_rules.spread_group(m["message_id"])) if spread
+                      else m["folder"])
+            want = [folder] * copies
             got = {name: sorted(f.get(m["message_id"], [])) for name, f in found.items()}
             if any(g != want for g in got.values()):
-                problems.append(f"{m['file']} (expected {m['folder']}): " +
+                problems.append(f"{m['file']} (expected {folder}): " +
                                 ", ".join(f"{n} -> {','.join(g) or 'nowhere'}" for n, g in got.items()))
         return problems
 
@@ -425,7 +434,7 @@ def filesystem(path):
         return "?"
 
 
-def report(bench, ks, rounds, started, elapsed):
+def report(bench, ks, rounds, started, elapsed, spread_ks=()):
     o = bench.opts
     names = [p.name for p in bench.programs]
     lines = []
@@ -447,7 +456,10 @@ def report(bench, ks, rounds, started, elapsed):
     add(f"- each program runs once per message as `cat MESSAGE | PROGRAM` (stdin a pipe), {rounds} "
         f"round(s) over the corpus, the programs in turn message by message; rules: K recipes of "
         f"which the last {len(gen_corpus.LISTS) + 1} match (so every message is tried "
-        "against nearly all of them)")
+        "against nearly all of them)"
+        + (f"; and the spread rule sets (K={', '.join(map(str, spread_ks))}): each message's first "
+           f"match at a seeded random place in the file, {gen_rules.SPREAD_GROUPS} matching recipes "
+           "among the same non-matching ones, as in real rcfiles" if spread_ks else ""))
     for n in bench.notes:
         add(f"- {n}")
     add(f"- load average (1 min) before and after: {bench.load[0]:.2f}, {os.getloadavg()[0]:.2f} "
@@ -463,6 +475,18 @@ def report(bench, ks, rounds, started, elapsed):
         if ("mailsift", k) in t and ("procmail", k) in t:
             r = ratio(mean(t[("mailsift", k)]["wall"]), mean(t[("procmail", k)]["wall"]))
             targets.append((f"wall time per message, K={k}: <= {limit}x procmail", f"{r:.2f}x", r <= limit))
+    for k, limit in SPREAD_WALL_TARGET.items():
+        key = f"K{k}-spread"
+        if ("mailsift", key) in bench.times and ("procmail", key) in bench.times:
+            r = ratio(mean(bench.times[("mailsift", key)]["wall"]),
+                      mean(bench.times[("procmail", key)]["wall"]))
+            targets.append((f"wall time per message, spread rules, K={k}: <= {limit}x procmail",
+                            f"{r:.2f}x", r <= limit))
+    if all((n, FLOOR_K) in bench.times for n in ("mailsift, no rules", "procmail, no rules")):
+        r = ratio(mean(bench.times[("mailsift, no rules", FLOOR_K)]["wall"]),
+                  mean(bench.times[("procmail, no rules", FLOOR_K)]["wall"]))
+        targets.append(("wall time per message with no rules (the floor): <= procmail's", f"{r:.2f}x",
+                        r <= 1.0))
     if ("mailsift", "K100") in bench.instr and ("procmail", "K100") in bench.instr:
         r = ratio(bench.instr[("mailsift", "K100")], bench.instr[("procmail", "K100")])
         targets.append((f"instructions per 8 KB message, K=100: <= {INSTR_TARGET}x procmail", f"{r:.2f}x",
@@ -501,16 +525,20 @@ def report(bench, ks, rounds, started, elapsed):
     add("| K | program | wall ms | CPU ms | wall / procmail | CPU / procmail |")
     add("| ---: | --- | ---: | ---: | ---: | ---: |")
     floor = ["procmail, no rules", "mailsift, no rules"]
-    t.update({(name, FLOOR_K): bench.times[(name, FLOOR_K)] for name in floor
-              if (name, FLOOR_K) in bench.times})
-    for k in ks:
+    t.update({(name, key): bench.times[(name, key)] for name in floor
+              for key in [FLOOR_K] + [f"K{k}-spread" for k in spread_ks] if (name, key) in bench.times})
+    t.update({(name, f"K{k}-spread"): bench.times[(name, f"K{k}-spread")]
+              for name in names + ["cat (baseline)"] + floor for k in spread_ks
+              if (name, f"K{k}-spread") in bench.times})
+    for k in list(ks) + [f"K{k}-spread" for k in spread_ks]:
         pw = mean(t[("procmail", k)]["wall"]) if ("procmail", k) in t else float("nan")
         pc = mean(t[("procmail", k)]["cpu"]) if ("procmail", k) in t else float("nan")
+        label = k if isinstance(k, int) else f"{k[1:-7]} spread"
         for name in ["cat (baseline)"] + names + floor:
             if (name, k) not in t:
                 continue
             w, c = t[(name, k)]["wall"], t[(name, k)]["cpu"]
-            add(f"| {k} | {name} | {fmt_ms(mean(w))} ({fmt_ms(statistics.median(w))}) | {fmt_ms(mean(c))} | "
+            add(f"| {label} | {name} | {fmt_ms(mean(w))} ({fmt_ms(statistics.median(w))}) | {fmt_ms(mean(c))} | "
                 f"{ratio(mean(w), pw):.2f} | {ratio(mean(c), pc):.2f} |")
     add("")
     if all((name, FLOOR_K) in t for name in floor + ["procmail", "mailsift"]):
@@ -524,6 +552,22 @@ def report(bench, ks, rounds, started, elapsed):
             + (f" The K={FLOOR_K} target, {limit}x procmail = {fmt_ms(limit * pw)} ms, is "
                f"{'below' if limit * pw < fm else 'above'} mailsift's floor"
                + (" (and below procmail's own)" if limit * pw < fp else "") + "." if limit else ""))
+        add("")
+    spread_rows = [(k, f"K{k}-spread") for k in spread_ks
+                   if all((n, f"K{k}-spread") in t for n in ("procmail", "mailsift"))]
+    if spread_rows and all((name, key) in t for name in floor for _, key in spread_rows):
+        parts = []
+        for k, key in spread_rows:
+            # The floor measured in the same run (the machine's speed drifts between runs).
+            fp, fm = (mean(t[(n, key)]["wall"]) for n in floor)   # procmail's, mailsift's
+            pw, mw = mean(t[("procmail", key)]["wall"]), mean(t[("mailsift", key)]["wall"])
+            limit = SPREAD_WALL_TARGET.get(k)
+            parts.append(f"with the spread K={k} rules mailsift adds {fmt_ms(mw - fm)} ms to its floor and "
+                         f"procmail {fmt_ms(pw - fp)} ms to its own"
+                         + (f"; the target, {limit}x procmail = {fmt_ms(limit * pw)} ms, is "
+                            f"{'below' if limit * pw < fm else 'above'} mailsift's floor"
+                            + (" and below procmail's" if limit * pw < fp else "") if limit else ""))
+        add("Above the floor (both measured in the same run): " + "; ".join(parts) + ".")
         add("")
     if len(ks) > 1:
         lo, hi = min(ks), max(ks)
@@ -593,7 +637,8 @@ def report(bench, ks, rounds, started, elapsed):
         "corpus expects, once per run, for every program.")
     add("")
     for k, problems in bench.routing.items():
-        label = f"K={k}" if k != "memory" else "memory runs"
+        label = (f"K={k}" if isinstance(k, int) else "memory runs" if k == "memory"
+                 else f"K={k[1:-7]}, spread rules")
         add(f"- {label}: " + ("all messages in the expected folder for " + ", ".join(names)
                               if not problems else f"{len(problems)} problems:"))
         for p in problems[:20]:
@@ -644,6 +689,8 @@ def main():
     ap.add_argument("--maildrop", default=MAILDROP)
     ap.add_argument("--no-maildrop", action="store_true")
     ap.add_argument("--k", type=int, nargs="+", default=[10, 100, 1000])
+    ap.add_argument("--spread", type=int, nargs="*", default=[100, 1000],
+                    help="K of the -spread rule sets (gen_rules.py --spread) also timed")
     ap.add_argument("--count", type=int, default=None, help="timing messages used (default: all, 30 with --quick)")
     ap.add_argument("--rounds", type=int, default=None, help="runs of each message (default 5, 1 with --quick)")
     ap.add_argument("--quick", action="store_true")
@@ -666,11 +713,15 @@ def main():
         print(f"bench: K={k}: {len(bench.timing)} messages x {max(rounds, 1)} round(s) x "
               f"{len(bench.programs) + (1 if rounds else 0)} programs", flush=True)
         bench.time_k(k, rounds)
+    for k in opts.spread:
+        print(f"bench: K={k}, spread rules: {len(bench.timing)} messages x {max(rounds, 1)} round(s)",
+              flush=True)
+        bench.time_k(k, rounds, spread=True)
     if opts.routing_only:
         bad = bench.failures or any(bench.routing.values())
         for k, problems in bench.routing.items():
             for p in problems:
-                print(f"routing K={k}: {p}")
+                print(f"routing {k if isinstance(k, str) else f'K={k}'}: {p}")
         for f in bench.failures:
             print(f"failure: {f[0]} exited {f[3]} on {f[2]} with {f[1]}")
         print(f"bench: routing of {len(bench.timing)} messages with K={opts.k} by "
@@ -712,7 +763,7 @@ def main():
                 bench.peak_rss(p, variant, m)
 
     elapsed = time.monotonic() - t0
-    text = report(bench, opts.k, rounds, started, elapsed)
+    text = report(bench, opts.k, rounds, started, elapsed, opts.spread)
     results = opts.results or (os.path.join(bench.work, "results-quick.md") if opts.quick
                                else os.path.join(here, "results.md"))
     with open(results, "w") as f:

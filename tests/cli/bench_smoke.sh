@@ -24,14 +24,19 @@ expect_contains "list messages" "$WORK/corpus/timing/0000.eml" "Received: from"
 grep -lq "^List-Id:" "$WORK"/corpus/timing/*.eml && pass || fail "no message has a List-Id"
 grep -lq "=?UTF-8?" "$WORK"/corpus/timing/*.eml && pass || fail "no message has an RFC 2047 word"
 
-python3 "$bench/gen_rules.py" --out "$WORK/rules" --k 10 100 > /dev/null
+python3 "$bench/gen_rules.py" --out "$WORK/rules" --k 10 100 --spread 100 > /dev/null
 expect_eq "gen_rules exit status" "$?" 0
 expect_eq "recipes in procmailrc-K100" "$(grep -c '^:0' "$WORK/rules/procmailrc-K100")" 100
 expect_eq "rules in mailfilter-K100" "$(grep -c '^ *to ' "$WORK/rules/mailfilter-K100")" 100
+expect_eq "recipes in procmailrc-K100-spread" "$(grep -c '^:0' "$WORK/rules/procmailrc-K100-spread")" 100
+# The spread rule set's matching recipes are not all at the end.
+first=$(grep -n 'spread.g' "$WORK/rules/procmailrc-K100-spread" | head -1 | cut -d: -f1)
+total=$(wc -l < "$WORK/rules/procmailrc-K100-spread")
+[ "$first" -lt $((total * 3 / 4)) ] && pass || fail "spread: the first match is at line $first of $total"
 expect_eq "mailfilter mode (maildrop refuses group or world bits)" \
   "$(stat -c %a "$WORK/rules/mailfilter-K10")" 600
 
-python3 "$bench/measure.py" --work "$WORK" --mailsift "$MAILSIFT" --routing-only --k 10 100 \
+python3 "$bench/measure.py" --work "$WORK" --mailsift "$MAILSIFT" --routing-only --k 10 100 --spread 100 \
   > "$WORK/route.out" 2>&1
 status=$?
 expect_eq "routing check exit status" "$status" 0
