@@ -20,7 +20,8 @@ bool is_lower(unsigned c) { return c >= 'a' && c <= 'z'; }
 // no successor of its own: it goes on with the instruction after it.
 class ProcmailNfa::Compiler {
  public:
-  Compiler(std::string_view text, bool fold, ProcmailNfa* nfa) : text_(text), fold_(fold), nfa_(nfa) {}
+  Compiler(std::string_view text, bool fold, ProcmailNfa* nfa)
+      : text_(text), regex_(text), fold_(fold), nfa_(nfa), measured_(text.size()) {}
 
   void run() {
     p_ = 0;
@@ -66,8 +67,20 @@ class ProcmailNfa::Compiler {
   void atom(int e) {
     const unsigned char ch = c();
     if (ch == '(') {
+      // procmail measures an item before laying it out, at every level, which takes
+      // time exponential in the nesting; a group's measure is the same wherever it
+      // is asked, so it is taken once.
+      const bool measuring = e == kNone && text_.data() == regex_.data();
+      const std::size_t start = p_;
+      if (measuring && measured_[start].known) {
+        p_ = measured_[start].end;
+        r_ += measured_[start].instructions;
+        return;
+      }
+      const int r_start = r_;
       ++p_;
       por(e);  // (a group left open is implied closed at the end)
+      if (measuring) measured_[start] = Measure{true, p_, r_ - r_start};
       return;
     }
     if (ch == '[') {
@@ -288,9 +301,17 @@ class ProcmailNfa::Compiler {
     }
   }
 
+  struct Measure {
+    bool known = false;
+    std::size_t end = 0;   // where the group's text ends
+    int instructions = 0;  // how many it takes
+  };
+
   std::string_view text_;
+  std::string_view regex_;  // the whole regex (text_ is another while "\<" is read)
   bool fold_;
   ProcmailNfa* nfa_;
+  std::vector<Measure> measured_;  // by the offset of a group's "("
   std::size_t p_ = 0;
   int r_ = 0;
   int fin_ = 0;

@@ -75,6 +75,23 @@ TEST(ProcmailNfa, WorkIsBounded) {
   EXPECT_FALSE(nfa.search(area, limits::kMaxSplitSearchBytes).cut);
 }
 
+// procmail's compiler measures every item before it lays it out, at every level of
+// nesting: done literally, 150 nested groups would take some 3^150 steps (found by
+// the fuzz stage). Each group is measured once here.
+TEST(ProcmailNfa, DeepNestingCompilesOnce) {
+  const int depth = 150;
+  const std::string opened(depth, '(');
+  std::string closed;
+  for (int i = 0; i < depth; ++i) closed += i % 3 == 0 ? ")*" : (i % 3 == 1 ? ")" : ")+");
+  const ProcmailNfa nfa = ProcmailNfa::compile("x" + opened + "ab|c\\/d" + closed + "y", true);
+  const ProcmailNfa::Result hit = nfa.search("--xababcdy--", limits::kMaxSplitSearchBytes);
+  EXPECT_FALSE(hit.cut);
+  EXPECT_TRUE(hit.matched);
+  const ProcmailNfa::Result miss = nfa.search("--xabaY--", limits::kMaxSplitSearchBytes);
+  EXPECT_FALSE(miss.cut);
+  EXPECT_FALSE(miss.matched);
+}
+
 }  // namespace
 }  // namespace mailsift::rc::dialect
 
