@@ -395,6 +395,7 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
   // The old message (and its spool file) goes here.
   message_ = std::move(result);
   header_area_.reset();
+  views_.clear();
   return true;
 }
 

@@ -1,4 +1,5 @@
 // The conditions of a recipe (behaviour §3.4, §5.5; procmailsc(5)).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +41,37 @@ std::string procmail_shown(const rc::Condition& condition) {
   while (at > 0 && is_blank(text[at - 1])) --at;
   if (at == 0) return condition.operand;
   return condition.kind == rc::ConditionKind::kProgram ? text.substr(at) : text.substr(at - 1);
+}
+
+// What a trace says of a view condition: the view's lines (the first few, clipped),
+// and, for a match, the whole line it was found in (in *line).
+std::string view_trace(const std::string& name, std::string_view text,
+                       const std::optional<std::string>& match, std::optional<std::string>* line) {
+  constexpr std::size_t kShownLines = 4;
+  std::string note = "view " + name + ": ";
+  std::size_t count = 0;
+  std::size_t from = 0;
+  while (!text.empty() && from <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', from), text.size());
+    if (count < kShownLines) note += std::string(count > 0 ? ", " : "") + "\"" +
+                                     clip(text.substr(from, end - from), 60) + "\"";
+    ++count;
+    from = end + 1;
+  }
+  if (count == 0) note += "no lines";
+  if (count > kShownLines) note += ", and " + std::to_string(count - kShownLines) + " more";
+  if (match) {
+    // The line the match begins in (a match may begin at the newline before it).
+    std::size_t at = match->empty() ? 0 : text.find(*match);
+    if (at != std::string_view::npos) {
+      if (at < text.size() && text[at] == '\n') ++at;
+      const std::size_t begin = at == 0 ? 0 : text.rfind('\n', at - 1);
+      const std::size_t start = begin == std::string_view::npos || at == 0 ? 0 : begin + 1;
+      const std::size_t end = std::min(text.find('\n', start), text.size());
+      *line = std::string(text.substr(start, end - start));
+    }
+  }
+  return note;
 }
 
 }  // namespace
@@ -126,10 +158,17 @@ std::optional<bool> Evaluator::spooled_body_holds_literals(const rc::Regex& rege
       [&](std::size_t from, std::size_t length) { message_.release_body(session_.io(), from, length); });
 }
 
-std::string_view Evaluator::area_for(const rc::Recipe& recipe, const std::string* variable,
+std::string_view Evaluator::area_for(const rc::Recipe& recipe, const rc::ConditionPrefix* subject,
                                      std::string* storage) {
   using message::Area;
-  if (variable != nullptr) {
+  if (subject != nullptr && subject->kind == rc::ConditionPrefix::Kind::kView) {
+    std::string unknown;
+    const std::optional<rc::View> view = rc::resolve_view(subject->variable, &unknown);
+    if (!view) return {};
+    return views_.text(*view, message_);
+  }
+  if (subject != nullptr) {
+    const std::string* variable = &subject->variable;
     if (*variable == "H") return message_area(Area::kHeader);
     if (*variable == "B") return message_area(Area::kBody);
     if (*variable == "HB" || *variable == "BH") return message_area(Area::kHeaderAndBody);
@@ -147,7 +186,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   bool weighted = false;
   double weight = 0;
   double exponent = 0;
-  const std::string* variable = nullptr;
+  const rc::ConditionPrefix* subject = nullptr;  // "NAME ??" or "view ??"
   for (const rc::ConditionPrefix& prefix : condition.prefixes) {
     switch (prefix.kind) {
       case rc::ConditionPrefix::Kind::kNot:
@@ -159,8 +198,20 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
         exponent = prefix.exponent;
         break;
       case rc::ConditionPrefix::Kind::kVariable:
-        variable = &prefix.variable;
+      case rc::ConditionPrefix::Kind::kView:
+        subject = &prefix;
         break;
+    }
+  }
+  if (subject != nullptr && subject->kind == rc::ConditionPrefix::Kind::kView) {
+    // A name outside the table (the parser logged it where it read the condition,
+    // and --check reports it): the condition is not tried, whatever its "!", and the
+    // recipe is not taken; the rest of the rcfile runs.
+    std::string unknown;
+    if (!rc::resolve_view(subject->variable, &unknown)) {
+      log_.verbose("No match on unknown view \"" + subject->variable + "\"");
+      trace_condition(recipe, condition, false, std::nullopt, unknown);
+      return false;
     }
   }
   if (weighted) {
@@ -213,7 +264,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   std::string shown = procmail_shown(condition);
   bool matched = false;
   double added = 0;
-  std::string not_run;  // why a "?" program was not run (a dry run)
+  std::string note;  // for the trace: why a "?" program was not run, a view's lines
   std::optional<std::string> matched_text;  // what a regex matched (traces only)
   switch (condition.kind) {
     case rc::ConditionKind::kExpand:
@@ -241,7 +292,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
         *error = true;
         return false;
       }
-      const std::string_view area = area_for(recipe, variable, &storage);
+      const std::string_view area = area_for(recipe, subject, &storage);
       std::string extracted;
       bool cut = false;
       // On a spooled body the literals are looked for first, window by window; the
@@ -281,10 +332,16 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
         if (matched_text && !matched_text->empty() && matched_text->back() == '\n')
           matched_text->pop_back();
       }
+      if (session_.trace().enabled() && subject != nullptr &&
+          subject->kind == rc::ConditionPrefix::Kind::kView)
+        note = view_trace(subject->variable, area, matched ? regex.matched_text(area) : std::nullopt,
+                          &matched_text);
       if (matched && regex.extracts() && assigned) {
         // MATCH is set by a match even when the condition is negated (§5.4).
         // procmail's VERBOSE shows the assignment without its value, then the text.
-        const bool in_place = variable != nullptr && *variable == "MATCH";
+        const bool in_place = subject != nullptr &&
+                              subject->kind == rc::ConditionPrefix::Kind::kVariable &&
+                              subject->variable == "MATCH";
         if (!in_place) log_.verbose("Assigning \"MATCH=\"");
         session_.assign("MATCH", extracted, true);
         log_.verbose("Matched \"" + extracted + "\"");
@@ -312,14 +369,14 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
       }
       // The program reads the area as a program action would: with a newline added
       // unless it already ends in an empty line (procmail does so).
-      std::string_view area = area_for(recipe, variable, &storage);
+      std::string_view area = area_for(recipe, subject, &storage);
       if (area.size() < 2 || area.substr(area.size() - 2) != "\n\n") {
         if (storage.data() != area.data()) storage.assign(area);
         storage += '\n';
         area = storage;
       }
       if (!session_.run_programs()) {
-        not_run = "not run in a dry run without --run-programs: taken as false";
+        note = "not run in a dry run without --run-programs: taken as false";
         break;
       }
       const sys::ProgramOutcome outcome = run_command(session_, command, text_input(area), false);
@@ -359,8 +416,8 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
         while (!rest.empty() && is_blank(rest.front())) rest.remove_prefix(1);
         if (!rest.empty()) log_.line("Skipped \"" + std::string(rest) + "\"");
       }
-      const double length = variable != nullptr
-                                ? static_cast<double>(area_for(recipe, variable, &storage).size())
+      const double length = subject != nullptr
+                                ? static_cast<double>(area_for(recipe, subject, &storage).size())
                                 : static_cast<double>(message_.size());
       bool greater = condition.kind == rc::ConditionKind::kGreater;
       matched = greater ? length > limit : length < limit;
@@ -377,7 +434,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
 
   if (weighted) {
     state->score += added;
-    trace_condition(recipe, condition, true, added, not_run, matched_text);
+    trace_condition(recipe, condition, true, added, note, matched_text);
     if (state->score >= kMaxScore) state->score = kMaxScore;
     log_.verbose("Score: " + integer_text(added) + " " +
                  (state->score > 0 && state->score < 1 ? std::string("     +0")
@@ -392,7 +449,7 @@ bool Evaluator::condition_holds(const rc::Recipe& recipe, const rc::Condition& c
   const bool holds = matched != negated;
   log_.verbose(std::string(holds ? "Match on " : "No match on ") + (negated ? "! " : "") + "\"" +
                shown + "\"");
-  trace_condition(recipe, condition, holds, std::nullopt, not_run, matched_text);
+  trace_condition(recipe, condition, holds, std::nullopt, note, matched_text);
   return holds;
 }
 

@@ -5,7 +5,7 @@
 #include <cctype>
 
 #include "mailsift/engine/evaluator.h"
-#include "mailsift/message/encoded_words.h"
+#include "mailsift/message/mime/encoded_words.h"
 #include "mailsift/sys/io.h"
 #include "quote.h"
 
@@ -57,6 +57,19 @@ std::vector<std::string> lines_of(std::string_view area, const std::vector<std::
 constexpr std::size_t kExplainedWidth = 160;
 
 std::string clipped(std::string_view text) { return clip(text, kExplainedWidth); }
+
+// A view's lines (its text is the lines joined by newlines; no text, no line).
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  if (text.empty()) return lines;
+  std::size_t from = 0;
+  while (true) {
+    const std::size_t end = text.find('\n', from);
+    lines.emplace_back(text.substr(from, end == std::string_view::npos ? end : end - from));
+    if (end == std::string_view::npos) return lines;
+    from = end + 1;
+  }
+}
 
 std::string without(std::string text, const std::string& piece) {
   for (std::size_t at = text.find(piece); at != std::string::npos; at = text.find(piece))
@@ -122,9 +135,19 @@ void Evaluator::explain_condition(const rc::Recipe& recipe, const rc::Condition&
                            std::to_string(condition.position.line) + "): * " + condition.text;
   bool negated = false;
   const std::string* variable = nullptr;
+  const rc::ConditionPrefix* subject = nullptr;
   for (const rc::ConditionPrefix& prefix : condition.prefixes) {
     if (prefix.kind == rc::ConditionPrefix::Kind::kNot) negated = !negated;
     if (prefix.kind == rc::ConditionPrefix::Kind::kVariable) variable = &prefix.variable;
+    if (prefix.kind == rc::ConditionPrefix::Kind::kVariable ||
+        prefix.kind == rc::ConditionPrefix::Kind::kView)
+      subject = &prefix;
+  }
+  std::string unknown_view;
+  if (subject != nullptr && subject->kind == rc::ConditionPrefix::Kind::kView &&
+      !rc::resolve_view(subject->variable, &unknown_view)) {
+    say(head + "  -> error: " + unknown_view);
+    return;
   }
   if (condition.kind != rc::ConditionKind::kRegex) {
     say(head + "  (a " +
@@ -138,7 +161,7 @@ void Evaluator::explain_condition(const rc::Recipe& recipe, const rc::Condition&
   const std::string& op = condition.operand;
   const rc::Regex& regex = regexes_.get(op, d, condition.after_backslash);
   std::string storage;
-  const std::string_view area = area_for(recipe, variable, &storage);
+  const std::string_view area = area_for(recipe, subject, &storage);
   const bool matched = regex.search(area, nullptr);
   say(head + "  -> " + (matched != negated ? "true" : "false") +
       (matched ? " (the regex matches)" : " (the regex does not match)"));
@@ -148,7 +171,15 @@ void Evaluator::explain_condition(const rc::Recipe& recipe, const rc::Condition&
                                           : (*variable == "H" || *variable == "HB" ||
                                              *variable == "BH");
   std::vector<std::string> shown;
-  if (variable != nullptr && !header && *variable != "B") {
+  if (subject != nullptr && subject->kind == rc::ConditionPrefix::Kind::kView) {
+    shown = split_lines(area);
+    say("    tried against the view " + subject->variable + " (" + std::to_string(shown.size()) +
+        (shown.size() == 1 ? " line" : " lines") + (shown.empty() ? ")" : "):"));
+    for (std::size_t i = 0; i < shown.size() && i < kShownLines; ++i)
+      say("      " + clipped(shown[i]));
+    if (shown.size() > kShownLines)
+      say("      (and " + std::to_string(shown.size() - kShownLines) + " more)");
+  } else if (variable != nullptr && !header && *variable != "B") {
     say("    tried against $" + *variable + " = \"" + clipped(area) + "\"");
   } else if (!header) {
     say("    tried against the body (" + std::to_string(area.size()) + " bytes)");
@@ -170,15 +201,19 @@ void Evaluator::explain_condition(const rc::Recipe& recipe, const rc::Condition&
   // Near misses.
   if (!matched) {
     for (const auto& line : shown) {
-      if (!message::has_encoded_words(line)) continue;
-      const std::string decoded = message::decode_encoded_words(line);
+      if (!message::mime::has_encoded_words(line)) continue;
+      const std::string decoded = message::mime::decode_encoded_words(line);
       const bool would = rc::Regex::compile(op, d).search(decoded, nullptr);
       // Across the whole header an encoded line is only worth a word when decoding
       // would make the difference.
       if (fields_of(op).empty() && !would) continue;
+      std::string field = line.substr(0, line.find(':'));
+      for (char& c : field) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       say("    hint: \"" + clipped(line) + "\" is RFC 2047 encoded; decoded it reads \"" +
           clipped(decoded) + "\"" +
-          (would ? ", which the regex matches: rules see the encoded form" : ""));
+          (would ? ", which the regex matches: rules see the encoded form" : "") +
+          "; the view header." + field + " holds it decoded to UTF-8 (\"* header." + field +
+          " ?? ...\")");
       break;
     }
     if (d && rc::Regex::compile(op, false).search(area, nullptr))
@@ -194,6 +229,7 @@ void Evaluator::explain_condition(const rc::Recipe& recipe, const rc::Condition&
     return;
   }
   // A match on an address field that came from the display name, not the address.
+  if (subject != nullptr && subject->kind == rc::ConditionPrefix::Kind::kView) return;
   for (const auto& line : shown) {
     const std::size_t colon = line.find(':');
     const std::size_t open = line.find('<');

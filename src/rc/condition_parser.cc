@@ -3,6 +3,7 @@
 #include <string>
 
 #include "mailsift/rc/parser.h"
+#include "mailsift/rc/views.h"
 
 namespace mailsift::rc {
 namespace {
@@ -143,6 +144,17 @@ Condition parse_condition(const MappedText& mapped, std::vector<Diagnostic>* dia
       }
       finish(ConditionKind::kRegex, i);
       return condition;
+    }
+    if (const std::size_t n = view_name_length(text, i); n > 0) {
+      const std::size_t k = skip_blanks(text, i + n);
+      if (text.compare(k, 2, "??") == 0) {
+        const std::string name = text.substr(i, n);
+        std::string unknown;
+        if (!resolve_view(name, &unknown)) error(i, unknown);
+        condition.prefixes.push_back({ConditionPrefix::Kind::kView, 0, 0, name});
+        i = skip_blanks(text, k + 2);
+        continue;
+      }
     }
     if (is_name_start(c)) {
       std::size_t j = i;

@@ -1,5 +1,6 @@
 #include "mailsift/rc/lint.h"
 
+#include <cctype>
 #include <set>
 #include <string>
 
@@ -63,24 +64,53 @@ void check_mbox_lock(const Recipe& recipe, std::vector<Diagnostic>* diagnostics)
 
 bool searches_header(const Recipe& recipe, const Condition& condition) {
   for (const ConditionPrefix& prefix : condition.prefixes) {
+    if (prefix.kind == ConditionPrefix::Kind::kView) return false;
     if (prefix.kind == ConditionPrefix::Kind::kVariable)
       return prefix.variable == "H" || prefix.variable == "HB" || prefix.variable == "BH";
   }
   return recipe.flags.header || !recipe.flags.body;
 }
 
+// The field a header regex is about ("^Subject:.*x" is about "subject"), or "".
+std::string field_of(std::string_view regex) {
+  if (regex.size() < 3 || regex[0] != '^') return {};
+  std::size_t i = 1;
+  while (i < regex.size() && (std::isalnum(static_cast<unsigned char>(regex[i])) != 0 ||
+                              regex[i] == '-' || regex[i] == '_'))
+    ++i;
+  if (i == 1 || i >= regex.size() || regex[i] != ':') return {};
+  std::string field(regex.substr(1, i - 1));
+  for (char& c : field) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return field;
+}
+
+// A raw regex that looks for text a header carries encoded: non-ASCII text, or the
+// "=?" of an encoded word. The header views (rc/views.h) hold it decoded.
 void check_encoded_headers(const Recipe& recipe, std::vector<Diagnostic>* diagnostics) {
   for (const Condition& condition : recipe.conditions) {
     if (condition.kind != ConditionKind::kRegex || !searches_header(recipe, condition)) continue;
-    for (std::size_t i = 0; i < condition.operand.size(); ++i) {
-      if (static_cast<unsigned char>(condition.operand[i]) < 0x80) continue;
-      Position at = condition.operand_position;
-      at.column += static_cast<int>(i);
+    const std::string& op = condition.operand;
+    std::size_t at_byte = std::string::npos;
+    for (std::size_t i = 0; i < op.size() && at_byte == std::string::npos; ++i)
+      if (static_cast<unsigned char>(op[i]) >= 0x80) at_byte = i;
+    const std::size_t encoded = op.find("=\\?");
+    const bool looks_encoded = encoded != std::string::npos || op.find("=?") != std::string::npos;
+    if (at_byte == std::string::npos && !looks_encoded) continue;
+    const std::string field = field_of(op);
+    const std::string view = field.empty() ? "header.NAME" : "header." + field;
+    Position at = condition.operand_position;
+    if (at_byte != std::string::npos) {
+      at.column += static_cast<int>(at_byte);
       diagnostics->push_back(warning(
           at, "this regex holds non-ASCII text and is tried against the header, where "
               "such text usually arrives RFC 2047 encoded (\"=?UTF-8?B?...?=\") and will "
-              "not match"));
-      break;
+              "not match; the view " + view + " holds it decoded to UTF-8 (\"* " + view +
+              " ?? ...\", mailsiftrc(5) VIEWS)"));
+    } else {
+      diagnostics->push_back(warning(
+          at, "this regex looks for RFC 2047 encoded text (\"=?\"), which a sender may "
+              "encode in any charset, B or Q, split anywhere; the view " + view +
+              " holds it decoded to UTF-8 (\"* " + view + " ?? ...\", mailsiftrc(5) VIEWS)"));
     }
   }
 }

@@ -27,6 +27,7 @@
 #include "mailsift/engine/log.h"
 #include "mailsift/engine/rcfile.h"
 #include "mailsift/engine/session.h"
+#include "mailsift/engine/views.h"
 #include "mailsift/message/message.h"
 #include "mailsift/message/search_area.h"
 #include "mailsift/rc/ast.h"
@@ -157,9 +158,10 @@ class Evaluator {
   bool condition_holds(const rc::Recipe& recipe, const rc::Condition& condition,
                        ConditionState* state, bool* error);
   bool expand_quoted(const rc::Condition& condition, std::string* text, std::string* failure);
-  // The text a condition searches: a message area, or a variable's value (then in
-  // *storage).
-  std::string_view area_for(const rc::Recipe& recipe, const std::string* variable,
+  // The text a condition searches: a message area, a variable's value (then in
+  // *storage) or a view's text. subject: the condition's "NAME ??" or "view ??"
+  // prefix, or nullptr.
+  std::string_view area_for(const rc::Recipe& recipe, const rc::ConditionPrefix* subject,
                             std::string* storage);
   std::string_view message_area(message::Area area);
 
@@ -234,6 +236,7 @@ class Evaluator {
   // The message's search areas, made on first use (message_area).
   static constexpr int kSearchesBeforeIndex = 12;
   std::optional<SearchedHeader> header_area_;
+  ViewCache views_;  // the views conditions have tested, for this message
   // The index of area when it is the joined header and it pays to have one.
   const rc::TextIndex* index_for(std::string_view area);
   int explain_line_ = 0;

@@ -69,11 +69,12 @@ struct ConditionPrefix {
     kNot,       // "!"
     kWeight,    // "w^x" (procmailsc(5))
     kVariable,  // "NAME ??": the rest is tried against NAME (or H/B areas, see §3.4)
+    kView,      // "view.name ??": the rest is tried against a view's lines (rc/views.h)
   };
   Kind kind = Kind::kNot;
   double weight = 0;     // kWeight
   double exponent = 0;   // kWeight
-  std::string variable;  // kVariable
+  std::string variable;  // kVariable; kView: the view's name as written
 };
 
 // What is left of a condition once its prefixes are taken off.

@@ -66,6 +66,7 @@ inline std::string dump_condition(const Condition& c) {
         out += " weight(" + number(p.weight) + "," + number(p.exponent) + ")";
         break;
       case ConditionPrefix::Kind::kVariable: out += " var(" + p.variable + ")"; break;
+      case ConditionPrefix::Kind::kView: out += " view(" + p.variable + ")"; break;
     }
   }
   switch (c.kind) {
