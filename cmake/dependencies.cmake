@@ -33,4 +33,6 @@ find_package(CLI11 REQUIRED CONFIG)
 if(MAILSIFT_TESTS)
   find_package(GTest REQUIRED)
 endif()
-# libmagic is on the design card; nothing links it until a rule asks for it.
+# libmagic (libmagic-dev: magic.h, and libmagic1) is loaded with dlopen when a rule first
+# asks for a sniffed type (src/message/mime/libmagic_sniffer.cc): a delivery that does not
+# sniff pays nothing for it at start-up.

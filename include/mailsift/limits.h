@@ -110,4 +110,40 @@ inline constexpr std::size_t kMaxFilterOutput = 256u << 20;
 // enough that one ignoring SIGTERM does not hold the delivery much past TIMEOUT.
 inline constexpr unsigned kKillGraceMilliseconds = 500;
 
+// MIME (the mime.* views, message/mime/structure.h). Each limit that bites is logged
+// and named in mime.anomaly; the message itself is never changed by one.
+//
+// How deep parts may nest (a multipart in a multipart, a message in a message):
+// Dovecot stops at 100, gmime at 1024; real mail nests a handful of levels (a
+// forward of a forward as attachments: ten). 100 is Dovecot's: a message Dovecot
+// shows whole, mailsift walks whole. The walker recurses once per level.
+inline constexpr int kMaxMimeDepth = 100;
+
+// Parts walked in one message (Dovecot's limit): a mail with more is a bomb.
+inline constexpr std::size_t kMaxMimeParts = 10000;
+
+// Header fields read in one part's header, and parameters in one field: real parts
+// have under 20 and under 5; a bomb of millions is read no further.
+inline constexpr std::size_t kMaxPartHeaderFields = 1000;
+inline constexpr std::size_t kMaxMimeParameters = 100;
+
+// Segments of one RFC 2231 parameter ("name*0*=", "name*1*=", ...): a file name of
+// 100 segments is already 7 KB.
+inline constexpr std::size_t kMaxRfc2231Segments = 100;
+
+// Decoded text kept per text part for mime.text, and content decoded per part to
+// find its type (libmagic looks at the start of a file: 1 MiB holds every magic
+// test it runs with the checks mailsift leaves on).
+inline constexpr std::size_t kMaxDecodedTextPerPart = 1u << 20;
+inline constexpr std::size_t kMaxSniffedBytes = 1u << 20;
+
+// Parts whose type libmagic is asked for in one message: with the first 1 MiB each,
+// about 1 ms per part after the first, so a message of many attachments stays
+// within 100 ms of sniffing.
+inline constexpr std::size_t kMaxSniffedParts = 64;
+
+// A base64 or quoted-printable message/rfc822 part is decoded in memory to walk
+// inside it, as mail readers do; a larger one is walked as far as this.
+inline constexpr std::size_t kMaxDecodedMessagePart = 4u << 20;
+
 }  // namespace mailsift::limits

@@ -6,6 +6,7 @@
 
 #include "mailsift/engine/evaluator.h"
 #include "mailsift/limits.h"
+#include "mailsift/message/mime/sniffer.h"
 #include "mailsift/rc/parser.h"
 #include "quote.h"
 
@@ -165,7 +166,13 @@ std::string_view Evaluator::area_for(const rc::Recipe& recipe, const rc::Conditi
     std::string unknown;
     const std::optional<rc::View> view = rc::resolve_view(subject->variable, &unknown);
     if (!view) return {};
-    return views_.text(*view, message_);
+    MimeViewEnvironment environment;
+    environment.release = [this](std::size_t from, std::size_t length) {
+      message_.release_body(session_.io(), from, length);
+    };
+    environment.sniffer = &message::mime::libmagic_sniffer();
+    environment.log = [this](const std::string& text) { log_.note(text); };
+    return views_.text(*view, message_, environment);
   }
   if (subject != nullptr) {
     const std::string* variable = &subject->variable;

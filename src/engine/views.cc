@@ -53,7 +53,8 @@ std::string key_of(const rc::View& view) {
 
 }  // namespace
 
-std::vector<std::string> view_lines(const rc::View& view, const message::Message& message) {
+std::vector<std::string> view_lines(const rc::View& view, const message::Message& message,
+                                    MimeViews* mime, const MimeViewEnvironment& environment) {
   std::vector<std::string> lines;
   switch (view.kind) {
     case rc::View::Kind::kHeader:
@@ -63,16 +64,22 @@ std::vector<std::string> view_lines(const rc::View& view, const message::Message
     case rc::View::Kind::kAddress:
       address_lines(view, message, &lines);
       break;
+    case rc::View::Kind::kMime: {
+      MimeViews local;
+      lines = (mime != nullptr ? *mime : local).lines(view.field, message, environment);
+      break;
+    }
   }
   return lines;
 }
 
-const std::string& ViewCache::text(const rc::View& view, const message::Message& message) {
+const std::string& ViewCache::text(const rc::View& view, const message::Message& message,
+                                   const MimeViewEnvironment& environment) {
   const std::string key = key_of(view);
   auto it = texts_.find(key);
   if (it != texts_.end()) return it->second;
   std::string joined;
-  const std::vector<std::string> lines = view_lines(view, message);
+  const std::vector<std::string> lines = view_lines(view, message, &mime_, environment);
   for (std::size_t k = 0; k < lines.size(); ++k) {
     if (k > 0) joined += '\n';
     joined += lines[k];

@@ -41,6 +41,7 @@ std::vector<std::string> candidates(std::string_view name) {
   std::vector<std::string> out;
   const std::size_t dot = name.rfind('.');
   out.push_back("header." + std::string(dot == std::string_view::npos ? "subject" : name.substr(dot + 1)));
+  for (const std::string_view view : mime_views()) out.push_back("mime." + std::string(view));
   for (const std::string_view field : address_fields()) {
     const std::string whole = "address." + std::string(field);
     out.push_back(whole);
@@ -56,6 +57,12 @@ const std::vector<std::string_view>& address_fields() {
       "from",      "sender",      "reply-to",  "to",        "cc",        "bcc",
       "resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc", "recipients"};
   return fields;
+}
+
+const std::vector<std::string_view>& mime_views() {
+  static const std::vector<std::string_view> names = {"type", "filename", "sniffed",
+                                                      "parts", "text", "anomaly"};
+  return names;
 }
 
 std::vector<std::string_view> address_header_fields(std::string_view field) {
@@ -98,6 +105,11 @@ std::optional<View> resolve_view(std::string_view name, std::string* error) {
   const std::string_view rest = dot == std::string_view::npos ? "" : name.substr(dot + 1);
   if (root == "header" && !rest.empty() && rest.find('.') == std::string_view::npos) {
     return View{View::Kind::kHeader, lowered(rest), View::Part::kWhole};
+  }
+  if (root == "mime") {
+    const auto& names = mime_views();
+    if (std::find(names.begin(), names.end(), rest) != names.end())
+      return View{View::Kind::kMime, std::string(rest), View::Part::kWhole};
   }
   if (root == "address") {
     const std::size_t second = rest.find('.');

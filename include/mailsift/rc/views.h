@@ -18,10 +18,12 @@ struct View {
   enum class Kind {
     kHeader,   // header.NAME: each NAME field's value, decoded
     kAddress,  // address.FIELD[.PART]: the addresses in FIELD
+    kMime,     // mime.NAME: the MIME structure (field: one of mime_views())
   };
   enum class Part { kWhole, kLocal, kDomain, kUser, kDetail, kName };
   Kind kind = Kind::kHeader;
   // kHeader: the field name, lowercased. kAddress: a name of address_fields().
+  // kMime: a name of mime_views() ("type", "filename", ...).
   std::string field;
   Part part = Part::kWhole;
 };
@@ -37,6 +39,9 @@ std::optional<View> resolve_view(std::string_view name, std::string* error);
 // The fields of address.FIELD, as written in view names: "from", "to", ...,
 // "recipients" (every recipient field, as procmail's ^TO_ looks).
 const std::vector<std::string_view>& address_fields();
+
+// The names of mime.NAME: "type", "filename", "sniffed", "parts", "text", "anomaly".
+const std::vector<std::string_view>& mime_views();
 
 // The header fields address.FIELD reads: for "recipients", procmail's ^TO_ fields
 // (To, Cc, Bcc, their Resent- and Original- forms, X-Envelope-To, Apparently-To,

@@ -156,6 +156,14 @@ std::string iconv_charset(std::string_view declared) {
   return name.empty() ? std::string() : name;
 }
 
+bool charset_known(std::string_view declared) {
+  const std::string name = iconv_charset(declared);
+  if (name.empty()) return false;
+  if (lowered(name) == "utf-8") return true;
+  const std::lock_guard<std::mutex> hold(converters_mutex);
+  return converters().get(name) != reinterpret_cast<iconv_t>(-1);
+}
+
 Utf8Text to_utf8(std::string_view bytes, std::string_view charset) {
   Utf8Text out;
   const std::string name = iconv_charset(charset);

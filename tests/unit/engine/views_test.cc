@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
 
 namespace mailsift::engine {
@@ -76,6 +77,84 @@ TEST(ViewCache, JoinsLinesAndForgetsOnClear) {
   EXPECT_EQ(cache.text(view, m), "joerg\nb\nSales");  // kept for the same message
   cache.clear();
   EXPECT_EQ(cache.text(view, m), "z");
+}
+
+}  // namespace
+}  // namespace mailsift::engine
+
+namespace mailsift::engine {
+namespace {
+
+class CountingSniffer final : public message::mime::Sniffer {
+ public:
+  std::string type_of(std::string_view content) override {
+    ++calls;
+    return content.substr(0, 2) == "MZ" ? "application/x-dosexec" : "application/octet-stream";
+  }
+  int calls = 0;
+};
+
+std::string attachments(int count) {
+  std::string text = "From: a@b\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+                     "--b\nContent-Type: text/plain\n\nhi\n";
+  for (int i = 0; i < count; ++i)
+    text += "--b\nContent-Type: application/pdf; name=\"f" + std::to_string(i) +
+            ".pdf\"\nContent-Disposition: attachment\nContent-Transfer-Encoding: base64\n\n"
+            "TVqQAA==\n";
+  return text + "--b--\n";
+}
+
+TEST(MimeViews, LinesOfEachView) {
+  const message::Message m = message_of(attachments(1));
+  CountingSniffer sniffer;
+  MimeViewEnvironment environment;
+  environment.sniffer = &sniffer;
+  MimeViews views;
+  EXPECT_EQ(views.lines("type", m, environment),
+            (Lines{"multipart/mixed", "text/plain", "application/pdf"}));
+  EXPECT_EQ(sniffer.calls, 0);  // mime.type never sniffs
+  EXPECT_EQ(views.lines("filename", m, environment), (Lines{"f0.pdf"}));
+  EXPECT_EQ(views.lines("sniffed", m, environment), (Lines{"application/x-dosexec"}));
+  EXPECT_EQ(views.lines("parts", m, environment),
+            (Lines{"path=1 depth=1 type=multipart/mixed", "path=1.1 depth=2 type=text/plain size=2",
+                   "path=1.2 depth=2 type=application/pdf sniffed=application/x-dosexec "
+                   "disposition=attachment size=4 name=\"f0.pdf\""}));
+  EXPECT_EQ(sniffer.calls, 1);  // sniffed once, kept for the other views
+  EXPECT_EQ(views.lines("text", m, environment), (Lines{"hi"}));
+  EXPECT_EQ(views.lines("anomaly", m, environment), Lines{});
+}
+
+TEST(MimeViews, SniffingIsBounded) {
+  const message::Message m = message_of(attachments(static_cast<int>(limits::kMaxSniffedParts) + 5));
+  CountingSniffer sniffer;
+  std::vector<std::string> logged;
+  MimeViewEnvironment environment;
+  environment.sniffer = &sniffer;
+  environment.log = [&](const std::string& text) { logged.push_back(text); };
+  MimeViews views;
+  EXPECT_EQ(views.lines("sniffed", m, environment).size(), limits::kMaxSniffedParts);
+  EXPECT_EQ(sniffer.calls, static_cast<int>(limits::kMaxSniffedParts));
+  ASSERT_FALSE(logged.empty());
+  EXPECT_NE(logged.front().find("sniff-limit"), std::string::npos);
+  // mime.anomaly says so whether or not mime.sniffed was asked first.
+  MimeViews fresh;
+  EXPECT_EQ(fresh.lines("anomaly", m, environment), Lines{"sniff-limit"});
+}
+
+TEST(MimeViews, AnUnusableSnifferGivesNoLinesAndIsLogged) {
+  class Broken final : public message::mime::Sniffer {
+   public:
+    std::string type_of(std::string_view) override { return {}; }
+    std::string error() const override { return "no database"; }
+  } broken;
+  std::vector<std::string> logged;
+  MimeViewEnvironment environment;
+  environment.sniffer = &broken;
+  environment.log = [&](const std::string& text) { logged.push_back(text); };
+  MimeViews views;
+  EXPECT_EQ(views.lines("sniffed", message_of(attachments(3)), environment), Lines{});
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("no database"), std::string::npos);
 }
 
 }  // namespace

@@ -26,6 +26,10 @@ std::string iconv_charset(std::string_view declared);
 // bytes, written in `charset`, as UTF-8.
 Utf8Text to_utf8(std::string_view bytes, std::string_view charset);
 
+// True when text in this charset can be converted (iconv knows it, or it is UTF-8 or
+// ASCII under another name).
+bool charset_known(std::string_view declared);
+
 // True when text is well-formed UTF-8 (no overlongs, no surrogates).
 bool is_utf8(std::string_view text);
 

@@ -1,0 +1,63 @@
+#include "mailsift/message/mime/transfer_encoding.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace mailsift::message::mime {
+namespace {
+
+TEST(TransferEncoding, Names) {
+  EXPECT_EQ(transfer_encoding(" BASE64 "), TransferEncoding::kBase64);
+  EXPECT_EQ(transfer_encoding("Quoted-Printable (comment)"), TransferEncoding::kQuotedPrintable);
+  bool known = false;
+  EXPECT_EQ(transfer_encoding("8bit", &known), TransferEncoding::kIdentity);
+  EXPECT_TRUE(known);
+  EXPECT_EQ(transfer_encoding("x-uuencode", &known), TransferEncoding::kIdentity);
+  EXPECT_FALSE(known);
+}
+
+TEST(TransferEncoding, Base64) {
+  bool bad = true;
+  EXPECT_EQ(decode_transfer("SGVs\r\nbG8s\nIHdv cmxk\n", TransferEncoding::kBase64, &bad),
+            "Hello, world");
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(decode_transfer("SGVsbG8=\n", TransferEncoding::kBase64, &bad), "Hello");
+  EXPECT_FALSE(bad);
+  // Characters outside the alphabet are skipped, as readers skip them, and counted.
+  EXPECT_EQ(decode_transfer("SGV*sbG8=", TransferEncoding::kBase64, &bad), "Hello");
+  EXPECT_TRUE(bad);
+  // A lone character at the end.
+  decode_transfer("SGVsbG8hQ", TransferEncoding::kBase64, &bad);
+  EXPECT_TRUE(bad);
+}
+
+TEST(TransferEncoding, QuotedPrintable) {
+  bool bad = true;
+  EXPECT_EQ(decode_transfer("Caf=E9 =\ncr=C3=A8me  \nend", TransferEncoding::kQuotedPrintable, &bad),
+            "Caf\xe9 cr\xc3\xa8me\nend");
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(decode_transfer("a=\r\nb\r\n", TransferEncoding::kQuotedPrintable, &bad), "ab\n");
+  EXPECT_EQ(decode_transfer("100% =ZZ", TransferEncoding::kQuotedPrintable, &bad), "100% =ZZ");
+  EXPECT_TRUE(bad);
+}
+
+TEST(TransferEncoding, PieceByPieceIsTheSame) {
+  const std::string base64 = "VGhlIHF1aWNrIGJyb3duIGZveA==\nanVtcHM=\n";
+  const std::string qp = "The =E9quick=\n brown  \n=46ox=3D";
+  for (const auto& [text, encoding] :
+       {std::pair{base64, TransferEncoding::kBase64}, std::pair{qp, TransferEncoding::kQuotedPrintable}}) {
+    const std::string whole = decode_transfer(text, encoding);
+    for (std::size_t step = 1; step < 8; ++step) {
+      TransferDecoder decoder(encoding);
+      std::string pieces;
+      for (std::size_t at = 0; at < text.size(); at += step)
+        decoder.feed(std::string_view(text).substr(at, step), &pieces);
+      decoder.finish(&pieces);
+      EXPECT_EQ(pieces, whole) << "step " << step;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mailsift::message::mime
