@@ -118,7 +118,7 @@ StructuredValue parse_structured_value(std::string_view text) {
   // name -> segments by number (-1: the name without "*N"); names in first order.
   std::vector<std::string> order;
   std::map<std::string, std::map<long, Segment>> found;
-  std::size_t count = 0;    // names
+  std::size_t count = 0;    // parameters (an RFC 2231 name of segments counts once)
   std::size_t singles = 0;  // values without a segment number
   constexpr long kSingle = -(1L << 40);
   while (i < text.size()) {
@@ -155,13 +155,16 @@ StructuredValue parse_structured_value(std::string_view text) {
     }
     segment.text = std::move(value);
     auto& segments = found[name];
-    if (segments.empty()) {
+    // A value of its own counts, and so does a name's first segment; its further
+    // segments count against kMaxRfc2231Segments instead.
+    const bool single = number < 0;
+    if (segments.empty() || single) {
       if (++count > limits::kMaxMimeParameters) {
         out.parameter_limit = true;
-        found.erase(name);
+        if (segments.empty()) found.erase(name);
         break;
       }
-      order.push_back(name);
+      if (segments.empty()) order.push_back(name);
     }
     if (segments.count(number) != 0) out.duplicate_parameter = true;
     if (segments.size() >= limits::kMaxRfc2231Segments) {
