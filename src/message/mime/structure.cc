@@ -20,7 +20,9 @@ constexpr std::string_view kBidiControls[] = {"\u200E", "\u200F", "\u061C", "\u2
                                               "\u202C", "\u202D", "\u202E", "\u2066", "\u2067",
                                               "\u2068", "\u2069"};
 
-std::string clean_filename(std::string name) {
+}  // namespace
+
+std::string filename_as_shown(std::string name) {
   for (const std::string_view control : kBidiControls) {
     for (std::size_t at = name.find(control); at != std::string::npos; at = name.find(control, at))
       name.erase(at, control.size());
@@ -31,6 +33,8 @@ std::string clean_filename(std::string name) {
   while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
   return name;
 }
+
+namespace {
 
 void add_once(std::vector<std::string>* list, std::string value) {
   if (std::find(list->begin(), list->end(), value) == list->end()) list->push_back(std::move(value));
@@ -118,7 +122,7 @@ class Walker {
         const auto charsets = parameter_values(value, "charset");
         if (!charsets.empty()) charset = charsets.front();
       }
-      for (std::string& name : parameter_values(value, "name")) add_once(&names, clean_filename(name));
+      for (std::string& name : parameter_values(value, "name")) add_once(&names, filename_as_shown(name));
     }
     if (boundaries.size() > 1) out_->add_anomaly("duplicate-boundary");
     if (types.empty()) types.push_back(in_digest ? "message/rfc822" : "text/plain");
@@ -131,7 +135,7 @@ class Walker {
       note(value);
       if (disposition.empty()) disposition = value.token;
       for (std::string& name : parameter_values(value, "filename"))
-        add_once(&filenames, clean_filename(name));
+        add_once(&filenames, filename_as_shown(name));
     }
     if (!names.empty() && !filenames.empty()) {
       for (const std::string& name : names)

@@ -60,6 +60,10 @@ using ReleaseBody = std::function<void(std::size_t, std::size_t)>;
 
 MimeStructure walk_message(const Message& message, const ReleaseBody& release = {});
 
+// A file name as mime.filename shows it: without a directory (up to the last "/" or
+// "\\") and without the bidi controls that can hide its real end, blanks trimmed.
+std::string filename_as_shown(std::string name);
+
 // A leaf part's content decoded: its size, the first `keep` bytes of it, and whether
 // the transfer encoding was bad (a bad-base64 anomaly).
 struct DecodedPart {
