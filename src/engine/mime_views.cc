@@ -84,20 +84,23 @@ const std::string& MimeViews::sniffed(std::size_t part, const MimeViewEnvironmen
   }
   ++sniff_count_;
   facts.sniffed = true;
-  const Facts& content = decoded(part, limits::kMaxSniffedBytes, environment);
-  facts.type = environment.sniffer->type_of(content.content.head);
+  // Only the start is decoded for it, unless the part is decoded whole already.
+  std::string head;
+  if (facts.decoded && facts.kept >= limits::kMaxSniffedBytes) {
+    head = facts.content.head;
+  } else {
+    head = message::mime::decode_part(structure_->parts[part], limits::kMaxSniffedBytes,
+                                      environment.release, false)
+               .head;
+  }
+  facts.type = environment.sniffer->type_of(head);
   if (facts.type.empty()) {
     sniffer_failed_ = true;
     if (environment.log)
       environment.log("MIME: no type sniffed: " + environment.sniffer->error() +
                       " (mime.sniffed has no lines)");
   }
-  // What sniffing needed is all that is kept of the content.
-  Facts& kept = facts_[part];
-  kept.content.head.clear();
-  kept.content.head.shrink_to_fit();
-  kept.kept = 0;
-  return kept.type;
+  return facts.type;
 }
 
 // Every anomaly there is, whichever views were asked before: the walk's, each

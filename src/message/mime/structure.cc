@@ -325,7 +325,8 @@ MimeStructure walk_message(const Message& message, const ReleaseBody& release) {
   return out;
 }
 
-DecodedPart decode_part(const MimePart& part, std::size_t keep, const ReleaseBody& release) {
+DecodedPart decode_part(const MimePart& part, std::size_t keep, const ReleaseBody& release,
+                        bool whole) {
   DecodedPart out;
   TransferDecoder decoder(part.encoding);
   std::string piece;
@@ -338,9 +339,15 @@ DecodedPart decode_part(const MimePart& part, std::size_t keep, const ReleaseBod
     out.size += piece.size();
     if (out.head.size() < keep) out.head.append(piece, 0, std::min(piece.size(), keep - out.head.size()));
     const std::size_t done = std::min(at + kStep, content.size());
-    if (release && part.body_offset != std::string_view::npos && done - released >= limits::kSpoolWindow) {
+    if (release && part.body_offset != std::string_view::npos &&
+        (done - released >= limits::kSpoolWindow || (!whole && out.head.size() >= keep))) {
       release(part.body_offset + released, done - released);
       released = done;
+    }
+    if (!whole && out.head.size() >= keep && done < content.size()) {
+      out.complete = false;
+      out.bad = decoder.bad();
+      return out;
     }
   }
   piece.clear();

@@ -149,6 +149,14 @@ TEST(MimeStructure, ReleasesWhatItHasRead) {
   EXPECT_EQ(part.size, 40000u * 51);
   EXPECT_EQ(part.head, std::string(16, 'A'));
   EXPECT_GT(released, m.body().size() / 2);
+  EXPECT_TRUE(part.complete);
+  // Only the start, as sniffing asks: decoding stops once it is there.
+  released = 0;
+  const DecodedPart start = decode_part(s.parts[1], 1000, release, false);
+  EXPECT_FALSE(start.complete);
+  EXPECT_EQ(start.head, std::string(1000, 'A'));
+  EXPECT_LT(start.size, part.size / 4);
+  EXPECT_LT(released, m.body().size() / 4);
 }
 
 }  // namespace

@@ -65,12 +65,16 @@ MimeStructure walk_message(const Message& message, const ReleaseBody& release = 
 std::string filename_as_shown(std::string name);
 
 // A leaf part's content decoded: its size, the first `keep` bytes of it, and whether
-// the transfer encoding was bad (a bad-base64 anomaly).
+// the transfer encoding was bad (a bad-base64 anomaly). With whole false, decoding
+// stops once `keep` bytes are there (size and bad then cover only what was decoded,
+// and complete is false): sniffing the start of a 45 MB attachment reads 1 MiB of it.
 struct DecodedPart {
   std::size_t size = 0;
   std::string head;
   bool bad = false;
+  bool complete = true;
 };
-DecodedPart decode_part(const MimePart& part, std::size_t keep, const ReleaseBody& release = {});
+DecodedPart decode_part(const MimePart& part, std::size_t keep, const ReleaseBody& release = {},
+                        bool whole = true);
 
 }  // namespace mailsift::message::mime
