@@ -26,6 +26,7 @@ from the environment variable BENCH_MAILDIR (maildrop resets HOME in manual mode
 import argparse
 import os
 import random
+import re
 import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
@@ -158,6 +159,29 @@ def write(path, text, mode=0o644):
     os.replace(path + ".new", path)
 
 
+# Raw header conditions and the views that say the same of the message.
+VIEW_FORMS = [
+    (re.compile(r"^\* \^Subject:\.\*(.*)$"), "* header.subject ?? ^.*"),
+    (re.compile(r"^\* \^List-Id:\.\*(.*)$"), "* header.list-id ?? ^.*"),
+    (re.compile(r"^\* \^From:\.\*(.*)$"), "* address.from ?? ^.*"),
+    (re.compile(r"^\* \^\(To\|Cc\):\.\*(.*)$"), "* address.recipients ?? ^.*"),
+]
+
+
+def as_views(rcfile):
+    """The rcfile with each raw Subject, List-Id, From and To/Cc condition written as the
+    view of the same field ("* ^Subject:.*x" -> "* header.subject ?? ^.*x")."""
+    out = []
+    for line in rcfile.split("\n"):
+        for pattern, view in VIEW_FORMS:
+            m = pattern.match(line)
+            if m:
+                line = view + m.group(1)
+                break
+        out.append(line)
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
@@ -188,6 +212,11 @@ def main():
         write(os.path.join(opts.out, f"mailfilter-{suffix}"), mailfilter(k, rules, body_rule), 0o600)
         folders = [f for _, f in rules if f is not None] + ([body_rule[1]] if with_body else [])
         write(os.path.join(opts.out, f"folders-{suffix}"), "\n".join(folders) + "\n")
+        if suffix == "K100":
+            # The same rules as views (mailsift only): what header and address views cost
+            # beside the raw regexes they replace (issue 13).
+            write(os.path.join(opts.out, "procmailrc-K100-views"),
+                  as_views(procmailrc(k, rules, body_rule)))
     print(f"rules: K={', '.join(str(k) for k in opts.k)}"
           + (f" and K={opts.body_variant} with a body rule" if opts.body_variant is not None else "")
           + (f", spread K={', '.join(str(k) for k in opts.spread)}" if opts.spread else "")

@@ -17,11 +17,13 @@ With --routing-only it runs each message once per program and K and only checks 
 (the CI smoke test): exit 1 when a program failed or two programs disagree.
 """
 import argparse
+import base64
 import datetime
 import glob
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -166,6 +168,7 @@ class Bench:
         self.rss = {}            # (program name, message, variant) -> KB
         self.annotations = {}    # variant -> (self rows, inclusive rows, per-object rows)
         self.strace = {}         # program name -> {syscall: calls}
+        self.view_costs = {}     # views(): CPU ms of the K=100 rules raw and as views, sniffing
 
     def corpus_path(self, m):
         return os.path.join(self.work, "corpus", m["file"])
@@ -254,6 +257,52 @@ class Bench:
         shutil.rmtree(home, ignore_errors=True)
         self.instr[(prog.name, variant)] = total
         return sorted(glob.glob(base + ".*.out"))
+
+    # -- views (issue 13) ----------------------------------------------------------------
+    def cpu_per_run(self, prog, variant, msg_path, runs):
+        """Mean CPU milliseconds of prog delivering msg_path with the rule set, over runs."""
+        home = self.home(prog, f"cpu-{variant}")
+        prog.prepare_home(home, self.rules, variant)
+        argv, env = prog.argv_env(self.rules, variant, home)
+        total = 0.0
+        for _ in range(runs):
+            _, cpu, status = run_piped(msg_path, argv, env, self.log)
+            total += cpu
+            if status != 0:
+                self.failures.append((prog.name, variant, os.path.basename(msg_path), status))
+        shutil.rmtree(home, ignore_errors=True)
+        return total / runs * 1000
+
+    def views(self, prog, runs):
+        """What views cost: the K=100 rules as header and address views against the same rules
+        as raw regexes (CPU and instructions, the 8 KB message), and libmagic's sniffing: the
+        first part sniffed and 64 parts of random content (mime.sniffed against mime.type,
+        which never sniffs, on the same message)."""
+        msg = self.corpus_path(self.fixed["typical-8k"])
+        raw, views = [], []
+        for _ in range(runs):  # interleaved, so that a change of machine load hits both
+            raw.append(self.cpu_per_run(prog, "K100", msg, 1))
+            views.append(self.cpu_per_run(prog, "K100-views", msg, 1))
+        self.view_costs = {"raw": statistics.mean(raw), "views": statistics.mean(views)}
+        self.callgrind(prog, "K100-views", "typical-8k")
+        with open(os.path.join(self.rules, "procmailrc-sniff"), "w") as f:
+            f.write("# written by bench/measure.py\n:0\n* mime.sniffed ?? ^application/x-dosexec$\n/dev/null\n")
+        with open(os.path.join(self.rules, "procmailrc-nosniff"), "w") as f:
+            f.write("# written by bench/measure.py\n:0\n* mime.type ?? ^application/x-dosexec$\n/dev/null\n")
+        content = random.Random(13).randbytes(65536)
+        for parts in (1, 64):
+            path = os.path.join(self.runs, f"sniff-{parts}.eml")
+            with open(path, "w") as f:
+                f.write("From: a@example.org\nMIME-Version: 1.0\n"
+                        "Content-Type: multipart/mixed; boundary=b\n\n")
+                for i in range(parts):
+                    f.write(f"--b\nContent-Type: application/pdf; name=\"f{i}.pdf\"\n"
+                            "Content-Transfer-Encoding: base64\n\n" +
+                            base64.encodebytes(content).decode())
+                f.write("--b--\n")
+            n = max(4, runs // (2 if parts == 1 else 8))
+            self.view_costs[f"sniff-{parts}"] = (self.cpu_per_run(prog, "sniff", path, n) -
+                                                 self.cpu_per_run(prog, "nosniff", path, n))
 
     def syscalls(self, prog, variant, message):
         """{syscall: calls} of the program (children included) delivering message, as strace -c
@@ -591,10 +640,36 @@ def report(bench, ks, rounds, started, elapsed, spread_ks=()):
         add("")
         add("| rules | program | instructions | / procmail |")
         add("| --- | --- | ---: | ---: |")
-        for (name, variant), ir in sorted(bench.instr.items(), key=lambda kv: (int(kv[0][1][1:]), names.index(kv[0][0]))):
+        plain = {key: ir for key, ir in bench.instr.items() if "-" not in key[1]}
+        for (name, variant), ir in sorted(plain.items(), key=lambda kv: (int(kv[0][1][1:]), names.index(kv[0][0]))):
             p = bench.instr.get(("procmail", variant))
             add(f"| K={variant[1:]} | {name} | {ir:,} | {ratio(ir, p):.2f} |" if p else
                 f"| K={variant[1:]} | {name} | {ir:,} | |")
+        add("")
+
+    if bench.view_costs:
+        v = bench.view_costs
+        add("## Views (issue 13)")
+        add("")
+        add("mailsift's K=100 rules on `fixed/typical-8k.eml` as raw regexes and with every Subject, "
+            "List-Id, From and To/Cc condition written as the view of the same field "
+            "(`procmailrc-K100-views`, gen_rules.py): mean CPU per delivery, interleaved runs. Then "
+            "libmagic: a message of one, and of 64, base64 parts of 64 KiB of random bytes tested "
+            "with `mime.sniffed` against the same message tested with `mime.type` (which never "
+            "sniffs): the CPU sniffing adds.")
+        add("")
+        add("| measure | value | target |")
+        add("| --- | ---: | --- |")
+        add(f"| K=100 raw regexes, CPU | {v['raw']:.2f} ms | |")
+        add(f"| K=100 as views, CPU | {v['views']:.2f} ms | |")
+        add(f"| views - raw | {v['views'] - v['raw']:+.2f} ms | at most +0.3 ms |")
+        ir_raw = bench.instr.get(("mailsift", "K100"))
+        ir_views = bench.instr.get(("mailsift", "K100-views"))
+        if ir_raw and ir_views:
+            add(f"| instructions, views / raw | {ir_views:,} / {ir_raw:,} = {ir_views / ir_raw:.2f} | |")
+        add(f"| the first part sniffed | {v['sniff-1']:.2f} ms | at most 10 ms |")
+        add(f"| 64 parts sniffed, in all | {v['sniff-64']:.2f} ms | under 100 ms |")
+        add(f"| each part after the first | {(v['sniff-64'] - v['sniff-1']) / 63:.2f} ms | at most 1 ms |")
         add("")
 
     if bench.strace:
@@ -745,6 +820,10 @@ def main():
                     bench.annotations[f"K{k}"] = bench.annotate(files, 15)
     else:
         bench.notes.append("valgrind not installed: no instruction counts.")
+
+    if "typical-8k" in bench.fixed and os.path.exists(os.path.join(bench.rules, "procmailrc-K100-views")):
+        print("bench: views against raw regexes, and libmagic", flush=True)
+        bench.views(bench.programs[1], 20 if opts.quick else 100)
 
     if os.access(STRACE, os.X_OK) and "typical-8k" in bench.fixed:
         print("bench: system calls on the 8 KB message, K=100", flush=True)
