@@ -70,6 +70,15 @@ const MimeViews::Facts& MimeViews::decoded(std::size_t part, std::size_t keep,
   return facts;
 }
 
+// What was kept of a part's content goes once a view has used it; its size and
+// whether it decoded cleanly stay.
+void MimeViews::forget_content(std::size_t part) {
+  Facts& facts = facts_[part];
+  facts.content.head.clear();
+  facts.content.head.shrink_to_fit();
+  facts.kept = 0;
+}
+
 bool MimeViews::sniffable(std::size_t part) const {
   const MimePart& p = structure_->parts[part];
   return !p.container && !p.is_text();
@@ -111,12 +120,19 @@ void MimeViews::decode_all(const MimeViewEnvironment& environment) {
   for (std::size_t i = 0; i < structure_->parts.size(); ++i) {
     const MimePart& part = structure_->parts[i];
     if (part.container) continue;
-    const Facts& facts = decoded(i, 0, environment);
-    if (sniffable(i)) ++sniffable_parts;
     const bool text = part.types.front() == "text/plain" || part.types.front() == "text/html";
+    // The text of a text part is decoded as mime.text would, to find bytes its
+    // charset cannot convert.
+    const Facts& facts = decoded(i, text ? limits::kMaxDecodedTextPerPart : 0, environment);
+    if (sniffable(i)) ++sniffable_parts;
     if (text && facts.content.size > limits::kMaxDecodedTextPerPart) anomaly("text-limit", environment);
-    if (part.is_text() && !part.charset.empty() && !message::mime::charset_known(part.charset))
+    if (part.is_text() && !part.charset.empty() && !message::mime::charset_known(part.charset)) {
       anomaly("unknown-charset", environment);
+    } else if (text && !message::mime::to_utf8(facts.content.head, part.charset.empty() ? "us-ascii" : part.charset)
+                            .converted) {
+      anomaly("unknown-charset", environment);
+    }
+    forget_content(i);
   }
   if (sniffable_parts > limits::kMaxSniffedParts) anomaly("sniff-limit", environment);
 }
@@ -133,10 +149,7 @@ std::vector<std::string> MimeViews::text_lines(const MimeViewEnvironment& enviro
         message::mime::to_utf8(facts.content.head, part.charset.empty() ? "us-ascii" : part.charset);
     if (!text.converted) anomaly("unknown-charset", environment);
     add_lines(text.text, &lines);
-    Facts& kept = facts_[i];
-    kept.content.head.clear();
-    kept.content.head.shrink_to_fit();
-    kept.kept = 0;
+    forget_content(i);
   }
   return lines;
 }

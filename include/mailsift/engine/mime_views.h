@@ -39,6 +39,7 @@ class MimeViews {
   const Facts& decoded(std::size_t part, std::size_t keep, const MimeViewEnvironment& environment);
   const std::string& sniffed(std::size_t part, const MimeViewEnvironment& environment);
   bool sniffable(std::size_t part) const;
+  void forget_content(std::size_t part);
   void decode_all(const MimeViewEnvironment& environment);
   std::vector<std::string> text_lines(const MimeViewEnvironment& environment);
   std::string part_line(std::size_t part, const MimeViewEnvironment& environment);

@@ -5,8 +5,12 @@
 
 #include "mailsift/message/mime/encoded_words.h"
 
+#include "ascii.h"
+
 namespace mailsift::message::mime {
 namespace {
+
+using ascii::lowered;
 
 enum class Kind { kWord, kQuoted, kLiteral, kSpecial };
 
@@ -102,12 +106,6 @@ Tokens tokenize(std::string_view value) {
 
 bool special(const Token& token, char c) {
   return token.kind == Kind::kSpecial && token.text[0] == c;
-}
-
-std::string lowered(std::string text) {
-  for (char& c : text)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return text;
 }
 
 std::string decoded_name(std::string_view raw) { return field_text(raw).text; }

@@ -6,15 +6,12 @@
 #include <map>
 #include <mutex>
 
+#include "ascii.h"
+
 namespace mailsift::message::mime {
 namespace {
 
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+using ascii::lowered;
 
 bool is_ascii(std::string_view text) {
   for (const char c : text)

@@ -4,24 +4,13 @@
 
 #include "mailsift/message/mime/charset.h"
 
+#include "ascii.h"
+
 namespace mailsift::message::mime {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+using ascii::base64_value;
+using ascii::hex_value;
 
 std::optional<std::string> decode_b(std::string_view text) {
   std::string out;

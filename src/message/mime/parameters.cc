@@ -8,24 +8,15 @@
 #include "mailsift/message/mime/charset.h"
 #include "mailsift/message/mime/encoded_words.h"
 
+#include "ascii.h"
+
 namespace mailsift::message::mime {
 namespace {
 
+using ascii::hex_value;
+using ascii::lowered;
+
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 std::string percent_decoded(std::string_view text) {
   std::string out;

@@ -141,6 +141,20 @@ TEST(MimeViews, SniffingIsBounded) {
   EXPECT_EQ(fresh.lines("anomaly", m, environment), Lines{"sniff-limit"});
 }
 
+TEST(MimeViews, AnomalyIsTheSameWhicheverViewCameFirst) {
+  // Bytes that are not UTF-8 in a part that says it is: found by mime.anomaly alone,
+  // as after mime.text.
+  const message::Message m = message_of(
+      "From: a@b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+      "Y2Fm6Q==\n");
+  MimeViewEnvironment environment;
+  MimeViews first;
+  EXPECT_EQ(first.lines("anomaly", m, environment), Lines{"unknown-charset"});
+  MimeViews second;
+  EXPECT_EQ(second.lines("text", m, environment), Lines{"caf\xe9"});
+  EXPECT_EQ(second.lines("anomaly", m, environment), Lines{"unknown-charset"});
+}
+
 TEST(MimeViews, AnUnusableSnifferGivesNoLinesAndIsLogged) {
   class Broken final : public message::mime::Sniffer {
    public:
