@@ -149,4 +149,14 @@ inline constexpr std::size_t kMaxSniffedParts = 64;
 // inside it, as mail readers do; a larger one is walked as far as this.
 inline constexpr std::size_t kMaxDecodedMessagePart = 4u << 20;
 
+// The delivery journal (state/journal.h). Its records must outlive every retry of
+// the mail server: 7 days is longer than Postfix's maximal_queue_lifetime (5 days)
+// and Exim's default retry rule (4 days), after which they bounce and never retry.
+inline constexpr long kJournalRetentionSeconds = 7L * 24 * 60 * 60;
+// Older records are removed by a run at most this often (one stat(2) per run
+// otherwise), and at most this many at a time (bounded work per delivery: a
+// mailbox that gets more mail catches up over the next runs).
+inline constexpr long kJournalPruneInterval = 60L * 60;
+inline constexpr std::size_t kJournalPruneBudget = 2000;
+
 }  // namespace mailsift::limits

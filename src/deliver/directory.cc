@@ -138,7 +138,7 @@ bool mh_number(const std::string& name, unsigned long long* number) {
 }  // namespace
 
 sys::Status link_next_number(sys::Io& io, const std::string& from, const std::string& dir,
-                             std::string* created) {
+                             std::string* created, CommitHooks* hooks, ino_t inode) {
   // Each round looks at the folder afresh; within a round the number counts up on
   // EEXIST (another delivery took it meanwhile). Both are bounded, so a folder that
   // keeps answering EEXIST cannot make the delivery loop forever.
@@ -155,6 +155,7 @@ sys::Status link_next_number(sys::Io& io, const std::string& from, const std::st
     }
     for (int step = 0; step < limits::kUniqueNameAttempts; ++step) {
       target = join(dir, std::to_string(largest + 1 + static_cast<unsigned long long>(step)));
+      if (hooks != nullptr) hooks->before_link(target, inode);
       if (io.link(from.c_str(), target.c_str()) == 0) {
         *created = target;
         return sys::Status::ok_status();
@@ -215,6 +216,7 @@ sys::Status DirectoryFolder::deliver(sys::Io& io, const message::Message& messag
     if (!status.ok()) return status;
     const std::string target =
         store::join(path_, options.msgprefix + store::procmail_base64(file.inode));
+    if (options.hooks != nullptr) options.hooks->before_link(target, file.inode);
     if (io.link(file.file.path().c_str(), target.c_str()) == 0) {
       final_path = target;
       const std::string temp = file.file.path();

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 
+#include "mailsift/deliver/commit_hooks.h"
 #include "mailsift/deliver/folder.h"
 #include "mailsift/deliver/writer.h"
 #include "mailsift/message/message.h"
@@ -75,9 +76,11 @@ sys::Status write_new_file(sys::Io& io, const std::string& dir, const std::strin
 sys::Status sync_directory(sys::Io& io, const std::string& dir);
 
 // Links `from` to "<dir>/<n>" for the next free MH message number n (largest
-// all-digit name + 1, counting up on EEXIST). *created gets the new path.
+// all-digit name + 1, counting up on EEXIST). *created gets the new path. hooks
+// (may be nullptr) hear of each target before it is tried; inode is from's.
 sys::Status link_next_number(sys::Io& io, const std::string& from, const std::string& dir,
-                             std::string* created);
+                             std::string* created, CommitHooks* hooks = nullptr,
+                             ino_t inode = 0);
 
 // procmail's base 64 for numbers in file names: 6-bit digits, least significant
 // first, alphabet A-Z a-z 0-9 - _ (0 is "A").

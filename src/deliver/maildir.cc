@@ -27,11 +27,13 @@ sys::Status ensure_maildir(sys::Io& io, const std::string& path, mode_t umask) {
 // rename(2) some delivery agents use, so no message can be overwritten.
 sys::Status link_into_new(sys::Io& io, const std::string& from, const std::string& new_dir,
                           std::string name, const std::string& hostname,
-                          std::string* created) {
+                          std::string* created, CommitHooks* hooks = nullptr,
+                          ino_t inode = 0) {
   std::string target;
   for (int attempt = 0; attempt < limits::kUniqueNameAttempts; ++attempt) {
     if (attempt > 0) name = sys::unique_maildir_name(hostname);
     target = store::join(new_dir, name);
+    if (hooks != nullptr) hooks->before_link(target, inode);
     if (io.link(from.c_str(), target.c_str()) == 0) {
       *created = target;
       return sys::Status::ok_status();
@@ -61,7 +63,7 @@ sys::Status MaildirFolder::deliver(sys::Io& io, const message::Message& message,
   const std::string new_dir = store::join(path_, "new");
   std::string created;
   status = link_into_new(io, file.file.path(), new_dir, file.file.name(), options.hostname,
-                         &created);
+                         &created, options.hooks, file.inode);
   if (!status.ok()) return status;  // `file` removes the tmp/ name
 
   const std::string temp = file.file.path();

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "mailsift/deliver/commit_hooks.h"
 #include "mailsift/deliver/writer.h"
 #include "mailsift/sys/dotlock.h"
 #include "mailsift/sys/kernel_lock.h"
@@ -19,7 +20,9 @@ constexpr mode_t kNewMboxMode = 0667;
 // Cuts the file back to the length it had before this delivery and makes that
 // durable, so a failed append leaves no partial message for the next one to be
 // glued onto. Returns a phrase for the failure's aftermath.
-std::string truncate_back(sys::Io& io, int fd, off_t old_size) {
+// *done: the cut is made and durable.
+std::string truncate_back(sys::Io& io, int fd, off_t old_size, bool* done = nullptr) {
+  if (done != nullptr) *done = false;
   if (io.ftruncate(fd, old_size) != 0) {
     return "could not truncate back to " + std::to_string(old_size) +
            " bytes: " + std::strerror(errno);
@@ -28,6 +31,7 @@ std::string truncate_back(sys::Io& io, int fd, off_t old_size) {
     return "truncated back to " + std::to_string(old_size) +
            " bytes, but fsync after truncating failed: " + std::strerror(errno);
   }
+  if (done != nullptr) *done = true;
   return "truncated back to " + std::to_string(old_size) + " bytes";
 }
 
@@ -158,6 +162,24 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
     io.close(fd);
     return status;
   }
+  // 4a. An append that a killed delivery left unfinished is settled first (the
+  // journal's pending record; commit_hooks.h): it may be cut back, or found to be
+  // this very message, stored whole by an earlier attempt.
+  if (options.hooks != nullptr) {
+    const auto unfinished = options.hooks->settle_mbox(io, fd, path_, st);
+    if (unfinished == CommitHooks::Unfinished::kOursComplete) {
+      io.close(fd);
+      report->warnings.push_back("\"" + path_ + "\" already holds this message, stored by an "
+                                 "earlier attempt (delivery journal)");
+      report->stored.push_back(path_);
+      return sys::Status::ok_status();
+    }
+    if (io.fstat(fd, &st) != 0) {
+      status = sys::Status::error(sys::Step::kStat, errno, path_);
+      io.close(fd);
+      return status;
+    }
+  }
   const off_t old_size = st.st_size;
   // The "new mail" bit: when the umask lets others' x bit through, procmail sets it
   // on a mailbox that lacks it (biff and shells look at it). Cosmetic: a failure
@@ -180,15 +202,22 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
   // 6-7. Write and make durable; any failure cuts the file back before the lock
   // is let go, so no reader ever sees a partial message.
   std::size_t written = 0;
+  const WriteFormat format = format_for(FolderKind::kMbox, options);
+  if (status.ok() && options.hooks != nullptr) {
+    options.hooks->before_append(path_, st, old_size,
+                                 repair + rendered_size(io, message, format));
+  }
   if (status.ok()) {
-    status = write_message(io, fd, path_, message, format_for(FolderKind::kMbox, options),
-                           &written);
+    status = write_message(io, fd, path_, message, format, &written);
   }
   if (status.ok() && io.fsync(fd) != 0) {
     status = sys::Status::error(sys::Step::kFsync, errno, path_);
   }
   if (!status.ok()) {
-    const std::string aftermath = truncate_back(io, fd, old_size);
+    bool cut = false;
+    const std::string aftermath = truncate_back(io, fd, old_size, &cut);
+    // A cut that failed leaves the journal's record for the next delivery to settle.
+    if (cut && options.hooks != nullptr) options.hooks->append_abandoned(path_);
     io.close(fd);  // also releases the kernel lock
     return status.with_aftermath(aftermath);
   }
@@ -202,6 +231,11 @@ sys::Status MboxFolder::deliver(sys::Io& io, const message::Message& message,
     const std::string aftermath = truncate_after_close(io, path_, options, old_size, our_end);
     return sys::Status::error(sys::Step::kClose, err, path_).with_aftermath(aftermath);
   }
+  // Recorded as done only now: a close that fails cuts the message back out. The
+  // kernel lock has gone with the close; a delivery that takes it before the
+  // pending record is removed finds this append whole and says so in the journal
+  // too, which changes nothing.
+  if (options.hooks != nullptr) options.hooks->append_durable(path_);
   if (repair > 0) {
     report->warnings.push_back("\"" + path_ + "\" ended in the middle of a line (an earlier "
                                "delivery was cut off, or wrote raw); an empty line now ends it");

@@ -24,7 +24,8 @@ sys::Status MhFolder::deliver(sys::Io& io, const message::Message& message,
   if (!status.ok()) return status;
 
   std::string created;
-  status = store::link_next_number(io, file.file.path(), path_, &created);
+  status = store::link_next_number(io, file.file.path(), path_, &created, options.hooks,
+                                   file.inode);
   if (!status.ok()) return status;  // `file` removes the temporary name
 
   const std::string temp = file.file.path();

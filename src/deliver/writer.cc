@@ -49,6 +49,31 @@ class StringSink final : public Sink {
   std::string* out_;
 };
 
+// Counts what would be written (the journal records an mbox append's length before
+// it starts). A spooled body's pages are let go as they are counted.
+class CountingSink final : public Sink {
+ public:
+  explicit CountingSink(sys::Io& io) : io_(io) {}
+  bool put(std::string_view bytes) override {
+    count_ += bytes.size();
+    return true;
+  }
+  bool put_body(const message::Message&, std::size_t, std::size_t length) override {
+    count_ += length;
+    return true;
+  }
+  void done_with(const message::Message& message, std::size_t from,
+                 std::size_t length) override {
+    message.release_body(io_, from, length);
+  }
+  bool finish() override { return true; }
+  std::size_t count() const { return count_; }
+
+ private:
+  sys::Io& io_;
+  std::size_t count_ = 0;
+};
+
 class FdSink final : public Sink {
  public:
   FdSink(sys::Io& io, int fd, const std::string& path) : io_(io), fd_(fd), path_(path) {
@@ -322,6 +347,13 @@ sys::Status write_message(sys::Io& io, int fd, const std::string& path,
   if (written != nullptr) *written = sink.written();
   if (!ok) return sink.status();
   return sys::Status::ok_status();
+}
+
+std::size_t rendered_size(sys::Io& io, const message::Message& message,
+                          const WriteFormat& format) {
+  CountingSink sink(io);
+  emit_message(message, format, sink);
+  return sink.count();
 }
 
 std::string render_message(const message::Message& message, const WriteFormat& format) {

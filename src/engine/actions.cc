@@ -448,6 +448,8 @@ Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
                    "\"c\": a clone runs the block and the rest of the file (traced first), "
                    "then this process goes on after the block");
     }
+    RetryJournal* journal = session_.settle_journal() ? session_.journal() : nullptr;
+    const unsigned clone_number = journal != nullptr ? journal->next_clone_number() : 0;
     const pid_t pid = dry && !trace.open_clone_channel() ? -1 : start_clone();
     if (pid < 0) {
       if (dry) trace.close_clone_channel();  // no clone to report through it
@@ -472,6 +474,9 @@ Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
       return Control::kNext;
     }
     if (pid == 0 && dry) trace.become_clone();
+    // Its deliveries have keys of their own in the journal, and the journal is the
+    // parent's to keep or remove.
+    if (pid == 0 && clone_number != 0) journal->enter_clone(clone_number);
     // The clone: its own clones are its own; the parent's are not, and the global
     // lockfile stays the parent's to remove (procmail: not inherited by the clone).
     clones_.clear();

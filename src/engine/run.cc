@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "mailsift/deliver/folder_kind.h"
@@ -16,6 +17,7 @@
 #include "mailsift/engine/system_mailbox.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
+#include "mailsift/message/retry_digest.h"
 #include "mailsift/engine/evaluator.h"
 #include "mailsift/rc/parser.h"
 #include "mailsift/sys/hostname.h"
@@ -271,6 +273,20 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     }
   }
 
+  // The delivery journal, named by the message as received (before any filter) and
+  // the recipient with its arguments ($1: user+detail reaches the rules as -a).
+  // On by default when a mail server delivers: -d, or the RECIPIENT variable of
+  // Postfix local(8), Exim's pipe transport, qmail-local and Courier.
+  std::unique_ptr<RetryJournal> journal;
+  if (!inv.dry_run) {
+    std::string who = account.name;
+    for (const auto& argument : inv.arguments) who += std::string(1, '\0') + argument;
+    const bool server = !inv.recipients.empty() || !environment_value(ctx.environ, "RECIPIENT").empty();
+    journal = std::make_unique<RetryJournal>(io, log, message::retry_digest(io, message, who),
+                                             server);
+    session.set_journal(journal.get());
+  }
+
   const std::string home = session.variables().get_or("HOME", account.home);
   Evaluator evaluator(session, message, inv.berkeley, spool_directory(ctx));
   if (inv.explain_line) evaluator.explain(*inv.explain_line, STDOUT_FILENO);
@@ -345,6 +361,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     code = trap_status & 0xff;
   session.release_global_lock();
   evaluator.wait_for_clones();
+  if (journal) journal->finish();
   if (ctx.process_ends_after) evaluator.keep_rules_until_exit();
   return code;
 }

@@ -173,6 +173,9 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
   options.hostname = hostname_;
   options.dotlock = dotlock;
   options.lock = lock_;
+  bool skipped = false;
+  const std::string key = journal_key(folders, &options, &skipped);
+  if (skipped) return true;
   deliver::DeliveryReport report;
   sys::Status status = store(folders, message, options, &report);
   std::string first = folders.empty() ? std::string() : folders.front();
@@ -221,8 +224,54 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
   }
   variables_.set("LASTFOLDER", lastfolder);
   if (!report.lastfolder_note) log_.verbose("Assigning \"LASTFOLDER=" + lastfolder + "\"");
+  if (!key.empty()) journal_->done(report.stored);
   stored_ = true;
   return true;
+}
+
+std::string Session::current_directory() {
+  char buffer[4096];
+  return ::getcwd(buffer, sizeof buffer) != nullptr ? buffer : "";
+}
+
+bool Session::settle_journal() {
+  if (journal_ == nullptr || dry_run()) return false;
+  // Unset: on for a mail server's delivery, off for a run by hand (journal_->
+  // on_by_default()). "yes" or "on": on, in the default place; a path: on, there.
+  auto setting = variables_.get("MAILSIFT_JOURNAL");
+  if (!setting && !journal_->on_by_default()) setting = "no";
+  if (!setting || *setting == "yes" || *setting == "on") {
+    // Beside the user's other mail settings: not in $MAILDIR, which a Maildir++
+    // reader (Dovecot, Courier) would list as a folder, and which rules change.
+    const auto home = variables_.get("HOME");
+    setting = home ? *home + "/.mailsift/journal" : std::string();
+  }
+  return journal_->ready(*setting, current_directory());
+}
+
+std::string Session::journal_key(const std::vector<std::string>& folders,
+                                 deliver::DeliveryOptions* options, bool* skipped) {
+  *skipped = false;
+  // /dev/null keeps no copy a retry could repeat.
+  if (journal_ == nullptr || dry_run() || folders.empty() || folders.front() == "/dev/null")
+    return {};
+  const std::string cwd = current_directory();
+  if (!settle_journal()) return {};
+  std::string key = journal_->next_key(folders, cwd);
+  std::vector<std::string> stored;
+  if (journal_->already_stored(key, &stored)) {
+    std::string lastfolder;
+    for (const auto& name : stored) lastfolder += (lastfolder.empty() ? "" : " ") + name;
+    log_.line("Skipped \"" + folders.front() + "\": an earlier attempt stored the message as \"" +
+              lastfolder + "\" (delivery journal)");
+    variables_.set("LASTFOLDER", lastfolder);
+    stored_ = true;
+    *skipped = true;
+    return {};
+  }
+  journal_->begin(key);
+  options->hooks = journal_;
+  return key;
 }
 
 }  // namespace mailsift::engine

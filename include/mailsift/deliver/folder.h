@@ -30,6 +30,8 @@ struct DeliveryOptions {
   // fall-back delivery, the recipe's local lockfile otherwise. Empty: none.
   std::string dotlock;
   sys::LockPolicy lock;
+  // The delivery journal's hooks (commit_hooks.h); nullptr: none.
+  class CommitHooks* hooks = nullptr;
 };
 
 enum class FolderKind { kMbox, kMaildir, kMh, kDirectory, kDevNull };

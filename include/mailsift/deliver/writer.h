@@ -43,6 +43,10 @@ sys::Status write_message(sys::Io& io, int fd, const std::string& path,
                           const message::Message& message, const WriteFormat& format,
                           std::size_t* written);
 
+// How many bytes write_message would write, without writing them.
+std::size_t rendered_size(sys::Io& io, const message::Message& message,
+                          const WriteFormat& format);
+
 // The same bytes, as a string (tests; small messages).
 std::string render_message(const message::Message& message, const WriteFormat& format);
 

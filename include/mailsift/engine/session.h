@@ -12,6 +12,7 @@
 #include "mailsift/deliver/folder.h"
 #include "mailsift/engine/expand.h"
 #include "mailsift/engine/log.h"
+#include "mailsift/engine/retry_journal.h"
 #include "mailsift/engine/trace.h"
 #include "mailsift/engine/variables.h"
 #include "mailsift/message/message.h"
@@ -52,6 +53,15 @@ class Session {
   // (With the bytes the program was given: an abstract names them when processing
   // ends without a delivery, as procmail's does.)
   void set_lastfolder(const std::string& lastfolder, std::size_t bytes_written);
+
+  // The delivery journal of this run (retry_journal.h); nullptr: none (dry runs,
+  // tests). Not owned.
+  void set_journal(RetryJournal* journal) { journal_ = journal; }
+  RetryJournal* journal() { return journal_; }
+  // Settles where the journal is and reads an earlier attempt's (once; before the
+  // first delivery, and before a "c" clone is started, so that the clone's records
+  // are not taken for an earlier attempt's). False when there is none to use.
+  bool settle_journal();
 
   bool stored() const { return stored_; }
   // EXITCODE was assigned during the run (the command line or an rcfile): only then
@@ -99,6 +109,11 @@ class Session {
   // Writes the message to the folders, or in a dry run predicts what writing would do.
   sys::Status store(const std::vector<std::string>& folders, const message::Message& message,
                     const deliver::DeliveryOptions& options, deliver::DeliveryReport* report);
+  // The journal key of this delivery, with options->hooks set; "" when the journal
+  // is not used. *skipped: an earlier attempt stored it (then LASTFOLDER is set).
+  static std::string current_directory();
+  std::string journal_key(const std::vector<std::string>& folders,
+                          deliver::DeliveryOptions* options, bool* skipped);
 
   sys::Io& io_;
   Log& log_;
@@ -118,6 +133,7 @@ class Session {
   sys::Dotlock global_lock_;
   Trace* trace_ = nullptr;
   Trace no_trace_;
+  RetryJournal* journal_ = nullptr;
   bool run_programs_ = false;
   bool fallback_ = false;
 };

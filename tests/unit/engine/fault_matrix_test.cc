@@ -119,7 +119,7 @@ RunResult run_once(sys::Io& io, const TempDir& dir, const std::string& fallback,
   const int err = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   Invocation inv;
   inv.assignments = {"ORGMAIL=", "DEFAULT=" + fallback, "TIMEOUT=3", "LOCKSLEEP=1",
-                     "MAILDIR=" + dir.path(), "LOGABSTRACT=yes"};
+                     "MAILDIR=" + dir.path(), "LOGABSTRACT=yes", "HOME=" + dir.path()};
   for (auto& a : assignments) inv.assignments.push_back(std::move(a));
   inv.rcfiles = {rcfile};
   RunContext ctx;
@@ -452,25 +452,49 @@ INSTANTIATE_TEST_SUITE_P(Matrix, FileSystemFault, ::testing::ValuesIn(kFsCases),
                            return test_name(param_info.param.name);
                          });
 
-// The documented outcome when even the truncate-back fails (an append-only file, an
-// I/O error): the partial message stays at the end of the mbox, the run exits 75,
-// and the log says the file could not be cut back. The MTA's retry then finds a
-// file that ends in the middle of a line: it ends it with an empty line before
-// appending, so the retried message is whole and starts a line of its own.
-TEST(FaultFollowUp, TruncateBackFailsThenTheRetryEndsTheTornTail) {
+// When even the truncate-back fails (an append-only file, an I/O error), the
+// partial message stays at the end of the mbox, the run exits 75, and the log says
+// the file could not be cut back. The MTA's retry takes the lock, finds the
+// journal's record of the unfinished append, and cuts the torn tail off before it
+// appends the whole message: one copy, no fragment.
+TEST(FaultFollowUp, TruncateBackFailsThenTheRetryCutsTheTornTail) {
   TempDir dir;
   const std::string mbox = dir / "mbox";
   testing::write_file(mbox, kOldMbox);
   FaultyIo failing;
   failing.add(disk_full_after(40, mbox));
   failing.add(on(Op::kFtruncate, EPERM, mbox));
-  const RunResult first = run_once(failing, dir, mbox);
+  const RunResult first = run_once(failing, dir, mbox, {}, {"MAILSIFT_JOURNAL=yes"});
   ASSERT_EQ(first.code, 75) << first.log;
   EXPECT_NE(first.log.find("could not truncate back to"), std::string::npos) << first.log;
   const std::string torn = testing::read_file(mbox);
   ASSERT_EQ(torn, std::string(kOldMbox) + std::string(kInMbox).substr(0, 40));
 
-  const RunResult retry = run_once(sys::real_io(), dir, mbox);
+  const RunResult retry = run_once(sys::real_io(), dir, mbox, {}, {"MAILSIFT_JOURNAL=yes"});
+  EXPECT_EQ(retry.code, 0) << retry.log;
+  EXPECT_EQ(testing::read_file(mbox), std::string(kOldMbox) + kInMbox);
+  EXPECT_NE(retry.log.find("back to " + std::to_string(std::string(kOldMbox).size()) +
+                           " bytes, removing the 40 bytes"),
+            std::string::npos)
+      << retry.log;
+}
+
+// Without the journal (MAILSIFT_JOURNAL=no, or unset in a run by hand) the retry cannot know where the torn
+// message began: it ends the torn tail with an empty line before appending, so the
+// retried message is whole and starts a line of its own.
+TEST(FaultFollowUp, WithoutTheJournalTheRetryEndsTheTornTail) {
+  TempDir dir;
+  const std::string mbox = dir / "mbox";
+  testing::write_file(mbox, kOldMbox);
+  FaultyIo failing;
+  failing.add(disk_full_after(40, mbox));
+  failing.add(on(Op::kFtruncate, EPERM, mbox));
+  const RunResult first = run_once(failing, dir, mbox, {}, {"MAILSIFT_JOURNAL=no"});
+  ASSERT_EQ(first.code, 75) << first.log;
+  const std::string torn = testing::read_file(mbox);
+  ASSERT_EQ(torn, std::string(kOldMbox) + std::string(kInMbox).substr(0, 40));
+
+  const RunResult retry = run_once(sys::real_io(), dir, mbox, {}, {"MAILSIFT_JOURNAL=no"});
   EXPECT_EQ(retry.code, 0) << retry.log;
   EXPECT_EQ(testing::read_file(mbox), torn + "\n\n" + kInMbox);
   EXPECT_NE(retry.log.find("ended in the middle of a line"), std::string::npos) << retry.log;

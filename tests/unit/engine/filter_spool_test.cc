@@ -64,7 +64,8 @@ RunResult run_filter(sys::Io& io, const TempDir& dir, const std::string& message
   const int err =
       ::open((dir / "stderr.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   Invocation inv;
-  inv.assignments = {"ORGMAIL=", "DEFAULT=" + fallback, "TIMEOUT=30", "MAILDIR=" + dir.path()};
+  inv.assignments = {"ORGMAIL=", "DEFAULT=" + fallback, "TIMEOUT=30", "MAILDIR=" + dir.path(),
+                     "MAILSIFT_JOURNAL=" + (dir / "journal")};
   inv.rcfiles = {dir / "rc"};
   RunContext ctx;
   ctx.io = &io;

@@ -45,7 +45,8 @@ RunResult run_with(sys::Io& io, const TempDir& dir, const std::string& fallback,
   const int in = ::open(input.c_str(), O_RDONLY);
   const int err = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   Invocation inv;
-  inv.assignments = {"ORGMAIL=", "DEFAULT=" + fallback, "TIMEOUT=3", "LOCKSLEEP=1"};
+  inv.assignments = {"ORGMAIL=", "DEFAULT=" + fallback, "TIMEOUT=3", "LOCKSLEEP=1",
+                     "MAILSIFT_JOURNAL=" + (dir / "journal")};
   for (auto& e : extra) inv.assignments.push_back(e);
   inv.rcfiles = {"/dev/null"};
   RunContext ctx;
@@ -92,7 +93,8 @@ TEST(RunFailure, ProcmailExitCodesOption) {
   const int err = ::open((dir / "err").c_str(), O_WRONLY | O_CREAT, 0600);
   Invocation inv;
   inv.procmail_exit_codes = true;
-  inv.assignments = {"ORGMAIL=", "DEFAULT=" + (dir / "bad")};
+  inv.assignments = {"ORGMAIL=", "DEFAULT=" + (dir / "bad"),
+                     "MAILSIFT_JOURNAL=" + (dir / "journal")};
   inv.rcfiles = {"/dev/null"};
   RunContext ctx;
   ctx.io = &io;

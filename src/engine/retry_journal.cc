@@ -1,0 +1,245 @@
+#include "mailsift/engine/retry_journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "mailsift/engine/exit_status.h"
+#include "mailsift/limits.h"
+#include "mailsift/state/pending_append.h"
+
+namespace mailsift::engine {
+namespace {
+
+std::string absolute(const std::string& path, const std::string& cwd) {
+  if (!path.empty() && path.front() == '/') return path;
+  if (cwd.empty() || cwd.back() == '/') return cwd + path;
+  return cwd + "/" + path;
+}
+
+// The file whose time says when old records were last removed.
+constexpr const char* kPruneMarker = "pruned";
+
+bool journal_off(const std::string& setting) {
+  return setting.empty() || setting == "no" || setting == "off";
+}
+
+std::string base_name(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+RetryJournal::RetryJournal(sys::Io& io, Log& log, std::string name, bool on_by_default)
+    : io_(io), log_(log), name_(std::move(name)), on_by_default_(on_by_default) {}
+
+bool RetryJournal::ready(const std::string& directory, const std::string& cwd) {
+  if (settled_) return usable_;
+  settled_ = true;
+  if (journal_off(directory)) return false;
+  journal_ = std::make_unique<state::RunJournal>(io_, absolute(directory, cwd), name_);
+  std::size_t skipped = 0;
+  const sys::Status loaded = journal_->load(&skipped);
+  if (!loaded.ok()) {
+    log_.line("Delivery journal unreadable: " + loaded.message() +
+              "; delivering as if this were the first attempt");
+    return false;
+  }
+  if (skipped > 0)
+    log_.line("Delivery journal \"" + journal_->path() + "\": " + std::to_string(skipped) +
+              " records did not parse and were skipped");
+  if (journal_->found())
+    log_.line("Delivery journal \"" + journal_->path() +
+              "\" found: an earlier attempt delivered this very message; the folders it "
+              "stored are skipped");
+  usable_ = true;
+  return true;
+}
+
+std::string RetryJournal::next_key(const std::vector<std::string>& folders,
+                                   const std::string& cwd) {
+  std::string joined;
+  for (const auto& folder : folders) {
+    if (!joined.empty()) joined += '\n';
+    joined += absolute(folder, cwd);
+  }
+  const unsigned n = seen_[joined]++;
+  return prefix_ + joined + "#" + std::to_string(n);
+}
+
+bool RetryJournal::present(const state::JournalEntry& entry) const {
+  if (entry.target.empty() || entry.inode == 0) return false;
+  struct stat st {};
+  if (io_.lstat(entry.target.c_str(), &st) == 0) return st.st_ino == entry.inode;
+  // A maildir message a mail reader has seen moved from new/NAME to cur/NAME:2,...
+  const std::string dir = sys::dirname_of(entry.target);
+  if (base_name(dir) != "new") return false;
+  const std::string cur = sys::dirname_of(dir) + "/cur";
+  const std::string name = base_name(entry.target);
+  std::vector<std::string> names;
+  if (io_.list_directory(cur.c_str(), &names) != 0) return false;
+  for (const auto& candidate : names) {
+    if (candidate != name && candidate.rfind(name + ":", 0) != 0) continue;
+    const std::string path = cur + "/" + candidate;
+    if (io_.lstat(path.c_str(), &st) == 0 && st.st_ino == entry.inode) return true;
+  }
+  return false;
+}
+
+bool RetryJournal::already_stored(const std::string& key, std::vector<std::string>* stored) {
+  if (!usable_) return false;
+  const state::JournalEntry* entry = journal_->find(key);
+  if (entry == nullptr) return false;
+  if (entry->done) {
+    *stored = entry->stored;
+    return true;
+  }
+  if (!present(*entry)) return false;
+  *stored = {entry->target};
+  begin(key);
+  done(*stored);
+  return true;
+}
+
+void RetryJournal::broken(const sys::Status& status) {
+  log_.line("Delivery journal \"" + journal_->path() + "\" not written: " + status.message() +
+            "; delivering without it (a retry may store a second copy)");
+  usable_ = false;
+}
+
+void RetryJournal::done(const std::vector<std::string>& stored) {
+  if (!usable_ || key_.empty()) return;
+  const state::JournalEntry* entry = journal_->find(key_);
+  if (entry != nullptr && entry->done) return;
+  if (sys::Status status = journal_->record_done(key_, stored); !status.ok()) broken(status);
+}
+
+void RetryJournal::enter_clone(unsigned number) {
+  in_clone_ = true;
+  prefix_ += "c" + std::to_string(number) + "/";
+  clones_started_ = 0;
+}
+
+void RetryJournal::finish() {
+  if (!settled_ || journal_ == nullptr || in_clone_) return;
+  // Kept whatever the exit code: a run killed after its last delivery (even after
+  // exit 0 was decided) is retried by the mail server, and only this record can
+  // tell the retry that the folders hold the message. One that stored nothing
+  // has nothing for a retry to skip (a clone's records count: only the file knows).
+  if (!journal_->any_done_on_disk()) {
+    journal_->remove();
+    return;
+  }
+  prune_now_and_then();
+}
+
+void RetryJournal::prune_now_and_then() {
+  // At most once per kPruneInterval, marked by the time of a file: one stat(2) per
+  // run otherwise.
+  const std::string marker = journal_->directory() + "/" + kPruneMarker;
+  const time_t now = io_.now();
+  struct stat st {};
+  if (io_.stat(marker.c_str(), &st) == 0 && now - st.st_mtime < limits::kJournalPruneInterval)
+    return;
+  const int fd = io_.open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0) io_.close(fd);
+  const std::size_t pruned =
+      state::prune_old_files(io_, journal_->directory(), now, limits::kJournalRetentionSeconds,
+                             limits::kJournalPruneBudget,
+                             static_cast<std::size_t>(now) ^ static_cast<std::size_t>(::getpid()));
+  if (pruned > 0)
+    log_.verbose("Delivery journal: removed " + std::to_string(pruned) +
+                 " records older than the mail server's retries");
+}
+
+void RetryJournal::before_link(const std::string& target, ino_t inode) {
+  if (!usable_ || key_.empty()) return;
+  if (sys::Status status = journal_->record_intent(key_, target, inode); !status.ok())
+    broken(status);
+}
+
+deliver::CommitHooks::Unfinished RetryJournal::settle_mbox(sys::Io& io, int fd,
+                                                           const std::string& path,
+                                                           const struct stat& st) {
+  if (!usable_) return Unfinished::kNone;
+  const std::string record = state::pending_append_path(journal_->directory(), path);
+  state::PendingAppend pending;
+  const int found = state::read_pending_append(io, record, &pending);
+  if (found == 0) return Unfinished::kNone;
+  const std::string where = "\"" + path + "\"";
+  if (found < 0) {
+    // Nothing is cut on the word of a record that cannot be read.
+    log_.line("Delivery journal: the record of an unfinished delivery into " + where +
+              " is unreadable (" + std::strerror(errno) + "); the mailbox is left as it is");
+    state::remove_pending_append(io, record);
+    return Unfinished::kNone;
+  }
+  Unfinished result = Unfinished::kNone;
+  const off_t end = pending.offset + pending.length;
+  if (pending.device != st.st_dev || pending.inode != st.st_ino || st.st_size < pending.offset) {
+    log_.line("Delivery journal: " + where + " was replaced or shortened since a delivery into "
+              "it was cut off; it is left as it is");
+  } else if (st.st_size == pending.offset) {
+    // The delivery wrote nothing, or was cut back already.
+  } else if (st.st_size < end) {
+    // A torn message: cut back to where it began, as the delivery would have.
+    if (io.ftruncate(fd, pending.offset) != 0 || io.fsync(fd) != 0) {
+      log_.line("Delivery journal: couldn't cut " + where + " back to " +
+                std::to_string(pending.offset) + " bytes: " + std::strerror(errno));
+      return Unfinished::kNone;  // the record stays for the next delivery
+    }
+    log_.line("Delivery journal: cut " + where + " back to " + std::to_string(pending.offset) +
+              " bytes, removing the " + std::to_string(st.st_size - pending.offset) +
+              " bytes of a delivery that was cut off");
+  } else if (st.st_size == end) {
+    // Whole, only its end was not recorded.
+    if (pending.journal == journal_->path() && pending.key == key_) {
+      result = Unfinished::kOursComplete;
+    } else if (state::append_done(io, pending.journal, pending.key, {path}).ok()) {
+      log_.line("Delivery journal: the last message in " + where +
+                " is whole; recorded as stored for the delivery that was cut off");
+    }
+  } else {
+    log_.line("Delivery journal: more was appended to " + where +
+              " after a delivery into it was cut off; it is left as it is");
+  }
+  state::remove_pending_append(io, record);
+  return result;
+}
+
+void RetryJournal::before_append(const std::string& path, const struct stat& st, off_t offset,
+                                 std::size_t length) {
+  if (!usable_ || key_.empty()) return;
+  state::PendingAppend pending;
+  pending.device = st.st_dev;
+  pending.inode = st.st_ino;
+  pending.offset = offset;
+  pending.length = static_cast<off_t>(length);
+  pending.journal = journal_->path();
+  pending.key = key_;
+  // The journal file must exist for a later delivery to record this append as done.
+  sys::Status status = journal_->ensure_created();
+  if (status.ok()) {
+    status = state::write_pending_append(
+        io_, journal_->directory(), state::pending_append_path(journal_->directory(), path),
+        pending);
+  }
+  if (!status.ok()) broken(status);
+}
+
+void RetryJournal::append_durable(const std::string& path) {
+  if (!usable_ || key_.empty()) return;
+  done({path});
+  state::remove_pending_append(io_, state::pending_append_path(journal_->directory(), path));
+}
+
+void RetryJournal::append_abandoned(const std::string& path) {
+  if (journal_ == nullptr) return;
+  state::remove_pending_append(io_, state::pending_append_path(journal_->directory(), path));
+}
+
+}  // namespace mailsift::engine

@@ -1,0 +1,274 @@
+#include "mailsift/state/journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+namespace mailsift::state {
+namespace {
+
+constexpr const char* kFirstLine = "mailsift-journal 1\n";
+
+bool needs_escape(unsigned char c) { return c <= 0x20 || c == '%' || c == 0x7f; }
+
+std::vector<std::string> split_spaces(const std::string& line) {
+  std::vector<std::string> words;
+  std::size_t pos = 0;
+  while (pos < line.size()) {
+    std::size_t end = line.find(' ', pos);
+    if (end == std::string::npos) end = line.size();
+    words.push_back(line.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return words;
+}
+
+// One record into *entries; false when the line does not parse.
+bool apply_record(const std::string& line, std::map<std::string, JournalEntry>* entries) {
+  const std::vector<std::string> words = split_spaces(line);
+  if (words.size() < 2) return false;
+  std::string key;
+  if (!unescape_field(words[1], &key) || key.empty()) return false;
+  if (words[0] == "intent" && words.size() == 4) {
+    std::string target;
+    if (!unescape_field(words[2], &target)) return false;
+    char* end = nullptr;
+    const unsigned long long inode = std::strtoull(words[3].c_str(), &end, 10);
+    if (end == words[3].c_str() || *end != '\0') return false;
+    JournalEntry& entry = (*entries)[key];
+    entry.target = target;
+    entry.inode = static_cast<ino_t>(inode);
+    return true;
+  }
+  if (words[0] == "done" && words.size() >= 3) {
+    std::vector<std::string> stored;
+    for (std::size_t i = 2; i < words.size(); ++i) {
+      std::string name;
+      if (!unescape_field(words[i], &name)) return false;
+      stored.push_back(name);
+    }
+    if (stored.size() == 1 && stored[0] == "-") stored.clear();
+    JournalEntry& entry = (*entries)[key];
+    entry.done = true;
+    entry.stored = std::move(stored);
+    return true;
+  }
+  return false;
+}
+
+std::string done_line(const std::string& key, const std::vector<std::string>& stored) {
+  std::string line = "done " + escape_field(key);
+  for (const auto& name : stored) line += " " + escape_field(name);
+  if (stored.empty()) line += " -";
+  return line + "\n";
+}
+
+int make_one_directory(sys::Io& io, const std::string& path) {
+  if (io.mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return 0;
+  return -1;
+}
+
+}  // namespace
+
+std::string escape_field(const std::string& field) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(field.size());
+  for (const char ch : field) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (needs_escape(c)) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+bool unescape_field(const std::string& escaped, std::string* field) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    const auto c = static_cast<unsigned char>(escaped[i]);
+    if (c != '%') {
+      if (needs_escape(c)) return false;
+      out += escaped[i];
+      continue;
+    }
+    if (i + 2 >= escaped.size()) return false;
+    const int high = hex(escaped[i + 1]);
+    const int low = hex(escaped[i + 2]);
+    if (high < 0 || low < 0) return false;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  *field = std::move(out);
+  return true;
+}
+
+int make_state_directory(sys::Io& io, const std::string& directory) {
+  struct stat st {};
+  if (io.stat(directory.c_str(), &st) == 0) return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
+  const std::string parent = sys::dirname_of(directory);
+  if (io.stat(parent.c_str(), &st) != 0 && make_one_directory(io, parent) != 0) return -1;
+  return make_one_directory(io, directory);
+}
+
+RunJournal::RunJournal(sys::Io& io, std::string directory, std::string name)
+    : io_(io), directory_(std::move(directory)), path_(directory_ + "/" + name) {}
+
+RunJournal::~RunJournal() {
+  if (fd_ >= 0) io_.close(fd_);
+}
+
+sys::Status RunJournal::load(std::size_t* skipped) {
+  *skipped = 0;
+  const int fd = io_.open(path_.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return sys::Status::ok_status();
+    return sys::Status::error(sys::Step::kOpen, errno, path_);
+  }
+  std::string text;
+  const int rc = sys::read_whole_fd(io_, fd, &text);
+  const int err = errno;
+  io_.close(fd);
+  if (rc != 0) return sys::Status::error(sys::Step::kRead, err, path_);
+  found_ = true;
+  std::istringstream lines(text);
+  std::string line;
+  bool first = true;
+  while (std::getline(lines, line)) {
+    if (first && line + "\n" == kFirstLine) {
+      first = false;
+      continue;
+    }
+    first = false;
+    if (!apply_record(line, &entries_)) ++*skipped;
+  }
+  return sys::Status::ok_status();
+}
+
+const JournalEntry* RunJournal::find(const std::string& key) const {
+  const auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+sys::Status RunJournal::open_for_append() {
+  if (fd_ >= 0) return sys::Status::ok_status();
+  if (make_state_directory(io_, directory_) != 0)
+    return sys::Status::error(sys::Step::kMkdir, errno, directory_);
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC;
+  int fd = io_.open(path_.c_str(), kFlags | O_CREAT | O_EXCL, 0600);
+  const bool created = fd >= 0;
+  if (fd < 0 && errno == EEXIST) fd = io_.open(path_.c_str(), kFlags, 0);
+  if (fd < 0) return sys::Status::error(sys::Step::kOpen, errno, path_);
+  fd_ = fd;
+  if (created) {
+    if (sys::write_all(io_, fd_, kFirstLine, std::char_traits<char>::length(kFirstLine)) != 0)
+      return sys::Status::error(sys::Step::kWrite, errno, path_);
+    // The file's name must survive a crash as its records do.
+    if (sys::fsync_directory(io_, directory_) != 0)
+      return sys::Status::error(sys::Step::kFsync, errno, directory_, "syncing the directory");
+  }
+  return sys::Status::ok_status();
+}
+
+sys::Status RunJournal::append(const std::string& line, bool sync) {
+  if (sys::Status opened = open_for_append(); !opened.ok()) return opened;
+  // One write(2) per record: with O_APPEND, records written by a "c" clone at the
+  // same time do not interleave.
+  if (sys::write_all(io_, fd_, line.data(), line.size()) != 0)
+    return sys::Status::error(sys::Step::kWrite, errno, path_);
+  if (sync && io_.fsync(fd_) != 0) return sys::Status::error(sys::Step::kFsync, errno, path_);
+  return sys::Status::ok_status();
+}
+
+sys::Status RunJournal::record_intent(const std::string& key, const std::string& target,
+                                      ino_t inode) {
+  const std::string line = "intent " + escape_field(key) + " " + escape_field(target) + " " +
+                           std::to_string(static_cast<unsigned long long>(inode)) + "\n";
+  sys::Status status = append(line, true);
+  if (status.ok()) {
+    JournalEntry& entry = entries_[key];
+    entry.target = target;
+    entry.inode = inode;
+  }
+  return status;
+}
+
+sys::Status RunJournal::record_done(const std::string& key, const std::vector<std::string>& stored) {
+  sys::Status status = append(done_line(key, stored), false);
+  if (status.ok()) {
+    JournalEntry& entry = entries_[key];
+    entry.done = true;
+    entry.stored = stored;
+  }
+  return status;
+}
+
+bool RunJournal::any_done_on_disk() {
+  if (!found_ && fd_ < 0) return false;
+  std::string text;
+  if (sys::read_whole_file(io_, path_, &text) != 0) return true;  // keep what cannot be read
+  std::map<std::string, JournalEntry> entries;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) apply_record(line, &entries);
+  for (const auto& [key, entry] : entries)
+    if (entry.done) return true;
+  return false;
+}
+
+void RunJournal::remove() {
+  const bool exists = found_ || fd_ >= 0;
+  if (fd_ >= 0) {
+    io_.close(fd_);
+    fd_ = -1;
+  }
+  if (exists) io_.unlink(path_.c_str());
+  entries_.clear();
+  found_ = false;
+}
+
+sys::Status append_done(sys::Io& io, const std::string& journal_path, const std::string& key,
+                        const std::vector<std::string>& stored) {
+  const int fd = io.open(journal_path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC, 0);
+  if (fd < 0) return sys::Status::error(sys::Step::kOpen, errno, journal_path);
+  const std::string line = done_line(key, stored);
+  sys::Status status = sys::Status::ok_status();
+  if (sys::write_all(io, fd, line.data(), line.size()) != 0)
+    status = sys::Status::error(sys::Step::kWrite, errno, journal_path);
+  io.close(fd);
+  return status;
+}
+
+std::size_t prune_old_files(sys::Io& io, const std::string& directory, time_t now, time_t max_age,
+                            std::size_t budget, std::size_t start) {
+  std::vector<std::string> names;
+  if (io.list_directory(directory.c_str(), &names) != 0 || names.empty()) return 0;
+  std::size_t removed = 0;
+  const std::size_t count = std::min(budget, names.size());
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string& name = names[(start + i) % names.size()];
+    const std::string path = directory + "/" + name;
+    struct stat st {};
+    if (io.lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (now - st.st_mtime <= max_age) continue;
+    if (io.unlink(path.c_str()) == 0) ++removed;
+  }
+  return removed;
+}
+
+}  // namespace mailsift::state

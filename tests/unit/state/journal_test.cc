@@ -1,0 +1,194 @@
+#include "mailsift/state/journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <string>
+
+#include "faulty_io.h"
+#include "mailsift/state/pending_append.h"
+#include "temp_dir.h"
+
+namespace mailsift::state {
+namespace {
+
+using testing::TempDir;
+
+TEST(JournalFields, EscapeTable) {
+  struct Case {
+    std::string field;
+    std::string escaped;
+  };
+  const Case cases[] = {
+      {"/home/u/Mail/inbox", "/home/u/Mail/inbox"},
+      {"a b", "a%20b"},
+      {"100%", "100%25"},
+      {"two\nlines", "two%0Alines"},
+      {std::string("nul\0x", 5), "nul%00x"},
+      {"\x7f\x80\xff", "%7F\x80\xff"},
+      {"", ""},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(escape_field(c.field), c.escaped);
+    std::string back;
+    ASSERT_TRUE(unescape_field(c.escaped, &back)) << c.escaped;
+    EXPECT_EQ(back, c.field);
+  }
+  std::string out;
+  for (const char* bad : {"%", "%4", "%GG", "a b", "tab\there"})
+    EXPECT_FALSE(unescape_field(bad, &out)) << bad;
+}
+
+TEST(RunJournal, NoJournalIsTheCommonCaseAndNoError) {
+  TempDir dir;
+  testing::FaultyIo io;
+  RunJournal journal(io, dir / "state/journal", "abc");
+  std::size_t skipped = 1;
+  ASSERT_TRUE(journal.load(&skipped).ok());
+  EXPECT_FALSE(journal.found());
+  EXPECT_EQ(skipped, 0u);
+  EXPECT_EQ(journal.find("k"), nullptr);
+  EXPECT_FALSE(testing::exists(dir / "state")) << "reading makes nothing";
+}
+
+TEST(RunJournal, RecordsSurviveAndAreReadBack) {
+  TempDir dir;
+  {
+    RunJournal journal(sys::real_io(), dir / "state/journal", "abc");
+    std::size_t skipped = 0;
+    ASSERT_TRUE(journal.load(&skipped).ok());
+    ASSERT_TRUE(journal.record_intent("/m/inbox\n/m/copy#0", "/m/inbox/new/1.x", 42).ok());
+    ASSERT_TRUE(journal.record_done("/m/inbox\n/m/copy#0", {"/m/inbox/new/1.x", "/m/copy/new/2 y"}).ok());
+    ASSERT_TRUE(journal.record_intent("c1//m/other#0", "/m/other/7", 9).ok());
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "state/journal").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((dir / "state/journal/abc").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  RunJournal again(sys::real_io(), dir / "state/journal", "abc");
+  std::size_t skipped = 0;
+  ASSERT_TRUE(again.load(&skipped).ok());
+  EXPECT_TRUE(again.found());
+  EXPECT_EQ(skipped, 0u);
+  const JournalEntry* done = again.find("/m/inbox\n/m/copy#0");
+  ASSERT_NE(done, nullptr);
+  EXPECT_TRUE(done->done);
+  EXPECT_EQ(done->stored, (std::vector<std::string>{"/m/inbox/new/1.x", "/m/copy/new/2 y"}));
+  const JournalEntry* intent = again.find("c1//m/other#0");
+  ASSERT_NE(intent, nullptr);
+  EXPECT_FALSE(intent->done);
+  EXPECT_EQ(intent->target, "/m/other/7");
+  EXPECT_EQ(intent->inode, 9u);
+  EXPECT_TRUE(again.any_done_on_disk());
+  again.remove();
+  EXPECT_FALSE(testing::exists(dir / "state/journal/abc"));
+}
+
+// What does not parse is skipped and counted; it never makes a destination done.
+TEST(RunJournal, ATornOrCorruptFileYieldsOnlyWhatParses) {
+  TempDir dir;
+  ASSERT_EQ(make_state_directory(sys::real_io(), dir / "j"), 0);
+  testing::write_file(dir / "j/x",
+                      "mailsift-journal 1\n"
+                      "done good /a/b\n"
+                      "done\n"                      // no key
+                      "intent k2 /t notanumber\n"   // bad inode
+                      "done bad%zz /a\n"            // bad escape
+                      "future k3 x\n"               // unknown record
+                      "done torn /a/b");            // no newline: still whole words
+  RunJournal journal(sys::real_io(), dir / "j", "x");
+  std::size_t skipped = 0;
+  ASSERT_TRUE(journal.load(&skipped).ok());
+  EXPECT_EQ(skipped, 4u);
+  ASSERT_NE(journal.find("good"), nullptr);
+  EXPECT_TRUE(journal.find("good")->done);
+  EXPECT_EQ(journal.find("k2"), nullptr);
+  EXPECT_EQ(journal.find("bad"), nullptr);
+}
+
+// The intent must be on disk before the folder can hold the message: a failed
+// fsync is reported, not ignored.
+TEST(RunJournal, IntentIsSyncedAndItsFailureReported) {
+  TempDir dir;
+  testing::FaultyIo io;
+  io.add(testing::fault_on(testing::Op::kFsync, EIO, "/j/x"));
+  RunJournal journal(io, dir / "j", "x");
+  const sys::Status status = journal.record_intent("k", "/t", 1);
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(io.fired(), 1);
+  // A done record is not synced: the same fault is not met again.
+  testing::FaultyIo io2;
+  io2.add(testing::fault_on(testing::Op::kFsync, EIO, "/j/y"));
+  RunJournal other(io2, dir / "j", "y");
+  ASSERT_TRUE(other.ensure_created().ok());
+  EXPECT_TRUE(other.record_done("k", {"/t"}).ok());
+  EXPECT_EQ(io2.fired(), 0);
+}
+
+TEST(PendingAppend, WrittenReadAndRemoved) {
+  TempDir dir;
+  const std::string path = pending_append_path(dir / "j", "/var/mail/u");
+  EXPECT_NE(path, pending_append_path(dir / "j", "/var/mail/v"));
+  PendingAppend none;
+  EXPECT_EQ(read_pending_append(sys::real_io(), path, &none), 0);
+  PendingAppend p;
+  p.device = 2049;
+  p.inode = 1234567;
+  p.offset = 5000;
+  p.length = 812;
+  p.journal = dir / "j/run one";
+  p.key = "/var/mail/u#0";
+  ASSERT_TRUE(write_pending_append(sys::real_io(), dir / "j", path, p).ok());
+  PendingAppend got;
+  ASSERT_EQ(read_pending_append(sys::real_io(), path, &got), 1);
+  EXPECT_EQ(got.device, p.device);
+  EXPECT_EQ(got.inode, p.inode);
+  EXPECT_EQ(got.offset, p.offset);
+  EXPECT_EQ(got.length, p.length);
+  EXPECT_EQ(got.journal, p.journal);
+  EXPECT_EQ(got.key, p.key);
+  ASSERT_EQ(remove_pending_append(sys::real_io(), path), 0);
+  EXPECT_EQ(read_pending_append(sys::real_io(), path, &got), 0);
+
+  testing::write_file(path, "mailsift-pending-append 1 1 2 -5 3 j k\n");
+  EXPECT_EQ(read_pending_append(sys::real_io(), path, &got), -1);
+  EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(PendingAppend, AFailedWriteLeavesNoRecord) {
+  TempDir dir;
+  testing::FaultyIo io;
+  io.add(testing::fault_on(testing::Op::kFsync, EIO, "mbox-"));
+  const std::string path = pending_append_path(dir / "j", "/m");
+  EXPECT_FALSE(write_pending_append(io, dir / "j", path, PendingAppend{}).ok());
+  EXPECT_FALSE(testing::exists(path));
+}
+
+TEST(Prune, RemovesOnlyOldRegularFilesWithinItsBudget) {
+  TempDir dir;
+  const time_t now = ::time(nullptr);
+  for (int i = 0; i < 6; ++i) testing::write_file(dir / ("old" + std::to_string(i)), "x");
+  testing::write_file(dir / "new", "x");
+  ::mkdir((dir / "olddir").c_str(), 0700);
+  const struct timespec old[2] = {{now - 100, 0}, {now - 100, 0}};
+  for (int i = 0; i < 6; ++i)
+    ASSERT_EQ(::utimensat(AT_FDCWD, (dir / ("old" + std::to_string(i))).c_str(), old, 0), 0);
+  ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "olddir").c_str(), old, 0), 0);
+  const std::size_t first = prune_old_files(sys::real_io(), dir.path(), now, 50, 3, 0);
+  EXPECT_LE(first, 3u);
+  // Starting further on each time, later calls reach the rest.
+  std::size_t total = first;
+  for (std::size_t round = 1; round < 10 && total < 6; ++round)
+    total += prune_old_files(sys::real_io(), dir.path(), now, 50, 3, round * 2);
+  EXPECT_EQ(total, 6u);
+  EXPECT_TRUE(testing::exists(dir / "new"));
+  EXPECT_TRUE(testing::exists(dir / "olddir"));
+}
+
+}  // namespace
+}  // namespace mailsift::state
