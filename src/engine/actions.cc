@@ -268,6 +268,12 @@ bool Evaluator::deliver_to_program(const rc::Recipe& recipe, const Command& comm
     session_.mark_delivered(command.display, 0);
     return true;
   }
+  // A forward is journaled only when asked (MAILSIFT_JOURNAL_FORWARDS): what a
+  // program did cannot be checked, so a retry runs it again unless told not to.
+  bool skipped = false;
+  const std::string journal_key =
+      forwarding ? session_.forward_journal_key(command.display, &skipped) : std::string();
+  if (skipped) return true;
   LocalLock lock(log_);
   if (!take_local_lock(recipe, {}, command.display, lock.get())) return false;
   const sys::ProgramOutcome outcome = run_command(
@@ -302,6 +308,7 @@ bool Evaluator::deliver_to_program(const rc::Recipe& recipe, const Command& comm
   session_.set_lastfolder(command.display, last_input_size_);
   if (write_failed || !outcome.succeeded()) return false;
   session_.mark_delivered(command.display, last_input_size_);
+  if (!journal_key.empty()) session_.journal()->done({command.display});
   return true;
 }
 

@@ -68,7 +68,14 @@ std::string RetryJournal::next_key(const std::vector<std::string>& folders,
     joined += absolute(folder, cwd);
   }
   const unsigned n = seen_[joined]++;
+  cwd_ = cwd;
   return prefix_ + joined + "#" + std::to_string(n);
+}
+
+std::string RetryJournal::next_forward_key(const std::string& command) {
+  const std::string name = "!" + command;
+  const unsigned n = seen_[name]++;
+  return prefix_ + name + "#" + std::to_string(n);
 }
 
 bool RetryJournal::present(const state::JournalEntry& entry) const {
@@ -158,7 +165,8 @@ void RetryJournal::prune_now_and_then() {
 
 void RetryJournal::before_link(const std::string& target, ino_t inode) {
   if (!usable_ || key_.empty()) return;
-  if (sys::Status status = journal_->record_intent(key_, target, inode); !status.ok())
+  if (sys::Status status = journal_->record_intent(key_, absolute(target, cwd_), inode);
+      !status.ok())
     broken(status);
 }
 
@@ -166,7 +174,7 @@ deliver::CommitHooks::Unfinished RetryJournal::settle_mbox(sys::Io& io, int fd,
                                                            const std::string& path,
                                                            const struct stat& st) {
   if (!usable_) return Unfinished::kNone;
-  const std::string record = state::pending_append_path(journal_->directory(), path);
+  const std::string record = pending_record(path);
   state::PendingAppend pending;
   const int found = state::read_pending_append(io, record, &pending);
   if (found == 0) return Unfinished::kNone;
@@ -225,21 +233,25 @@ void RetryJournal::before_append(const std::string& path, const struct stat& st,
   sys::Status status = journal_->ensure_created();
   if (status.ok()) {
     status = state::write_pending_append(
-        io_, journal_->directory(), state::pending_append_path(journal_->directory(), path),
+        io_, journal_->directory(), pending_record(path),
         pending);
   }
   if (!status.ok()) broken(status);
 }
 
+std::string RetryJournal::pending_record(const std::string& mbox) const {
+  return state::pending_append_path(journal_->directory(), absolute(mbox, cwd_));
+}
+
 void RetryJournal::append_durable(const std::string& path) {
   if (!usable_ || key_.empty()) return;
   done({path});
-  state::remove_pending_append(io_, state::pending_append_path(journal_->directory(), path));
+  state::remove_pending_append(io_, pending_record(path));
 }
 
 void RetryJournal::append_abandoned(const std::string& path) {
   if (journal_ == nullptr) return;
-  state::remove_pending_append(io_, state::pending_append_path(journal_->directory(), path));
+  state::remove_pending_append(io_, pending_record(path));
 }
 
 }  // namespace mailsift::engine

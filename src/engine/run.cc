@@ -332,8 +332,9 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   if (!stored && session.stored()) {
     log.line("A copy (\"c\") of this message was stored in \"" +
              session.variables().get_or("LASTFOLDER", "") +
-             "\"; the message itself could not be, so it is requeued and the retry will "
-             "store that copy again");
+             "\"; the message itself could not be, so it is requeued and the retry will " +
+             (journal && journal->active() ? "skip that copy (delivery journal)"
+                                           : "store that copy again"));
   }
 
   outcome.kind = stored || dropped_by_host ? Outcome::Kind::kStored : Outcome::Kind::kNotStored;

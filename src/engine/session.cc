@@ -249,6 +249,23 @@ bool Session::settle_journal() {
   return journal_->ready(*setting, current_directory());
 }
 
+std::string Session::forward_journal_key(const std::string& command, bool* skipped) {
+  *skipped = false;
+  const auto wanted = variables_.get("MAILSIFT_JOURNAL_FORWARDS");
+  if (!wanted || (*wanted != "yes" && *wanted != "on") || !settle_journal()) return {};
+  std::string key = journal_->next_forward_key(command);
+  std::vector<std::string> done;
+  if (journal_->already_stored(key, &done)) {
+    log_.line("Skipped \"" + command + "\": an earlier attempt forwarded the message "
+              "(delivery journal)");
+    mark_delivered(command, 0);
+    *skipped = true;
+    return {};
+  }
+  journal_->begin(key);
+  return key;
+}
+
 std::string Session::journal_key(const std::vector<std::string>& folders,
                                  deliver::DeliveryOptions* options, bool* skipped) {
   *skipped = false;

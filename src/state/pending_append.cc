@@ -42,8 +42,7 @@ sys::Status write_pending_append(sys::Io& io, const std::string& directory,
     status = sys::Status::error(sys::Step::kFsync, errno, path);
   }
   if (io.close(fd) != 0 && status.ok()) status = sys::Status::error(sys::Step::kClose, errno, path);
-  if (status.ok() && sys::fsync_directory(io, directory) != 0)
-    status = sys::Status::error(sys::Step::kFsync, errno, directory, "syncing the directory");
+  // The directory is not synced: see RunJournal::open_for_append.
   if (!status.ok()) io.unlink(path.c_str());
   return status;
 }

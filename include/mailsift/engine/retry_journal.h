@@ -23,7 +23,9 @@
 //   not when someone runs a saved message by hand, where procmail's behaviour (a
 //   second run stores a second copy) is what is expected. MAILSIFT_JOURNAL turns
 //   it on ("yes", or a directory) or off ("no") anywhere.
-// - Programs and forwards are not journaled: what a program did cannot be checked.
+// - Programs are not journaled: what a program did cannot be checked. Forwards are
+//   when MAILSIFT_JOURNAL_FORWARDS=yes: done once $SENDMAIL has exited 0 (a kill
+//   between that and the record forwards the message again).
 // A journal that cannot be read or written is logged and the delivery goes on as
 // without one: never a lost message, at worst a second copy.
 #pragma once
@@ -47,6 +49,8 @@ class RetryJournal final : public deliver::CommitHooks {
   // MAILSIFT_JOURNAL says otherwise; a run by hand has it only when asked.
   RetryJournal(sys::Io& io, Log& log, std::string name, bool on_by_default);
   bool on_by_default() const { return on_by_default_; }
+  // The journal is read and written in this run.
+  bool active() const { return usable_; }
 
   // Called before each delivery: on the first call the journal's directory is
   // settled (`directory`: $MAILSIFT_JOURNAL, else $HOME/.mailsift/journal; relative
@@ -57,6 +61,8 @@ class RetryJournal final : public deliver::CommitHooks {
 
   // The key for the next delivery to `folders`.
   std::string next_key(const std::vector<std::string>& folders, const std::string& cwd);
+  // The key for the next forward by this command (MAILSIFT_JOURNAL_FORWARDS).
+  std::string next_forward_key(const std::string& command);
   // True when an earlier attempt stored this destination; *stored gets what it stored.
   bool already_stored(const std::string& key, std::vector<std::string>* stored);
   // The destination the hooks speak of until the next begin().
@@ -87,6 +93,8 @@ class RetryJournal final : public deliver::CommitHooks {
   void broken(const sys::Status& status);
   bool present(const state::JournalEntry& entry) const;
   void prune_now_and_then();
+  // The pending-append record of an mbox (named by its absolute path).
+  std::string pending_record(const std::string& mbox) const;
 
   sys::Io& io_;
   Log& log_;
@@ -97,6 +105,7 @@ class RetryJournal final : public deliver::CommitHooks {
   std::unique_ptr<state::RunJournal> journal_;
   std::map<std::string, unsigned> seen_;
   std::string key_;
+  std::string cwd_;  // where relative folder names of the current delivery lead
   std::string prefix_;  // "c<n>/" in a clone
   unsigned clones_started_ = 0;
   bool in_clone_ = false;

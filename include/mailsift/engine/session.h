@@ -62,6 +62,10 @@ class Session {
   // first delivery, and before a "c" clone is started, so that the clone's records
   // are not taken for an earlier attempt's). False when there is none to use.
   bool settle_journal();
+  // The journal key of a forward when MAILSIFT_JOURNAL_FORWARDS is "yes" (then the
+  // journal's current destination), "" otherwise. *skipped: an earlier attempt
+  // forwarded it (logged, LASTFOLDER set, counted as delivered).
+  std::string forward_journal_key(const std::string& command, bool* skipped);
 
   bool stored() const { return stored_; }
   // EXITCODE was assigned during the run (the command line or an rcfile): only then

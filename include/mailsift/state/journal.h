@@ -59,9 +59,8 @@ class RunJournal {
 
   // Creates the file (and its directory) if this run has not yet; durable.
   sys::Status ensure_created() { return open_for_append(); }
-  // Appends an intent and makes it durable before returning (fdatasync; the file,
-  // on creation, also by syncing its directory): it must be on disk before the
-  // message can be in the folder.
+  // Appends an intent and makes it durable before returning (fsync): it must be on
+  // disk before the message can be in the folder.
   sys::Status record_intent(const std::string& key, const std::string& target, ino_t inode);
   // Appends a done record. Not synced: if it is lost, the retry finds the file its
   // intent names (or the mbox settles it), so a lost "done" costs nothing.

@@ -30,8 +30,8 @@ struct PendingAppend {
 // "<directory>/mbox-<digest of mbox_path>".
 std::string pending_append_path(const std::string& directory, const std::string& mbox_path);
 
-// Writes the record durably (file and directory synced); makes the directory when
-// missing (state/journal.h make_state_directory).
+// Writes the record durably (the file synced; the directory not, see
+// RunJournal::open_for_append); makes the directory when missing.
 sys::Status write_pending_append(sys::Io& io, const std::string& directory,
                                  const std::string& path, const PendingAppend& pending);
 

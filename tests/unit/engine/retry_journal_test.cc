@@ -177,6 +177,8 @@ TEST(RetryJournal, EveryKindAndStepOfTheSecondFolderThenACleanRetry) {
         ASSERT_EQ(first.code, 75) << what << "\n" << first.log;
         ASSERT_EQ(copies(dir, a, "first"), 1) << what << "\n" << first.log;
         ASSERT_EQ(copies(dir, b, "second"), 0) << what << "\n" << first.log;
+        EXPECT_NE(first.log.find("skip that copy (delivery journal)"), std::string::npos)
+            << what << "\n" << first.log;
 
         const Result retry = run_rules(sys::real_io(), dir, rules);
         EXPECT_EQ(retry.code, 0) << what << "\n" << retry.log;
@@ -348,6 +350,27 @@ TEST(RetryJournal, SwitchedOffTheRetryStoresTheCopyAgain) {
   EXPECT_EQ(retry.code, 0) << retry.log;
   EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 2);
   EXPECT_FALSE(testing::exists(dir / ".mailsift"));
+}
+
+// Forwards are run again by a retry (what a program did cannot be checked) unless
+// MAILSIFT_JOURNAL_FORWARDS=yes records them once $SENDMAIL exits 0.
+TEST(RetryJournal, ForwardsAreJournaledOnlyWhenAsked) {
+  for (const bool asked : {false, true}) {
+    TempDir dir;
+    const std::string sendmail = dir / "sendmail";
+    testing::write_file(sendmail, "#!/bin/sh\necho sent >> " + (dir / "sent") + "\ncat > /dev/null\n");
+    ASSERT_EQ(::chmod(sendmail.c_str(), 0755), 0);
+    const std::string rules = "SENDMAIL=" + sendmail + "\n:0 c\n! someone@example.org\n:0\nsecond\n";
+    std::vector<std::string> extra;
+    if (asked) extra.push_back("MAILSIFT_JOURNAL_FORWARDS=yes");
+    FaultyIo failing;
+    failing.add(testing::fault_on(Op::kOpen, EIO, "second"));
+    ASSERT_EQ(run_rules(failing, dir, rules, extra).code, 75);
+    const Result retry = run_rules(sys::real_io(), dir, rules, extra);
+    EXPECT_EQ(retry.code, 0) << retry.log;
+    EXPECT_EQ(testing::read_file(dir / "sent"), asked ? "sent\n" : "sent\nsent\n") << retry.log;
+    EXPECT_EQ(copies(dir, Kind::kMbox, "second"), 1) << retry.log;
+  }
 }
 
 // ---------------------------------------------------------------------------
