@@ -13,4 +13,4 @@ set -uo pipefail
 command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || { echo "SKIP: postfix is not installed"; exit 77; }
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 here=$(cd "$(dirname "$0")" && pwd)
-exec python3 "$here/postfix_test.py" "$MAILSIFT"
+exec python3 "$here/postfix_test.py" "$MAILSIFT" "$here/../../man/mailsift.1"
