@@ -337,6 +337,9 @@ bool Evaluator::run_filter(const rc::Recipe& recipe) {
                  "not run in a dry run without --run-programs: the message stays as it is");
     return true;
   }
+  // The journal names the message as it was received: settled before a filter
+  // changes it.
+  session_.settle_journal();
   trace_action(recipe, "filter", command.display, "");
   LocalLock lock(log_);
   if (!take_local_lock(recipe, {}, command.display, lock.get())) return false;

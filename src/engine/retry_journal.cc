@@ -9,6 +9,7 @@
 
 #include "mailsift/engine/exit_status.h"
 #include "mailsift/limits.h"
+#include "mailsift/message/retry_digest.h"
 #include "mailsift/state/pending_append.h"
 
 namespace mailsift::engine {
@@ -34,6 +35,14 @@ std::string base_name(const std::string& path) {
 
 }  // namespace
 
+RetryJournal::RetryJournal(sys::Io& io, Log& log, const message::Message& message,
+                           std::string recipient, bool on_by_default)
+    : io_(io),
+      log_(log),
+      message_(&message),
+      recipient_(std::move(recipient)),
+      on_by_default_(on_by_default) {}
+
 RetryJournal::RetryJournal(sys::Io& io, Log& log, std::string name, bool on_by_default)
     : io_(io), log_(log), name_(std::move(name)), on_by_default_(on_by_default) {}
 
@@ -41,6 +50,7 @@ bool RetryJournal::ready(const std::string& directory, const std::string& cwd) {
   if (settled_) return usable_;
   settled_ = true;
   if (journal_off(directory)) return false;
+  if (message_ != nullptr) name_ = message::retry_digest(io_, *message_, recipient_);
   journal_ = std::make_unique<state::RunJournal>(io_, absolute(directory, cwd), name_);
   std::size_t skipped = 0;
   const sys::Status loaded = journal_->load(&skipped);

@@ -17,7 +17,6 @@
 #include "mailsift/engine/system_mailbox.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
-#include "mailsift/message/retry_digest.h"
 #include "mailsift/engine/evaluator.h"
 #include "mailsift/rc/parser.h"
 #include "mailsift/sys/hostname.h"
@@ -282,8 +281,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     std::string who = account.name;
     for (const auto& argument : inv.arguments) who += std::string(1, '\0') + argument;
     const bool server = !inv.recipients.empty() || !environment_value(ctx.environ, "RECIPIENT").empty();
-    journal = std::make_unique<RetryJournal>(io, log, message::retry_digest(io, message, who),
-                                             server);
+    journal = std::make_unique<RetryJournal>(io, log, message, std::move(who), server);
     session.set_journal(journal.get());
   }
 

@@ -37,6 +37,7 @@
 
 #include "mailsift/deliver/commit_hooks.h"
 #include "mailsift/engine/log.h"
+#include "mailsift/message/message.h"
 #include "mailsift/state/journal.h"
 #include "mailsift/sys/io.h"
 
@@ -44,9 +45,15 @@ namespace mailsift::engine {
 
 class RetryJournal final : public deliver::CommitHooks {
  public:
-  // name: message::retry_digest of the message and recipient. on_by_default: this
-  // run is a mail server's delivery (see run.cc), so the journal is on unless
-  // MAILSIFT_JOURNAL says otherwise; a run by hand has it only when asked.
+  // The journal of `message` (as received: ready() must come before a filter changes
+  // it; the caller keeps it alive) for `recipient` (with its arguments), named by
+  // message::retry_digest when ready() first finds the journal on: a run without
+  // one never reads the message for it. on_by_default: this run is a mail server's
+  // delivery (see run.cc), so the journal is on unless MAILSIFT_JOURNAL says
+  // otherwise; a run by hand has it only when asked.
+  RetryJournal(sys::Io& io, Log& log, const message::Message& message, std::string recipient,
+               bool on_by_default);
+  // For tests: a journal already named.
   RetryJournal(sys::Io& io, Log& log, std::string name, bool on_by_default);
   bool on_by_default() const { return on_by_default_; }
   // The journal is read and written in this run.
@@ -98,6 +105,8 @@ class RetryJournal final : public deliver::CommitHooks {
 
   sys::Io& io_;
   Log& log_;
+  const message::Message* message_ = nullptr;
+  std::string recipient_;
   std::string name_;
   bool on_by_default_;
   bool settled_ = false;

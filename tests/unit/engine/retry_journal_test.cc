@@ -352,6 +352,23 @@ TEST(RetryJournal, SwitchedOffTheRetryStoresTheCopyAgain) {
   EXPECT_FALSE(testing::exists(dir / ".mailsift"));
 }
 
+// The journal names the message as received: a filter whose output differs at
+// each attempt (here it adds its own process id) does not make the retry a new
+// message.
+TEST(RetryJournal, AFilterDoesNotChangeTheMessagesIdentity) {
+  TempDir dir;
+  const std::string rules = ":0 fw\n| (echo \"X-Filtered-By: $$\"; cat)\n" +
+                            two_folder_rules("first/", "second");
+  FaultyIo failing;
+  failing.add(testing::fault_on(Op::kOpen, EIO, "second"));
+  ASSERT_EQ(run_rules(failing, dir, rules).code, 75);
+  ASSERT_EQ(copies(dir, Kind::kMaildir, "first"), 1);
+  const Result retry = run_rules(sys::real_io(), dir, rules);
+  EXPECT_EQ(retry.code, 0) << retry.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 1) << retry.log;
+  EXPECT_EQ(copies(dir, Kind::kMbox, "second"), 1) << retry.log;
+}
+
 // Forwards are run again by a retry (what a program did cannot be checked) unless
 // MAILSIFT_JOURNAL_FORWARDS=yes records them once $SENDMAIL exits 0.
 TEST(RetryJournal, ForwardsAreJournaledOnlyWhenAsked) {
