@@ -55,7 +55,7 @@ void hash_fields(sys::SipHash128& hash, std::string_view fields) {
 }  // namespace
 
 std::string retry_digest(sys::Io& io, const Message& message, std::string_view recipient) {
-  sys::SipHash128 hash(kKey0, kKey1);
+  sys::SipHash128 hash(kKey0, kKey1, 1, 3);
   // Lengths first, so that no two different (recipient, sender) pairs run together.
   const std::string_view sender = from_line_sender(message.from_line());
   const std::string prefix = std::to_string(recipient.size()) + ":" + std::string(recipient) +

@@ -1,40 +1,48 @@
 #include "mailsift/sys/siphash.h"
 
+#include <bit>
+#include <cstring>
+
 namespace mailsift::sys {
 namespace {
 
 constexpr std::uint64_t rotl(std::uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
 
+inline void sipround(std::uint64_t& v0, std::uint64_t& v1, std::uint64_t& v2,
+                     std::uint64_t& v3) {
+  v0 += v1;
+  v1 = rotl(v1, 13);
+  v1 ^= v0;
+  v0 = rotl(v0, 32);
+  v2 += v3;
+  v3 = rotl(v3, 16);
+  v3 ^= v2;
+  v0 += v3;
+  v3 = rotl(v3, 21);
+  v3 ^= v0;
+  v2 += v1;
+  v1 = rotl(v1, 17);
+  v1 ^= v2;
+  v2 = rotl(v2, 32);
+}
+
 }  // namespace
 
-SipHash128::SipHash128(std::uint64_t k0, std::uint64_t k1)
+SipHash128::SipHash128(std::uint64_t k0, std::uint64_t k1, int c_rounds, int d_rounds)
     : v0_(0x736f6d6570736575ULL ^ k0),
       v1_(0x646f72616e646f6dULL ^ k1 ^ 0xee),  // 0xee: the 128-bit variant
       v2_(0x6c7967656e657261ULL ^ k0),
-      v3_(0x7465646279746573ULL ^ k1) {}
+      v3_(0x7465646279746573ULL ^ k1),
+      c_rounds_(c_rounds),
+      d_rounds_(d_rounds) {}
 
 void SipHash128::rounds(int n) {
-  for (int i = 0; i < n; ++i) {
-    v0_ += v1_;
-    v1_ = rotl(v1_, 13);
-    v1_ ^= v0_;
-    v0_ = rotl(v0_, 32);
-    v2_ += v3_;
-    v3_ = rotl(v3_, 16);
-    v3_ ^= v2_;
-    v0_ += v3_;
-    v3_ = rotl(v3_, 21);
-    v3_ ^= v0_;
-    v2_ += v1_;
-    v1_ = rotl(v1_, 17);
-    v1_ ^= v2_;
-    v2_ = rotl(v2_, 32);
-  }
+  for (int i = 0; i < n; ++i) sipround(v0_, v1_, v2_, v3_);
 }
 
 void SipHash128::compress(std::uint64_t m) {
   v3_ ^= m;
-  rounds(2);
+  rounds(c_rounds_);
   v0_ ^= m;
 }
 
@@ -50,11 +58,21 @@ void SipHash128::update(std::string_view bytes) {
       tail_size_ = 0;
     }
   }
+  // The whole words, with the state in registers (compress() would store it after
+  // each word: as many instructions as the round itself).
+  std::uint64_t v0 = v0_, v1 = v1_, v2 = v2_, v3 = v3_;
   for (; i + 8 <= bytes.size(); i += 8) {
     std::uint64_t m = 0;
-    for (int b = 7; b >= 0; --b) m = (m << 8) | static_cast<unsigned char>(bytes[i + static_cast<std::size_t>(b)]);
-    compress(m);
+    std::memcpy(&m, bytes.data() + i, sizeof m);  // one load: words are little-endian
+    if constexpr (std::endian::native == std::endian::big) m = __builtin_bswap64(m);
+    v3 ^= m;
+    for (int r = 0; r < c_rounds_; ++r) sipround(v0, v1, v2, v3);
+    v0 ^= m;
   }
+  v0_ = v0;
+  v1_ = v1;
+  v2_ = v2;
+  v3_ = v3;
   for (; i < bytes.size(); ++i) {
     tail_ |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * tail_size_);
     ++tail_size_;
@@ -64,10 +82,10 @@ void SipHash128::update(std::string_view bytes) {
 std::string SipHash128::hex_digest() {
   compress(tail_ | (total_ << 56));
   v2_ ^= 0xee;
-  rounds(4);
+  rounds(d_rounds_);
   const std::uint64_t first = v0_ ^ v1_ ^ v2_ ^ v3_;
   v1_ ^= 0xdd;
-  rounds(4);
+  rounds(d_rounds_);
   const std::uint64_t second = v0_ ^ v1_ ^ v2_ ^ v3_;
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -21,7 +21,7 @@
 
 namespace mailsift::message {
 
-// 32 hex digits (SipHash-2-4-128, sys/siphash.h) over the recipient and the message
+// 32 hex digits (SipHash-1-3-128, sys/siphash.h) over the recipient and the message
 // as described above. A spooled body is read window by window and its pages are let
 // go as they are hashed (io: for Message::release_body).
 std::string retry_digest(sys::Io& io, const Message& message, std::string_view recipient);
