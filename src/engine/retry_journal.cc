@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "mailsift/engine/exit_status.h"
 #include "mailsift/limits.h"
 #include "mailsift/message/retry_digest.h"
 #include "mailsift/state/pending_append.h"
@@ -90,8 +89,15 @@ std::string RetryJournal::next_forward_key(const std::string& command) {
 
 bool RetryJournal::present(const state::JournalEntry& entry) const {
   if (entry.target.empty() || entry.inode == 0) return false;
+  // The earlier attempt may have been killed after its link and before it synced
+  // the folder: the link is made durable now, or the copy does not count (a second
+  // copy rather than a message that a power cut could take away after exit 0).
+  auto durable = [this](const std::string& dir) {
+    return sys::fsync_directory(io_, dir) == 0;
+  };
   struct stat st {};
-  if (io_.lstat(entry.target.c_str(), &st) == 0) return st.st_ino == entry.inode;
+  if (io_.lstat(entry.target.c_str(), &st) == 0)
+    return st.st_ino == entry.inode && durable(sys::dirname_of(entry.target));
   // A maildir message a mail reader has seen moved from new/NAME to cur/NAME:2,...
   const std::string dir = sys::dirname_of(entry.target);
   if (base_name(dir) != "new") return false;
@@ -102,7 +108,7 @@ bool RetryJournal::present(const state::JournalEntry& entry) const {
   for (const auto& candidate : names) {
     if (candidate != name && candidate.rfind(name + ":", 0) != 0) continue;
     const std::string path = cur + "/" + candidate;
-    if (io_.lstat(path.c_str(), &st) == 0 && st.st_ino == entry.inode) return true;
+    if (io_.lstat(path.c_str(), &st) == 0 && st.st_ino == entry.inode) return durable(cur);
   }
   return false;
 }
@@ -213,8 +219,15 @@ deliver::CommitHooks::Unfinished RetryJournal::settle_mbox(sys::Io& io, int fd,
     log_.line("Delivery journal: cut " + where + " back to " + std::to_string(pending.offset) +
               " bytes, removing the " + std::to_string(st.st_size - pending.offset) +
               " bytes of a delivery that was cut off");
+  } else if (st.st_size == end && io.fsync(fd) != 0) {
+    // Whole, but the killed delivery may not have synced it, and it cannot be now:
+    // it is not counted (the record stays, and the next delivery looks again).
+    log_.line("Delivery journal: couldn't sync the last message in " + where + ": " +
+              std::strerror(errno) + "; it is not counted as stored");
+    return Unfinished::kNone;
   } else if (st.st_size == end) {
-    // Whole, only its end was not recorded.
+    // Whole and now durable (the killed delivery may have died before its fsync);
+    // only its end was not recorded.
     if (pending.journal == journal_->path() && pending.key == key_) {
       result = Unfinished::kOursComplete;
     } else if (state::append_done(io, pending.journal, pending.key, {path}).ok()) {

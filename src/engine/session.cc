@@ -236,6 +236,7 @@ std::string Session::current_directory() {
 
 bool Session::settle_journal() {
   if (journal_ == nullptr || dry_run()) return false;
+  if (journal_->settled()) return journal_->active();
   // Unset: on for a mail server's delivery, off for a run by hand (journal_->
   // on_by_default()). "yes" or "on": on, in the default place; a path: on, there.
   auto setting = variables_.get("MAILSIFT_JOURNAL");
@@ -272,9 +273,8 @@ std::string Session::journal_key(const std::vector<std::string>& folders,
   // /dev/null keeps no copy a retry could repeat.
   if (journal_ == nullptr || dry_run() || folders.empty() || folders.front() == "/dev/null")
     return {};
-  const std::string cwd = current_directory();
   if (!settle_journal()) return {};
-  std::string key = journal_->next_key(folders, cwd);
+  std::string key = journal_->next_key(folders, current_directory());
   std::vector<std::string> stored;
   if (journal_->already_stored(key, &stored)) {
     std::string lastfolder;

@@ -56,6 +56,8 @@ class RetryJournal final : public deliver::CommitHooks {
   // For tests: a journal already named.
   RetryJournal(sys::Io& io, Log& log, std::string name, bool on_by_default);
   bool on_by_default() const { return on_by_default_; }
+  // ready() has decided (once per run).
+  bool settled() const { return settled_; }
   // The journal is read and written in this run.
   bool active() const { return usable_; }
 

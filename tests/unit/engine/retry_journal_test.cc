@@ -287,6 +287,28 @@ TEST(RetryJournal, AMaildirCopyMovedToCurIsFound) {
   EXPECT_EQ(copies(dir, Kind::kMaildir, "second"), 1) << retry.log;
 }
 
+// A copy found by its intent counts only once its folder is synced (the earlier
+// attempt may have died before syncing it): when that sync fails, the retry stores
+// the message again rather than count a copy a power cut could take away.
+TEST(RetryJournal, AFoundCopyCountsOnlyOnceItsFolderIsSynced) {
+  TempDir dir;
+  const std::string rules = two_folder_rules("first/", "second/");
+  FaultyIo failing;
+  failing.add(testing::fault_on(Op::kLink, EIO, "second"));
+  ASSERT_EQ(run_rules(failing, dir, rules).code, 75);
+  const std::string journal = dir / (".mailsift/journal/" +
+                                     journal_files(dir / ".mailsift/journal").at(0));
+  std::string text = testing::read_file(journal);
+  testing::write_file(journal, text.substr(0, text.find("\ndone ") + 1));  // intent only
+  FaultyIo unsyncable;
+  unsyncable.add(testing::fault_on(Op::kFsync, EIO, "first/new"));
+  const Result retry = run_rules(unsyncable, dir, rules);
+  EXPECT_EQ(retry.code, 0) << retry.log;
+  EXPECT_EQ(unsyncable.fired(), 1) << retry.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 2) << retry.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "second"), 1) << retry.log;
+}
+
 // A journal that cannot be written: the message is delivered all the same.
 TEST(RetryJournal, AnUnwritableJournalIsLoggedAndTheMessageDelivered) {
   for (const Op op : {Op::kMkdir, Op::kOpen, Op::kWrite, Op::kFsync}) {
@@ -463,6 +485,45 @@ TEST(RetryJournal, SettlingAnUnfinishedMboxAppend) {
                       std::string::npos;
     EXPECT_EQ(done, c.want_done_recorded) << c.name;
   }
+}
+
+// A whole message a killed delivery left counts only once it is synced: the
+// killed delivery may have died before its fsync. When that sync fails nothing is
+// counted and the record stays for the next delivery.
+TEST(RetryJournal, AWholeMboxAppendCountsOnlyOnceSynced) {
+  TempDir dir;
+  const std::string mbox = dir / "mbox";
+  const std::string whole = std::string(kFromLine) + "\nSubject: x\n\nbody\n\n";
+  testing::write_file(mbox, whole);
+  const std::string journal_dir = dir / "journal";
+  ASSERT_TRUE(state::RunJournal(sys::real_io(), journal_dir, "this").ensure_created().ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(mbox.c_str(), &st), 0);
+  state::PendingAppend pending;
+  pending.device = st.st_dev;
+  pending.inode = st.st_ino;
+  pending.offset = 0;
+  pending.length = static_cast<off_t>(whole.size());
+  pending.journal = journal_dir + "/this";
+  pending.key = "key";
+  const std::string record = state::pending_append_path(journal_dir, mbox);
+  ASSERT_TRUE(state::write_pending_append(sys::real_io(), journal_dir, record, pending).ok());
+  Log log(sys::real_io(), -1);
+  RetryJournal journal(sys::real_io(), log, "this", true);
+  ASSERT_TRUE(journal.ready(journal_dir, dir.path()));
+  journal.begin("key");
+  FaultyIo unsyncable;
+  unsyncable.add(testing::fault_on(Op::kFsync, EIO, "mbox"));
+  const int fd = unsyncable.open(mbox.c_str(), O_RDWR | O_APPEND, 0);  // known by its path
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(journal.settle_mbox(unsyncable, fd, mbox, st) ==
+              deliver::CommitHooks::Unfinished::kNone);
+  EXPECT_EQ(unsyncable.fired(), 1);
+  EXPECT_TRUE(testing::exists(record)) << "the record stays for the next delivery";
+  EXPECT_TRUE(journal.settle_mbox(sys::real_io(), fd, mbox, st) ==
+              deliver::CommitHooks::Unfinished::kOursComplete);
+  unsyncable.close(fd);
+  EXPECT_EQ(testing::read_file(mbox), whole);
 }
 
 }  // namespace
