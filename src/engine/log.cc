@@ -12,8 +12,40 @@ Log::~Log() {
 }
 
 void Log::raw(std::string_view text) {
+  if (holding_ && owned_fd_ < 0) {
+    if (held_.size() + text.size() <= kMaxHeldBytes) {
+      held_ += text;
+    } else {
+      ++dropped_held_;
+    }
+    return;
+  }
   // A log that cannot be written must not stop a delivery: errors are ignored.
   (void)sys::write_all(io_, fd_, text.data(), text.size());
+}
+
+void Log::release_stderr(std::string_view first) {
+  if (!holding_) return;
+  holding_ = false;
+  std::string out;
+  if (!first.empty()) {
+    out = "mailsift: ";
+    out += first;
+    out += '\n';
+  }
+  out += held_;
+  if (dropped_held_ > 0)
+    out += "mailsift: (" + std::to_string(dropped_held_) + " more lines were not kept)\n";
+  held_.clear();
+  dropped_held_ = 0;
+  // Straight to stderr: a LOGFILE opened since does not take the lines meant for it.
+  if (!out.empty()) (void)sys::write_all(io_, stderr_fd_, out.data(), out.size());
+}
+
+void Log::stop_holding() {
+  holding_ = false;
+  held_.clear();
+  dropped_held_ = 0;
 }
 
 void Log::line(std::string_view text) {

@@ -12,6 +12,7 @@
 #include "mailsift/engine/abstract.h"
 #include "mailsift/engine/exit_status.h"
 #include "mailsift/engine/log.h"
+#include "mailsift/engine/verdict.h"
 #include "mailsift/engine/rcfile.h"
 #include "mailsift/engine/session.h"
 #include "mailsift/engine/system_mailbox.h"
@@ -217,6 +218,15 @@ int take_identity(const Invocation& inv, const RunContext& ctx, sys::Io& io,
   return kIdentityTaken;
 }
 
+// A mail server runs mailsift: -d, or in the environment RECIPIENT (Postfix local(8),
+// Exim's pipe transport, qmail-local, Courier) or MAIL_CONFIG (Postfix exports it to
+// every command it runs: local(8) and pipe(8), whose services set no RECIPIENT). A
+// run by hand has none of them.
+bool delivering_for_mail_server(const Invocation& inv, const RunContext& ctx) {
+  return !inv.recipients.empty() || !environment_value(ctx.environ, "RECIPIENT").empty() ||
+         !environment_value(ctx.environ, "MAIL_CONFIG").empty();
+}
+
 // One recipient (or the invoking user): identity, variables, rcfiles, fall-back.
 // identity, screened: the recipient's account and the screening of its mailbox
 // when run() has already taken it.
@@ -241,6 +251,9 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
 
   ::umask(077);
   bool dropped_by_host = false;
+  // The verdict goes first on stderr, where the mail server shows it (verdict.h).
+  const bool server = delivering_for_mail_server(inv, ctx);
+  if (server && !inv.dry_run) log.hold_stderr();
   Session session(io, log, initial_variables(inv, ctx, account));
   // procmail: the mailbox could not be made, so there is no $ORGMAIL ($DEFAULT stays).
   if (screening.orgmail_unusable) session.variables().unset("ORGMAIL");
@@ -274,13 +287,11 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
 
   // The delivery journal, named by the message as received (before any filter) and
   // the recipient with its arguments ($1: user+detail reaches the rules as -a).
-  // On by default when a mail server delivers: -d, or the RECIPIENT variable of
-  // Postfix local(8), Exim's pipe transport, qmail-local and Courier.
+  // On by default when a mail server delivers (delivering_for_mail_server).
   std::unique_ptr<RetryJournal> journal;
   if (!inv.dry_run) {
     std::string who = account.name;
     for (const auto& argument : inv.arguments) who += std::string(1, '\0') + argument;
-    const bool server = !inv.recipients.empty() || !environment_value(ctx.environ, "RECIPIENT").empty();
     journal = std::make_unique<RetryJournal>(io, log, message, std::move(who), server);
     session.set_journal(journal.get());
   }
@@ -354,13 +365,18 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   const int trap_status = run_trap(session, evaluator, code);
   // A TRAP's status counts only when EXITCODE is set but not a number (§1.5), and
   // never turns a failed delivery into success.
+  VerdictCause cause = exitcode_set && code == *outcome.exitcode ? VerdictCause::kExitcode
+                                                                   : VerdictCause::kDelivery;
   if (trap_status > 0 && !exitcode_set && session.exitcode_assigned() &&
       session.variables().is_set("EXITCODE") &&
-      parse_number_or_boolean(session.variables().get_or("EXITCODE", ""), -2) < 0)
+      parse_number_or_boolean(session.variables().get_or("EXITCODE", ""), -2) < 0) {
     code = trap_status & 0xff;
+    cause = VerdictCause::kTrap;
+  }
   session.release_global_lock();
   evaluator.wait_for_clones();
   if (journal) journal->finish();
+  log.release_stderr(delivery_verdict(code, session, cause));
   if (ctx.process_ends_after) evaluator.keep_rules_until_exit();
   return code;
 }

@@ -209,6 +209,14 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
     }
     log_.line("Error while writing to \"" + first + "\": " + status.message());
     if (dry_run()) trace().failure(first, status.message());
+    if (failures_.size() < kMaxFailuresKept) {
+      // Absolute, for the administrator who reads it in the mail server's log.
+      std::string folder = folders.empty() ? first : folders.front();
+      if (!folder.empty() && folder.front() != '/') folder = current_directory() + "/" + folder;
+      failures_.push_back({std::move(folder), status.message(), fallback_});
+    } else {
+      ++failures_not_kept_;
+    }
     return false;
   }
   std::string lastfolder;

@@ -77,6 +77,50 @@ printf 'LOGFILE=%s\nLOG="hello log\n"\nLOGABSTRACT=no\nDEFAULT=/dev/null\n' "$WO
 expect_eq "LOG: exit" "$?" 0
 expect_eq "LOG text" "$(cat own.log)" "hello log"
 
+# For a mail server (-d, or RECIPIENT in the environment) a run that fails says why
+# in its first line of stderr, which is what Postfix shows in its log and its notice:
+# the exit, the folders that failed, the copy that was stored. Nothing of the message.
+mkdir -p copy
+{
+  echo "MAILDIR=$WORK/no-such-maildir"
+  echo "DEFAULT=$WORK/nowhere/default"
+  echo "ORGMAIL=$WORK/nowhere/orgmail"
+  printf ':0 c\n%s\n:0\n%s\n' "$WORK/copy/" "$WORK/plainfile/inbox/"
+} > verdict.rc
+RECIPIENT=someone MAILSIFT_JOURNAL=$WORK/journal "$MAILSIFT" ./verdict.rc < "$msg" 2> verdict.err
+expect_eq "verdict: exit" "$?" 75
+first=$(head -n 1 verdict.err)
+want_start="mailsift: exit 75, not delivered (the mail server keeps the message and retries): \"$WORK/plainfile/inbox/\": "
+want_default="; \"$WORK/nowhere/default\" (\$DEFAULT): "
+want_orgmail="; \"$WORK/nowhere/orgmail\" (\$ORGMAIL): "
+want_copy="; a copy was stored in \"$WORK/copy/new/"
+want_end="\", which the retry skips (delivery journal)"
+case "$first" in
+  "$want_start"*"$want_default"*"$want_orgmail"*"$want_copy"*"$want_end") pass ;;
+  *) fail "verdict: the first line is: $first" ;;
+esac
+expect_eq "verdict: one line" "$(grep -c 'exit 75' verdict.err)" 1
+expect_contains "verdict: the other lines follow" verdict.err "Couldn't chdir to"
+subject=$(sed -n 's/^Subject: //p' "$msg" | head -n 1)
+if grep -qF -- "$subject" verdict.err; then fail "verdict: the subject is on stderr"; else pass; fi
+# With LOGFILE, the verdict is all that stderr holds.
+printf 'LOGFILE=%s\nEXITCODE=67\n:0\n/dev/null\n' "$WORK/verdict.log" > bounce.rc
+RECIPIENT=someone MAILSIFT_JOURNAL=no "$MAILSIFT" ./bounce.rc < "$msg" 2> bounce.err
+expect_eq "verdict: EXITCODE" "$?" 67
+expect_eq "verdict: the EXITCODE line" "$(cat bounce.err)" \
+  'mailsift: exit 67: the rules set EXITCODE=67; the message was stored in "/dev/null"'
+# EXITCODE set but empty: TRAP's status decides (as procmail), and the verdict says so.
+printf 'TRAP=false\nEXITCODE=\n:0\n/dev/null\n' > trap.rc
+MAIL_CONFIG=/etc/postfix MAILSIFT_JOURNAL=no "$MAILSIFT" ./trap.rc < "$msg" 2> trap.err
+expect_eq "verdict: TRAP" "$?" 1
+expect_eq "verdict: the TRAP line" "$(cat trap.err)" \
+  'mailsift: exit 1: the status of TRAP (EXITCODE is not a number); the message was stored in "/dev/null"'
+# A success, or a run by hand, writes no verdict.
+RECIPIENT=someone MAILSIFT_JOURNAL=no "$MAILSIFT" DEFAULT=/dev/null < "$msg" 2> ok.err
+expect_eq "verdict: none on success" "$(cat ok.err)" ""
+"$MAILSIFT" ./verdict.rc < "$msg" 2> by-hand.err
+expect_eq "verdict: none by hand" "$(grep -c '^mailsift: exit' by-hand.err)" 0
+
 # Version and help.
 "$MAILSIFT" --version > version.out 2>&1
 expect_eq "--version" "$?" 0

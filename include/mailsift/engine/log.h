@@ -13,7 +13,7 @@ namespace mailsift::engine {
 
 class Log {
  public:
-  Log(sys::Io& io, int stderr_fd) : io_(io), fd_(stderr_fd) {}
+  Log(sys::Io& io, int stderr_fd) : io_(io), fd_(stderr_fd), stderr_fd_(stderr_fd) {}
   ~Log();
   Log(const Log&) = delete;
   Log& operator=(const Log&) = delete;
@@ -38,16 +38,35 @@ class Log {
   bool file_open() const { return owned_fd_ >= 0; }
   int fd() const { return fd_; }
 
+  // A mail server shows only the start of what its MDA wrote (Postfix: the first
+  // line, in its log and in the bounce). From hold_stderr() on, lines bound for
+  // stderr (not those for a LOGFILE) wait, at most kMaxHeldBytes of them, so that
+  // release_stderr() can put the run's verdict (verdict.h) first. Programs' own
+  // stderr is not held.
+  void hold_stderr() { holding_ = true; }
+  bool holding_stderr() const { return holding_; }
+  // Writes `first` (when holding and not empty: "mailsift: first\n"), then the
+  // lines held; holding ends.
+  void release_stderr(std::string_view first);
+  // In a "c" clone: the lines held so far are the parent's to write, and the clone's
+  // own go straight to stderr.
+  void stop_holding();
+  static constexpr std::size_t kMaxHeldBytes = 64 * 1024;
+
   void set_verbose(bool on) { verbose_ = on; }
   bool verbose_on() const { return verbose_; }
 
  private:
   sys::Io& io_;
   int fd_;
+  int stderr_fd_;
   int owned_fd_ = -1;
   bool verbose_ = false;
   std::vector<std::string> pending_notes_;
   std::size_t dropped_notes_ = 0;
+  bool holding_ = false;
+  std::string held_;
+  std::size_t dropped_held_ = 0;
 };
 
 }  // namespace mailsift::engine

@@ -19,7 +19,8 @@
 //   recipient within limits::kJournalRetentionSeconds count as a retry (a mail
 //   server never sends them twice: its Received line differs).
 // - So it is on by default only when a mail server delivers (-d, or the RECIPIENT
-//   variable that Postfix local(8), Exim's pipe transport, qmail and Courier set),
+//   variable that Postfix local(8), Exim's pipe transport, qmail and Courier set, or
+//   MAIL_CONFIG, which Postfix sets for pipe(8) too),
 //   not when someone runs a saved message by hand, where procmail's behaviour (a
 //   second run stores a second copy) is what is expected. MAILSIFT_JOURNAL turns
 //   it on ("yes", or a directory) or off ("no") anywhere.

@@ -58,6 +58,7 @@ class Session {
   // tests). Not owned.
   void set_journal(RetryJournal* journal) { journal_ = journal; }
   RetryJournal* journal() { return journal_; }
+  const RetryJournal* journal() const { return journal_; }
   // Settles where the journal is and reads an earlier attempt's (once; before the
   // first delivery, and before a "c" clone is started, so that the clone's records
   // are not taken for an earlier attempt's). False when there is none to use.
@@ -68,6 +69,16 @@ class Session {
   std::string forward_journal_key(const std::string& command, bool* skipped);
 
   bool stored() const { return stored_; }
+  // The deliveries that failed, in order (at most kMaxFailuresKept; the rest are
+  // counted): what the verdict for the mail server names (verdict.h).
+  struct FailedDelivery {
+    std::string folder;  // as the rules wrote it
+    std::string reason;  // the failed step, e.g. `mkdir "/h/u/Mail/x": Permission denied`
+    bool fallback = false;  // $DEFAULT or $ORGMAIL
+  };
+  const std::vector<FailedDelivery>& failures() const { return failures_; }
+  std::size_t failures_not_kept() const { return failures_not_kept_; }
+  static constexpr std::size_t kMaxFailuresKept = 4;
   // EXITCODE was assigned during the run (the command line or an rcfile): only then
   // does it decide the exit status. One inherited from the caller's environment
   // (-p -m keeps it) does not, as in procmail.
@@ -127,6 +138,8 @@ class Session {
   std::string hostname_;
   std::string current_rcfile_;
   bool stored_ = false;
+  std::vector<FailedDelivery> failures_;
+  std::size_t failures_not_kept_ = 0;
   bool exitcode_assigned_ = false;
   bool default_assigned_ = false;
   bool maildir_assigned_ = false;

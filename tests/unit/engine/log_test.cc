@@ -62,5 +62,51 @@ TEST_F(LogTest, NotesWithoutALogFileAreDropped) {
   EXPECT_EQ(read_file(stderr_path_), "");
 }
 
+// Delivering for a mail server, the lines bound for stderr wait, so that the verdict
+// comes first (verdict.h); a LOGFILE opened meanwhile takes the lines after it only.
+TEST_F(LogTest, HeldLinesFollowTheVerdict) {
+  log_.hold_stderr();
+  log_.line("Couldn't chdir to \"x\"");
+  EXPECT_EQ(read_file(stderr_path_), "");
+  ASSERT_TRUE(log_.open_file(dir_ / "log", 022));
+  log_.line("Error while writing to \"y\"");
+  log_.release_stderr("exit 75, not delivered");
+  EXPECT_EQ(read_file(stderr_path_),
+            "mailsift: exit 75, not delivered\nmailsift: Couldn't chdir to \"x\"\n");
+  EXPECT_EQ(read_file(dir_ / "log"), "mailsift: Error while writing to \"y\"\n");
+  // Once released, nothing is held; a second release writes nothing.
+  log_.release_stderr("again");
+  EXPECT_EQ(read_file(stderr_path_),
+            "mailsift: exit 75, not delivered\nmailsift: Couldn't chdir to \"x\"\n");
+}
+
+TEST_F(LogTest, WithoutAVerdictTheHeldLinesAreWrittenAsTheyWere) {
+  log_.hold_stderr();
+  log_.line("one");
+  log_.release_stderr("");
+  EXPECT_EQ(read_file(stderr_path_), "mailsift: one\n");
+}
+
+TEST_F(LogTest, HeldLinesAreBounded) {
+  log_.hold_stderr();
+  const std::string long_line(1000, 'x');
+  for (int i = 0; i < 100; ++i) log_.line(long_line);
+  log_.release_stderr("verdict");
+  const std::string text = read_file(stderr_path_);
+  EXPECT_LE(text.size(), Log::kMaxHeldBytes + 200);
+  EXPECT_EQ(text.rfind("mailsift: verdict\n", 0), 0u);
+  EXPECT_NE(text.find("more lines were not kept)"), std::string::npos);
+}
+
+// A "c" clone: what the parent held is the parent's to write.
+TEST_F(LogTest, AStoppedHoldDropsTheParentsLines) {
+  log_.hold_stderr();
+  log_.line("parent's");
+  log_.stop_holding();
+  log_.line("clone's");
+  log_.release_stderr("no verdict from a clone");
+  EXPECT_EQ(read_file(stderr_path_), "mailsift: clone's\n");
+}
+
 }  // namespace
 }  // namespace mailsift::engine
