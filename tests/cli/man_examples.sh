@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every example in the man pages is an excerpt of a file in the source tree, so that
-# the examples are the rcfiles tests/cli/examples.sh runs and cannot drift from them.
+# the examples are the rcfiles tests/cli/examples.sh runs (and the mail servers'
+# settings the files tests/mta uses) and cannot drift from them; so is every marked
+# example of README.md (at the end).
 # An example block is marked in the roff source as
 #   .\" example: rules-examples/spam.rc
 #   .EX
@@ -186,4 +188,43 @@ for page in "${pages[@]}"; do
   total=$((total + count))
 done
 expect_eq "man pages: some example was checked" "$([ "$total" -gt 0 ] && echo yes || echo no)" yes
+
+# README.md: a fenced block right after a line "<!-- example: FILE -->" is a run of
+# consecutive lines of FILE (the mail servers' settings are the test's files).
+readme_blocks=$(awk -v prefix="$WORK/readme" '
+  function problem(text) { print "error: line " NR ": " text }
+  /^<!-- example: .* -->$/ {
+    name = $0; sub(/^<!-- example: /, "", name); sub(/ -->$/, "", name)
+    marker_line = NR; next
+  }
+  /^```/ {
+    if (inside) { inside = 0; close(prefix "." n ".txt"); next }
+    if (marker_line == NR - 1) {
+      n++; inside = 1
+      printf "" > (prefix "." n ".txt")
+      print name > (prefix "." n ".source"); close(prefix "." n ".source")
+    } else {
+      skipping = !skipping
+    }
+    next
+  }
+  inside { print > (prefix "." n ".txt") }
+  END { if (inside) problem("example without its closing fence"); print n + 0 }
+' "$SOURCE_DIR/README.md")
+case "$readme_blocks" in *error:*) fail "README.md: $readme_blocks" ;; esac
+for block in "$WORK"/readme.*.txt; do
+  [ -e "$block" ] || continue
+  source_name=$(cat "${block%.txt}.source")
+  if [ ! -f "$SOURCE_DIR/$source_name" ]; then
+    fail "README.md: example of $source_name: no such file"
+  elif [ ! -s "$block" ]; then
+    fail "README.md: example of $source_name is empty"
+  elif is_excerpt "$block" "$SOURCE_DIR/$source_name"; then
+    pass
+  else
+    fail "README.md: example of $source_name is not a run of its lines; first line that is not: $(first_mismatch "$block" "$SOURCE_DIR/$source_name")"
+  fi
+done
+expect_eq "README.md: the mail servers' settings are checked" \
+  "$(cat "$WORK"/readme.*.source 2>/dev/null | grep -c '^tests/mta/')" 7
 finish

@@ -7,7 +7,8 @@ USERS = ["mstest1", "mstest2", "mstest3"]
 problems = []
 WORK = tempfile.mkdtemp(prefix="mailsift-mta-")
 os.chmod(WORK, 0o755)
-BIN = os.path.join(WORK, "mailsift")  # where every user can run it
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = "/usr/bin/mailsift"  # where the package puts it (the configurations name it)
 
 
 def fail(text):
@@ -196,8 +197,6 @@ def scenarios(mta, man_page):
     "deferred" or "bounced"; in_queue(qid); flush() (retry everything now);
     added_fields, the header fields it adds that a maildir copy must hold;
     detail, whether its configuration passes user+detail on as mailsift's $1."""
-    shutil.copy2(os.environ["MAILSIFT_UNDER_TEST"], BIN)
-    os.chmod(BIN, 0o755)
     u1 = add_user("mstest1", RC_MAIN)
     u2 = add_user("mstest2", RC_SPAM)
     add_user("mstest3", RC_BROKEN)
@@ -260,6 +259,8 @@ def scenarios(mta, man_page):
     if copies(failing, msgid) != 1 or copies(copy, msgid) != 1:
         fail(f"retry: copies failing/ {copies(failing, msgid)}, copy/ {copies(copy, msgid)}, "
              "wanted 1 and 1")
+    if mta.shows_output and status:
+        check_verdict("retry", status[1], failing)
     log = open(os.path.join(u1.pw_dir, "mailsift.log"), errors="replace").read()
     if "an earlier attempt stored the message" not in log:
         fail("retry: the log does not say the copy was skipped")
@@ -305,13 +306,8 @@ def scenarios(mta, man_page):
         print("spamc: SKIPPED (no spamd, or port 783 taken)", flush=True)
 
     # 9. What the server does with each exit code; mailsift(1) must say it as measured.
-    codes = [0, 1, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78]
-    sent = {code: send("mstest1@localhost", f"exitcode {code}") for code in codes}
-    table = {}
-    for code, (msgid, qid) in sent.items():
-        status = wait_for(f"{name}'s verdict on exit {code}",
-                          lambda: mta.status(qid, "mstest1@localhost"))
-        table[code] = status[0] if status else "?"
+    table = exit_code_verdicts(mta, "mstest1@localhost")
+    codes = list(table)
     print("exit codes: " + ", ".join(f"{c} {table[c]}" for c in codes), flush=True)
     for code, verdict in {0: "sent", 75: "deferred", 67: "bounced"}.items():
         if table.get(code) != verdict:
@@ -324,12 +320,55 @@ def scenarios(mta, man_page):
     page = open(man_page).read().replace("\n", " ")
     if sentence not in page:
         fail(f"mailsift(1) does not say what was measured; it should say:\n{sentence}")
+    # What this server's configuration adds (Postfix: a pipe(8) service).
+    mta.more_scenarios(table)
     print(f"{name} stage: {time.monotonic() - started:.1f} s", flush=True)
+
+
+EXIT_CODES = [0, 1, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78]
+
+
+def exit_code_verdicts(mta, address):
+    """{exit code: "sent", "deferred" or "bounced"}, for messages to `address` whose
+    rules (subject "exitcode N") end with EXITCODE=N."""
+    sent = {code: send(address, f"exitcode {code}") for code in EXIT_CODES}
+    table = {}
+    for code, (msgid, qid) in sent.items():
+        status = wait_for(f"{mta.name}'s verdict on exit {code} for {address}",
+                          lambda: mta.status(qid, address))
+        table[code] = status[0] if status else "?"
+    return table
+
+
+def check_verdict(what, text, failing):
+    """The server's reason for a deferral holds mailsift's verdict (its first line of
+    stderr): the exit, and the folder that failed."""
+    want = "mailsift: exit 75, not delivered (the mail server keeps the message and retries)"
+    if want not in text or failing.rstrip("/") not in text:
+        fail(f"{what}: the server's reason is not mailsift's verdict naming {failing}: {text}")
+    else:
+        print(f"{what}: the server shows: {text[:160]}...", flush=True)
+
+
+def install_package():
+    """Installs the Debian package the build made (MAILSIFT_DEB): the package is what
+    is tested. Returns whether it was installed before (then it stays installed)."""
+    before = run("dpkg-query", "-W", "-f=${Status}", "mailsift", check=False).stdout
+    run("dpkg", "-i", os.environ["MAILSIFT_DEB"])
+    return "install ok installed" in before
+
+
+def is_excerpt(lines, path):
+    """The lines appear, consecutively, in the file at path."""
+    have = open(path, errors="replace").read().splitlines()
+    return any(have[i:i + len(lines)] == lines for i in range(len(have) - len(lines) + 1))
 
 
 def run_stage(mta, man_page):
     """scenarios() with the server's set-up and tear-down; the exit status of the test."""
+    installed_before = True
     try:
+        installed_before = install_package()
         scenarios(mta, man_page)
     except Exception as e:  # a broken set-up is a failure, with what went wrong
         fail(f"{type(e).__name__}: {e}")
@@ -342,5 +381,7 @@ def run_stage(mta, man_page):
             if os.path.exists(f"/var/mail/{name}"):
                 os.unlink(f"/var/mail/{name}")
         shutil.rmtree(WORK, ignore_errors=True)
+        if not installed_before:
+            run("dpkg", "-r", "mailsift", check=False)
     print(f"{len(problems)} failed")
     return 1 if problems else 0

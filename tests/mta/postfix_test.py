@@ -2,17 +2,26 @@
 """mailsift under Debian's Postfix, end to end (tests/mta/README.md).
 
 Postfix runs with a configuration written here into /etc/postfix (the files that
-were there are put back at the end), on loopback only, with
-    mailbox_command = <mailsift> -a "$EXTENSION"
-as Postfix's documentation suggests for procmail. The scenarios are mta_common's.
+were there are put back at the end), on loopback only. What the documentation shows
+is in postfix/ and is applied as it is:
+    postfix/local.cf     mailbox_command = /usr/bin/mailsift -a "$EXTENSION", for
+                         local users (the scenarios of mta_common);
+    postfix/virtual.cf,  the addresses of virtual.test through a pipe(8) service that
+    postfix/master.cf    runs mailsift -m as the user vmail, with
+    postfix/virtual.rc   as /etc/mailsift/virtual.rc (pipe_scenarios below).
 """
-import json, os, re, shutil, subprocess, sys
+import json, os, pwd, re, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mta_common as m  # noqa: E402
 
 MAILLOG = os.path.join(m.WORK, "maillog")
 SAVED = os.path.join(m.WORK, "saved-postfix")
+CONFIG = os.path.join(m.HERE, "postfix")
+VIRTUAL_RC = "/etc/mailsift/virtual.rc"
+VIRTUAL_MAILBOXES = "/etc/postfix/virtual-mailboxes"
+VMAIL = "/var/vmail"
+# The test's own settings (what the documentation shows comes from postfix/*.cf).
 SETTINGS = {
     "compatibility_level": "3.6",
     "myhostname": "mta.test",
@@ -27,8 +36,6 @@ SETTINGS = {
     "alias_maps": "",
     "alias_database": "",
     "local_recipient_maps": "proxy:unix:passwd.byname",
-    "recipient_delimiter": "+",
-    "mailbox_command": f'{m.BIN} -a "$EXTENSION"',
     "mailbox_size_limit": "0",
     "biff": "no",
     "smtputf8_enable": "no",
@@ -41,25 +48,64 @@ SETTINGS = {
 }
 
 
+def settings_of(name):
+    """The "name = value" lines of postfix/<name>, comments left out."""
+    found = {}
+    for line in open(os.path.join(CONFIG, name)):
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, value = line.split("=", 1)
+            found[key.strip()] = value.strip()
+    return found
+
+
 class Postfix:
     name = "Postfix"
     added_fields = [b"Delivered-To: mstest1@localhost", b"Received: from client.test"]
     detail = True
+    # local(8) and pipe(8) put the start of the command's output in the reason.
+    shows_output = True
+    made = []  # what up() made that was not there: removed by down()
 
     def up(self):
         os.makedirs(SAVED, exist_ok=True)
         for name in ("main.cf", "master.cf"):
             shutil.copy2(f"/etc/postfix/{name}", os.path.join(SAVED, name))
         m.run("postfix", "stop", check=False)
-        m.run("postconf", "-e", *[f"{k}={v}" for k, v in SETTINGS.items()])
-        # postlogd writes maillog_file (Postfix 3.4 and later).
+        self.set_up_virtual()
         master = open("/etc/postfix/master.cf").read()
-        if not re.search(r"(?m)^postlog\s", master):
-            with open("/etc/postfix/master.cf", "a") as f:
+        with open("/etc/postfix/master.cf", "a") as f:
+            f.write(open(os.path.join(CONFIG, "master.cf")).read())
+            # postlogd writes maillog_file (Postfix 3.4 and later).
+            if not re.search(r"(?m)^postlog\s", master):
                 f.write("postlog   unix-dgram n  -       n       -       1       postlogd\n")
+        settings = dict(SETTINGS, **settings_of("local.cf"), **settings_of("virtual.cf"))
+        m.run("postconf", "-e", *[f"{k}={v}" for k, v in settings.items()])
         m.run("postfix", "check")
         m.run("postfix", "start")
         m.wait_for("Postfix listening on 127.0.0.1:25", m.smtp_ready, 30)
+
+    def set_up_virtual(self):
+        """The pipe(8) user vmail, its mail under /var/vmail, the rcfile, the mailboxes."""
+        try:
+            pwd.getpwnam("vmail")
+        except KeyError:
+            m.run("useradd", "--system", "-d", VMAIL, "-s", "/usr/sbin/nologin", "vmail")
+            self.made.append("user")
+        for path in (VMAIL, os.path.dirname(VIRTUAL_RC)):
+            if not os.path.exists(path):
+                os.makedirs(path)
+                self.made.append(path)
+        vmail = pwd.getpwnam("vmail")
+        anna = os.path.join(VMAIL, "anna")
+        for sub in ("", "new", "cur", "tmp"):
+            os.makedirs(os.path.join(anna, sub), exist_ok=True)
+        for root, _, _ in os.walk(VMAIL):
+            os.chown(root, vmail.pw_uid, vmail.pw_gid)
+        shutil.copy2(os.path.join(CONFIG, "virtual.rc"), VIRTUAL_RC)
+        os.chmod(VIRTUAL_RC, 0o644)
+        with open(VIRTUAL_MAILBOXES, "w") as f:
+            f.write("anna@virtual.test  anna/\n")
+        self.made += [VIRTUAL_RC, VIRTUAL_MAILBOXES]
 
     def down(self):
         m.run("postfix", "stop", check=False)
@@ -67,6 +113,19 @@ class Postfix:
         for name in ("main.cf", "master.cf"):
             if os.path.exists(os.path.join(SAVED, name)):
                 shutil.copy2(os.path.join(SAVED, name), f"/etc/postfix/{name}")
+        for made in reversed(self.made):
+            if made == "user":
+                m.run("userdel", "vmail", check=False)
+            elif os.path.isdir(made):
+                shutil.rmtree(made, ignore_errors=True)
+            elif os.path.exists(made):
+                os.unlink(made)
+        # A /var/vmail that was there before keeps all but what the test delivered.
+        if "/var/vmail" not in self.made:
+            shutil.rmtree(os.path.join(VMAIL, "anna"), ignore_errors=True)
+
+    def more_scenarios(self, local_table):
+        pipe_scenarios(self, local_table)
 
     def status(self, qid, recipient):
         if not os.path.exists(MAILLOG):
@@ -91,5 +150,51 @@ class Postfix:
             print("".join(open(MAILLOG, errors="replace").readlines()[-40:]))
 
 
-os.environ["MAILSIFT_UNDER_TEST"] = sys.argv[1]
-sys.exit(m.run_stage(Postfix(), sys.argv[2]))
+def pipe_scenarios(mta, local_table):
+    """mailsift run by pipe(8) (postfix/master.cf) for anna@virtual.test."""
+    inbox = os.path.join(VMAIL, "anna")
+    vmail = pwd.getpwnam("vmail")
+    msgid, qid = m.send("anna@virtual.test", "hello")
+    if m.wait_for("anna's message in /var/vmail/anna", lambda: m.copies(inbox, msgid) == 1):
+        raw = m.folder_messages(inbox)[msgid][0]
+        for want in (b"Return-Path: <sender@mta.test>", b"Delivered-To: anna@virtual.test"):
+            if want not in raw:
+                m.fail(f"pipe: {want!r} not in the stored message")
+    print(f"pipe: delivered, Postfix says {mta.status(qid, 'anna@virtual.test')}", flush=True)
+
+    msgid, qid = m.send("anna+lists@virtual.test", "detail")
+    m.wait_for("the +lists message in anna's lists/",
+               lambda: m.copies(os.path.join(inbox, "lists"), msgid) == 1)
+    print("pipe: +detail routed by $2", flush=True)
+
+    # A folder vmail cannot write: deferred with mailsift's verdict as the reason;
+    # repaired and flushed, it arrives once, and the copy before it is not repeated.
+    failing = os.path.join(inbox, "failing")
+    for sub in ("", "new", "cur", "tmp"):
+        os.makedirs(os.path.join(failing, sub), exist_ok=True)  # root's
+    msgid, qid = m.send("anna@virtual.test", "retry-me")
+    status = m.wait_for("Postfix to defer anna's retry-me message",
+                        lambda: mta.status(qid, "anna@virtual.test"))
+    if not status or status[0] != "deferred":
+        m.fail(f"pipe retry: Postfix said {status}, wanted deferred")
+    else:
+        m.check_verdict("pipe retry", status[1], failing)
+    for root, _, _ in os.walk(failing):
+        os.chown(root, vmail.pw_uid, vmail.pw_gid)
+    mta.flush()
+    copy = os.path.join(inbox, "copy")
+    m.wait_for("the retried message in anna's failing/", lambda: m.copies(failing, msgid) >= 1)
+    m.wait_for("the queue to empty", lambda: not mta.in_queue(qid))
+    if m.copies(failing, msgid) != 1 or m.copies(copy, msgid) != 1:
+        m.fail(f"pipe retry: copies failing/ {m.copies(failing, msgid)}, copy/ "
+               f"{m.copies(copy, msgid)}, wanted 1 and 1")
+    print("pipe: deferred, flushed, stored once", flush=True)
+
+    table = m.exit_code_verdicts(mta, "anna@virtual.test")
+    if table != local_table:
+        m.fail(f"pipe: exit codes {table}, unlike local(8)'s {local_table}; mailsift(1) "
+               "says they are the same")
+    print("pipe: exit codes as under local(8)", flush=True)
+
+
+sys.exit(m.run_stage(Postfix(), sys.argv[1]))
