@@ -55,12 +55,13 @@ sys::Status MaildirFolder::deliver(sys::Io& io, const message::Message& message,
   if (!status.ok()) return status;
 
   store::NewFile file;
+  const std::string new_dir = store::join(path_, "new");
   status = store::write_new_file(io, store::join(path_, "tmp"), "", message,
-                                 format_for(FolderKind::kMaildir, options), options, &file);
+                                 format_for(FolderKind::kMaildir, options), options, &file,
+                                 new_dir);
   report->bytes_written = file.written;
   if (!status.ok()) return status;
 
-  const std::string new_dir = store::join(path_, "new");
   std::string created;
   status = link_into_new(io, file.file.path(), new_dir, file.file.name(), options.hostname,
                          &created, options.hooks, file.inode);

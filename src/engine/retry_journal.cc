@@ -179,11 +179,27 @@ void RetryJournal::prune_now_and_then() {
                  " records older than the mail server's retries");
 }
 
-void RetryJournal::before_link(const std::string& target, ino_t inode) {
+void RetryJournal::before_sync(const std::string& target, ino_t inode) {
+  staged_.clear();
   if (!usable_ || key_.empty()) return;
-  if (sys::Status status = journal_->record_intent(key_, absolute(target, cwd_), inode);
-      !status.ok())
+  const std::string where = absolute(target, cwd_);
+  if (sys::Status status = journal_->stage_intent(key_, where, inode); !status.ok()) {
     broken(status);
+    return;
+  }
+  staged_ = where;
+  staged_inode_ = inode;
+}
+
+void RetryJournal::before_link(const std::string& target, ino_t inode) {
+  const std::string where = absolute(target, cwd_);
+  const bool staged = !staged_.empty() && staged_ == where && staged_inode_ == inode;
+  staged_.clear();
+  if (!usable_ || key_.empty()) return;
+  // The intent must be durable before the link, staged (before_sync) or not.
+  sys::Status status =
+      staged ? journal_->commit_intent() : journal_->record_intent(key_, where, inode);
+  if (!status.ok()) broken(status);
 }
 
 deliver::CommitHooks::Unfinished RetryJournal::settle_mbox(sys::Io& io, int fd,

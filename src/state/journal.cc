@@ -199,15 +199,27 @@ sys::Status RunJournal::append(const std::string& line, bool sync) {
 
 sys::Status RunJournal::record_intent(const std::string& key, const std::string& target,
                                       ino_t inode) {
+  sys::Status status = stage_intent(key, target, inode);
+  return status.ok() ? commit_intent() : status;
+}
+
+sys::Status RunJournal::stage_intent(const std::string& key, const std::string& target,
+                                     ino_t inode) {
   const std::string line = "intent " + escape_field(key) + " " + escape_field(target) + " " +
                            std::to_string(static_cast<unsigned long long>(inode)) + "\n";
-  sys::Status status = append(line, true);
-  if (status.ok()) {
-    JournalEntry& entry = entries_[key];
-    entry.target = target;
-    entry.inode = inode;
-  }
+  sys::Status status = append(line, false);
+  if (!status.ok()) return status;
+  JournalEntry& entry = entries_[key];
+  entry.target = target;
+  entry.inode = inode;
+  (void)io_.start_writeback(fd_);  // a hint: commit_intent() is what counts
   return status;
+}
+
+sys::Status RunJournal::commit_intent() {
+  if (fd_ < 0) return sys::Status::error(sys::Step::kFsync, EBADF, path_);
+  if (io_.fsync(fd_) != 0) return sys::Status::error(sys::Step::kFsync, errno, path_);
+  return sys::Status::ok_status();
 }
 
 sys::Status RunJournal::record_done(const std::string& key, const std::vector<std::string>& stored) {

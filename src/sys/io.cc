@@ -1,6 +1,7 @@
 #include "mailsift/sys/io.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
@@ -84,6 +85,8 @@ int Io::madvise(void* addr, size_t length, int advice) { return ::madvise(addr, 
 int Io::fchmod(int fd, mode_t mode) { return ::fchmod(fd, mode); }
 
 int Io::fchown(int fd, uid_t uid, gid_t gid) { return ::fchown(fd, uid, gid); }
+
+int Io::start_writeback(int fd) { return ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }
 
 int Io::chmod(const char* path, mode_t mode) { return ::chmod(path, mode); }
 

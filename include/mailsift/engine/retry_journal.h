@@ -90,6 +90,7 @@ class RetryJournal final : public deliver::CommitHooks {
   void finish();
 
   // deliver::CommitHooks
+  void before_sync(const std::string& target, ino_t inode) override;
   void before_link(const std::string& target, ino_t inode) override;
   Unfinished settle_mbox(sys::Io& io, int fd, const std::string& path,
                          const struct stat& st) override;
@@ -117,6 +118,9 @@ class RetryJournal final : public deliver::CommitHooks {
   std::unique_ptr<state::RunJournal> journal_;
   std::map<std::string, unsigned> seen_;
   std::string key_;
+  // The intent before_sync staged (absolute target, inode), which before_link commits.
+  std::string staged_;
+  ino_t staged_inode_ = 0;
   std::string cwd_;  // where relative folder names of the current delivery lead
   std::string prefix_;  // "c<n>/" in a clone
   unsigned clones_started_ = 0;

@@ -62,6 +62,12 @@ class RunJournal {
   // Appends an intent and makes it durable before returning (fsync): it must be on
   // disk before the message can be in the folder.
   sys::Status record_intent(const std::string& key, const std::string& target, ino_t inode);
+  // The same in two steps, so that other work can come between: stage_intent appends
+  // the intent and starts writing it out (Io::start_writeback); commit_intent makes
+  // it durable (fsync). A message file synced in between often leaves the second
+  // step little to do (the file system commits both in one go).
+  sys::Status stage_intent(const std::string& key, const std::string& target, ino_t inode);
+  sys::Status commit_intent();
   // Appends a done record. Not synced: if it is lost, the retry finds the file its
   // intent names (or the mbox settles it), so a lost "done" costs nothing.
   sys::Status record_done(const std::string& key, const std::vector<std::string>& stored);

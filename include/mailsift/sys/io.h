@@ -43,6 +43,10 @@ class Io {
   virtual int madvise(void* addr, size_t length, int advice);
   // fchmod(2), fchown(2), chmod(2), chown(2): the system mailbox screening
   // (engine/system_mailbox.h). Not pure (like pread); the defaults are the kernel's.
+  // sync_file_range(2) with SYNC_FILE_RANGE_WRITE over the whole file: starts writing
+  // its dirty pages out without waiting. A hint that makes a later fsync cheaper,
+  // never a promise of durability; errors are the caller's to ignore.
+  virtual int start_writeback(int fd);
   virtual int fchmod(int fd, mode_t mode);
   virtual int fchown(int fd, uid_t uid, gid_t gid);
   virtual int chmod(const char* path, mode_t mode);
