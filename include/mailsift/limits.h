@@ -159,4 +159,11 @@ inline constexpr long kJournalRetentionSeconds = 7L * 24 * 60 * 60;
 inline constexpr long kJournalPruneInterval = 60L * 60;
 inline constexpr std::size_t kJournalPruneBudget = 2000;
 
+// The duplicate test (engine/duplicates.h): RFC 7352's default period, 7 days, and
+// how long a delivery waits for another that tests the same id (it holds the id
+// until its run ends: a slow filter can take that long) before it takes the
+// message as new (a second copy, at worst; never a lost message).
+inline constexpr long kDuplicateDefaultSeconds = 7L * 24 * 60 * 60;
+inline constexpr long kDuplicateWaitMilliseconds = 60L * 1000;
+
 }  // namespace mailsift::limits

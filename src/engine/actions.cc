@@ -487,8 +487,12 @@ Evaluator::Control Evaluator::run_block(const rc::Recipe& recipe) {
     // Its deliveries have keys of their own in the journal, and the journal is the
     // parent's to keep or remove.
     if (pid == 0 && clone_number != 0) journal->enter_clone(clone_number);
-    // The lines held for stderr are the parent's to write, with its verdict.
-    if (pid == 0) log_.stop_holding();
+    // The lines held for stderr are the parent's to write, with its verdict, and the
+    // ids its duplicate tests claimed are its to record.
+    if (pid == 0) {
+      log_.stop_holding();
+      if (session_.duplicates() != nullptr) session_.duplicates()->enter_clone();
+    }
     // The clone: its own clones are its own; the parent's are not, and the global
     // lockfile stays the parent's to remove (procmail: not inherited by the clone).
     clones_.clear();

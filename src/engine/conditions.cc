@@ -166,6 +166,13 @@ std::string_view Evaluator::area_for(const rc::Recipe& recipe, const rc::Conditi
     std::string unknown;
     const std::optional<rc::View> view = rc::resolve_view(subject->variable, &unknown);
     if (!view) return {};
+    if (view->kind == rc::View::Kind::kDuplicate) {
+      DuplicateTests* duplicates = session_.duplicates();
+      *storage = duplicates != nullptr
+                     ? duplicates->line(view->field, message_, session_.variables())
+                     : "new";
+      return *storage;
+    }
     MimeViewEnvironment environment;
     environment.release = [this](std::size_t from, std::size_t length) {
       message_.release_body(session_.io(), from, length);

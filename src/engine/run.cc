@@ -288,6 +288,8 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   // The delivery journal, named by the message as received (before any filter) and
   // the recipient with its arguments ($1: user+detail reaches the rules as -a).
   // On by default when a mail server delivers (delivering_for_mail_server).
+  DuplicateTests duplicates(io, log, inv.dry_run);
+  session.set_duplicates(&duplicates);
   std::unique_ptr<RetryJournal> journal;
   if (!inv.dry_run) {
     std::string who = account.name;
@@ -376,6 +378,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   session.release_global_lock();
   evaluator.wait_for_clones();
   if (journal) journal->finish();
+  duplicates.finish(code == kExitOk);
   log.release_stderr(delivery_verdict(code, session, cause));
   if (ctx.process_ends_after) evaluator.keep_rules_until_exit();
   return code;

@@ -69,6 +69,9 @@ std::vector<std::string> view_lines(const rc::View& view, const message::Message
       lines = (mime != nullptr ? *mime : local).lines(view.field, message, environment);
       break;
     }
+    case rc::View::Kind::kDuplicate:
+      // Not a function of the message alone: the evaluator asks DuplicateTests.
+      break;
   }
   return lines;
 }

@@ -42,6 +42,7 @@ std::vector<std::string> candidates(std::string_view name) {
   const std::size_t dot = name.rfind('.');
   out.push_back("header." + std::string(dot == std::string_view::npos ? "subject" : name.substr(dot + 1)));
   for (const std::string_view view : mime_views()) out.push_back("mime." + std::string(view));
+  out.push_back("duplicate." + std::string(dot == std::string_view::npos ? "default" : name.substr(dot + 1)));
   for (const std::string_view field : address_fields()) {
     const std::string whole = "address." + std::string(field);
     out.push_back(whole);
@@ -106,6 +107,8 @@ std::optional<View> resolve_view(std::string_view name, std::string* error) {
   if (root == "header" && !rest.empty() && rest.find('.') == std::string_view::npos) {
     return View{View::Kind::kHeader, lowered(rest), View::Part::kWhole};
   }
+  if (root == "duplicate" && !rest.empty() && rest.find('.') == std::string_view::npos)
+    return View{View::Kind::kDuplicate, std::string(rest), View::Part::kWhole};
   if (root == "mime") {
     const auto& names = mime_views();
     if (std::find(names.begin(), names.end(), rest) != names.end())

@@ -67,6 +67,10 @@ ssize_t Io::pread(int fd, void* buf, size_t count, off_t offset) {
   return ::pread(fd, buf, count, offset);
 }
 
+ssize_t Io::pwrite(int fd, const void* buf, size_t count, off_t offset) {
+  return ::pwrite(fd, buf, count, offset);
+}
+
 ssize_t Io::copy_file_range(int in_fd, off_t* in_offset, int out_fd, size_t count) {
   // The kernel's offset type is off64_t, which off_t is on the 64-bit targets; a
   // copy keeps this right where they differ.
@@ -82,11 +86,11 @@ ssize_t Io::sendfile(int out_fd, int in_fd, off_t* in_offset, size_t count) {
 
 int Io::madvise(void* addr, size_t length, int advice) { return ::madvise(addr, length, advice); }
 
+int Io::start_writeback(int fd) { return ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }
+
 int Io::fchmod(int fd, mode_t mode) { return ::fchmod(fd, mode); }
 
 int Io::fchown(int fd, uid_t uid, gid_t gid) { return ::fchown(fd, uid, gid); }
-
-int Io::start_writeback(int fd) { return ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }
 
 int Io::chmod(const char* path, mode_t mode) { return ::chmod(path, mode); }
 

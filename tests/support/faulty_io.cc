@@ -107,6 +107,11 @@ ssize_t FaultyIo::write(int fd, const void* buf, size_t count) {
   return counted(Op::kWrite, fd, count, [&](size_t n) { return inner_.write(fd, buf, n); });
 }
 
+ssize_t FaultyIo::pwrite(int fd, const void* buf, size_t count, off_t offset) {
+  return counted(Op::kWrite, fd, count,
+                 [&](size_t n) { return inner_.pwrite(fd, buf, n, offset); });
+}
+
 ssize_t FaultyIo::copy_file_range(int in_fd, off_t* in_offset, int out_fd, size_t count) {
   return counted(Op::kCopyFileRange, out_fd, count, [&](size_t n) {
     return inner_.copy_file_range(in_fd, in_offset, out_fd, n);

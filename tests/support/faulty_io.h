@@ -72,6 +72,7 @@ class FaultyIo final : public sys::Io {
   ssize_t copy_file_range(int in_fd, off_t* in_offset, int out_fd, size_t count) override;
   ssize_t sendfile(int out_fd, int in_fd, off_t* in_offset, size_t count) override;
   int madvise(void* addr, size_t length, int advice) override;  // path: always empty
+  ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) override;  // as kWrite
   int fsync(int fd) override;
   int close(int fd) override;
   int ftruncate(int fd, off_t length) override;

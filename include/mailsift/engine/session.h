@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mailsift/deliver/folder.h"
+#include "mailsift/engine/duplicates.h"
 #include "mailsift/engine/expand.h"
 #include "mailsift/engine/log.h"
 #include "mailsift/engine/retry_journal.h"
@@ -57,6 +58,9 @@ class Session {
   // The delivery journal of this run (retry_journal.h); nullptr: none (dry runs,
   // tests). Not owned.
   void set_journal(RetryJournal* journal) { journal_ = journal; }
+  // The duplicate tests of this run (duplicates.h); nullptr: none (tests). Not owned.
+  void set_duplicates(DuplicateTests* duplicates) { duplicates_ = duplicates; }
+  DuplicateTests* duplicates() { return duplicates_; }
   RetryJournal* journal() { return journal_; }
   const RetryJournal* journal() const { return journal_; }
   // Settles where the journal is and reads an earlier attempt's (once; before the
@@ -151,6 +155,7 @@ class Session {
   Trace* trace_ = nullptr;
   Trace no_trace_;
   RetryJournal* journal_ = nullptr;
+  DuplicateTests* duplicates_ = nullptr;
   bool run_programs_ = false;
   bool fallback_ = false;
 };

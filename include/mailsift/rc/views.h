@@ -19,11 +19,13 @@ struct View {
     kHeader,   // header.NAME: each NAME field's value, decoded
     kAddress,  // address.FIELD[.PART]: the addresses in FIELD
     kMime,     // mime.NAME: the MIME structure (field: one of mime_views())
+    kDuplicate,  // duplicate.HANDLE: "duplicate" or "new" (engine/duplicates.h)
   };
   enum class Part { kWhole, kLocal, kDomain, kUser, kDetail, kName };
   Kind kind = Kind::kHeader;
   // kHeader: the field name, lowercased. kAddress: a name of address_fields().
-  // kMime: a name of mime_views() ("type", "filename", ...).
+  // kMime: a name of mime_views() ("type", "filename", ...). kDuplicate: the
+  // handle, as written (letters, digits, "-" and "_").
   std::string field;
   Part part = Part::kWhole;
 };

@@ -31,6 +31,8 @@ class Io {
   // Reads at an offset without moving the file position. Not pure, so that test Ios
   // that only forward need not repeat it; the default is the kernel's pread(2).
   virtual ssize_t pread(int fd, void* buf, size_t count, off_t offset);
+  // pwrite(2); not pure either (the duplicate table writes its slots in place).
+  virtual ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset);
   virtual ssize_t write(int fd, const void* buf, size_t count) = 0;
   // copy_file_range(2): count bytes from in_fd at *in_offset (advanced) to out_fd at
   // its file position, copied by the kernel. Not pure (like pread), so that test Ios
@@ -41,12 +43,12 @@ class Io {
   // madvise(2); used only to drop pages of a read-only file mapping from the
   // process's memory (MADV_DONTNEED), which never changes the bytes it shows.
   virtual int madvise(void* addr, size_t length, int advice);
-  // fchmod(2), fchown(2), chmod(2), chown(2): the system mailbox screening
-  // (engine/system_mailbox.h). Not pure (like pread); the defaults are the kernel's.
   // sync_file_range(2) with SYNC_FILE_RANGE_WRITE over the whole file: starts writing
   // its dirty pages out without waiting. A hint that makes a later fsync cheaper,
   // never a promise of durability; errors are the caller's to ignore.
   virtual int start_writeback(int fd);
+  // fchmod(2), fchown(2), chmod(2), chown(2): the system mailbox screening
+  // (engine/system_mailbox.h). Not pure (like pread); the defaults are the kernel's.
   virtual int fchmod(int fd, mode_t mode);
   virtual int fchown(int fd, uid_t uid, gid_t gid);
   virtual int chmod(const char* path, mode_t mode);

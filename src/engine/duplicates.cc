@@ -1,0 +1,109 @@
+#include "mailsift/engine/duplicates.h"
+
+#include "mailsift/limits.h"
+#include "mailsift/state/journal.h"
+
+namespace mailsift::engine {
+namespace {
+
+std::string trimmed_unfolded(std::string_view value) {
+  std::string out;
+  for (const char c : value)
+    if (c != '\r' && c != '\n') out += c;
+  const std::size_t begin = out.find_first_not_of(" \t");
+  if (begin == std::string::npos) return {};
+  const std::size_t end = out.find_last_not_of(" \t");
+  return out.substr(begin, end - begin + 1);
+}
+
+bool said_yes(const std::optional<std::string>& value) {
+  return value && (*value == "yes" || *value == "on" || parse_number_or_boolean(*value, 0) > 0);
+}
+
+}  // namespace
+
+std::string duplicate_id(const message::Message& message, const Variables& variables) {
+  if (const auto id = variables.get("DUPLICATE_ID"); id && !id->empty()) return *id;
+  std::string field = variables.get_or("DUPLICATE_HEADER", "");
+  if (field.empty()) field = "Message-ID";
+  const auto fields = message.headers().find_all(field);
+  return fields.empty() ? std::string() : trimmed_unfolded(fields.front()->value);
+}
+
+state::DuplicateTable* DuplicateTests::table(const std::string& handle, const Variables& variables,
+                                             bool* off) {
+  *off = false;
+  if (auto it = tables_.find(handle); it != tables_.end()) return it->second.get();
+  std::string directory = variables.get_or("MAILSIFT_DUPLICATES", "");
+  if (directory == "no" || directory == "off") {
+    *off = true;
+    return nullptr;
+  }
+  if (directory.empty() || directory == "yes" || directory == "on")
+    directory = variables.get_or("HOME", "") + "/.mailsift/duplicates";
+  if (!dry_run_ && state::make_state_directory(io_, directory) != 0) {
+    failed(handle, sys::Status::error(sys::Step::kMkdir, errno, directory));
+    return nullptr;
+  }
+  auto made = std::make_unique<state::DuplicateTable>(io_, directory + "/" + handle + ".table");
+  return tables_.emplace(handle, std::move(made)).first->second.get();
+}
+
+void DuplicateTests::failed(const std::string& handle, const sys::Status& status) {
+  log_.line("Duplicate test \"duplicate." + handle + "\": " + status.message() +
+            "; the message is taken as new");
+}
+
+std::string DuplicateTests::line(const std::string& handle, const message::Message& message,
+                                 const Variables& variables) {
+  const std::string id = duplicate_id(message, variables);
+  if (id.empty()) return "new";  // no id: never a duplicate
+  const state::DuplicateDigest digest = state::duplicate_digest(handle, id);
+  const auto known = answers_.find({handle, digest});
+  if (known != answers_.end()) return known->second ? "duplicate" : "new";
+
+  long seconds = limits::kDuplicateDefaultSeconds;
+  if (const auto setting = variables.get("DUPLICATE_SECONDS"); setting && !setting->empty()) {
+    seconds = parse_number_or_boolean(*setting, -1);
+    if (seconds < 1) {
+      log_.line("DUPLICATE_SECONDS=\"" + *setting + "\" is not a number of seconds; " +
+                std::to_string(limits::kDuplicateDefaultSeconds) + " it is");
+      seconds = limits::kDuplicateDefaultSeconds;
+    }
+  }
+  bool off = false;
+  state::DuplicateTable* store = table(handle, variables, &off);
+  bool seen = false;
+  if (store != nullptr) {
+    const time_t now = io_.now();
+    const sys::Status status =
+        dry_run_ || in_clone_
+            ? store->peek(digest, now, seconds, &seen)
+            : store->claim(digest, now, seconds, limits::kDuplicateWaitMilliseconds, &seen);
+    if (!status.ok()) {
+      failed(handle, status);
+      seen = false;
+    } else if (!dry_run_ && !in_clone_ && said_yes(variables.get("DUPLICATE_LAST"))) {
+      store->set_refresh(digest);
+    }
+  }
+  answers_[{handle, digest}] = seen;
+  return seen ? "duplicate" : "new";
+}
+
+void DuplicateTests::finish(bool delivered) {
+  if (dry_run_ || in_clone_) return;
+  const time_t now = io_.now();
+  for (auto& [handle, store] : tables_) {
+    if (sys::Status status = store->finish(delivered, now); !status.ok())
+      log_.line("Duplicate test \"duplicate." + handle + "\": couldn't record the message: " +
+                status.message());
+  }
+}
+
+void DuplicateTests::enter_clone() {
+  in_clone_ = true;
+  for (auto& [handle, store] : tables_) store->forget();
+}
+
+}  // namespace mailsift::engine
