@@ -58,7 +58,8 @@ std::string DuplicateTests::line(const std::string& handle, const message::Messa
                                  const Variables& variables) {
   const std::string id = duplicate_id(message, variables);
   if (id.empty()) return "new";  // no id: never a duplicate
-  const state::DuplicateDigest digest = state::duplicate_digest(handle, id);
+  const state::DuplicateDigest digest =
+      state::duplicate_digest(handle, recipient_ + std::string(1, '\0') + id);
   const auto known = answers_.find({handle, digest});
   if (known != answers_.end()) return known->second ? "duplicate" : "new";
 

@@ -288,12 +288,12 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   // The delivery journal, named by the message as received (before any filter) and
   // the recipient with its arguments ($1: user+detail reaches the rules as -a).
   // On by default when a mail server delivers (delivering_for_mail_server).
-  DuplicateTests duplicates(io, log, inv.dry_run);
+  std::string who = account.name;
+  for (const auto& argument : inv.arguments) who += std::string(1, '\0') + argument;
+  DuplicateTests duplicates(io, log, inv.dry_run, who);
   session.set_duplicates(&duplicates);
   std::unique_ptr<RetryJournal> journal;
   if (!inv.dry_run) {
-    std::string who = account.name;
-    for (const auto& argument : inv.arguments) who += std::string(1, '\0') + argument;
     journal = std::make_unique<RetryJournal>(io, log, message, std::move(who), server);
     session.set_journal(journal.get());
   }

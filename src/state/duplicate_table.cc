@@ -99,10 +99,12 @@ sys::Status DuplicateTable::create_file() {
 
 sys::Status DuplicateTable::open(bool create) {
   if (fd_ >= 0) return sys::Status::ok_status();
-  int fd = io_.open(path_.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+  // Read-only for a peek (a dry run), which never writes.
+  const int mode = create ? O_RDWR : O_RDONLY;
+  int fd = io_.open(path_.c_str(), mode | O_NOCTTY | O_CLOEXEC, 0);
   if (fd < 0 && errno == ENOENT && create) {
     if (sys::Status made = create_file(); !made.ok()) return made;
-    fd = io_.open(path_.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+    fd = io_.open(path_.c_str(), mode | O_NOCTTY | O_CLOEXEC, 0);
   }
   if (fd < 0) return sys::Status::error(sys::Step::kOpen, errno, path_);
   struct stat st {};
@@ -147,8 +149,12 @@ sys::Status DuplicateTable::read_window(std::size_t first, std::vector<Slot>* sl
 bool DuplicateTable::seen_in(const std::vector<Slot>& slots, const DuplicateDigest& digest,
                              time_t now, time_t max_age) {
   for (const Slot& slot : slots) {
-    // A time in the future (a clock set back) counts as now.
-    if (slot.digest == digest) return now - slot.time <= max_age;
+    if (slot.digest != digest) continue;
+    // A time after now (recorded while the clock was ahead, or a damaged slot) does
+    // not hold the id: at worst a second copy, never a message taken for a duplicate
+    // until the clock catches up. The claim then records it afresh.
+    if (slot.time <= 0 || slot.time > now) return false;
+    return now - slot.time <= max_age;
   }
   return false;
 }

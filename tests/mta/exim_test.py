@@ -62,21 +62,29 @@ class Exim:
             lines = open(os.path.join(m.HERE, "exim", name)).read().splitlines()
             if not m.is_excerpt(lines, GENERATED):
                 m.fail(f"exim/{name} is not in the configuration Exim runs ({GENERATED})")
+        diverted = m.run("dpkg-divert", "--list", "/usr/bin/procmail", check=False).stdout
+        if diverted.strip():
+            # The machine's own switch: the test would undo it at the end.
+            self.diverted_before = True
+            raise RuntimeError(f"/usr/bin/procmail is diverted already ({diverted.strip()})")
         m.run("sh", os.path.join(m.HERE, "exim", "use-mailsift-as-procmail.sh"))
         stop_daemon()
         os.makedirs(os.path.dirname(MAINLOG), exist_ok=True)
         m.run("exim4", "-bd")
         m.wait_for("Exim listening on 127.0.0.1:25", m.smtp_ready, 30)
 
+    diverted_before = False
+
     def down(self):
         stop_daemon()
         queued = m.run("exiqgrep", "-i", check=False).stdout.split()
         if queued:
             m.run("exim4", "-Mrm", *queued, check=False)
-        if os.path.islink("/usr/bin/procmail"):
-            os.unlink("/usr/bin/procmail")
-        m.run("dpkg-divert", "--local", "--rename", "--divert", DIVERTED, "--remove",
-              "/usr/bin/procmail", check=False)
+        if not self.diverted_before:
+            if os.path.islink("/usr/bin/procmail"):
+                os.unlink("/usr/bin/procmail")
+            m.run("dpkg-divert", "--local", "--rename", "--divert", DIVERTED, "--remove",
+                  "/usr/bin/procmail", check=False)
         if os.path.exists(SAVED):
             shutil.copy2(SAVED, CONF)
             m.run("update-exim4.conf", check=False)

@@ -350,12 +350,17 @@ def check_verdict(what, text, failing):
         print(f"{what}: the server shows: {text[:160]}...", flush=True)
 
 
+def package_installed():
+    """Whether a mailsift package is installed (then the test build replaces it, and
+    stays: the test cannot put another build back)."""
+    status = run("dpkg-query", "-W", "-f=${Status}", "mailsift", check=False).stdout
+    return "install ok installed" in status
+
+
 def install_package():
     """Installs the Debian package the build made (MAILSIFT_DEB): the package is what
-    is tested. Returns whether it was installed before (then it stays installed)."""
-    before = run("dpkg-query", "-W", "-f=${Status}", "mailsift", check=False).stdout
+    is tested."""
     run("dpkg", "-i", os.environ["MAILSIFT_DEB"])
-    return "install ok installed" in before
 
 
 def is_excerpt(lines, path):
@@ -366,9 +371,9 @@ def is_excerpt(lines, path):
 
 def run_stage(mta, man_page):
     """scenarios() with the server's set-up and tear-down; the exit status of the test."""
-    installed_before = True
+    installed_before = package_installed()
     try:
-        installed_before = install_package()
+        install_package()
         scenarios(mta, man_page)
     except Exception as e:  # a broken set-up is a failure, with what went wrong
         fail(f"{type(e).__name__}: {e}")

@@ -65,6 +65,7 @@ class Postfix:
     # local(8) and pipe(8) put the start of the command's output in the reason.
     shows_output = True
     made = []  # what up() made that was not there: removed by down()
+    restore = []  # files that were there: put back by down()
 
     def up(self):
         os.makedirs(SAVED, exist_ok=True)
@@ -97,15 +98,25 @@ class Postfix:
                 self.made.append(path)
         vmail = pwd.getpwnam("vmail")
         anna = os.path.join(VMAIL, "anna")
+        if os.path.exists(anna):
+            raise RuntimeError(f"{anna} is there already: the test would deliver into it")
+        self.made.append(anna)
         for sub in ("", "new", "cur", "tmp"):
-            os.makedirs(os.path.join(anna, sub), exist_ok=True)
-        for root, _, _ in os.walk(VMAIL):
-            os.chown(root, vmail.pw_uid, vmail.pw_gid)
+            os.makedirs(os.path.join(anna, sub))
+            os.chown(os.path.join(anna, sub), vmail.pw_uid, vmail.pw_gid)
+        if VMAIL in self.made:  # vmail's home: its journal goes there
+            os.chown(VMAIL, vmail.pw_uid, vmail.pw_gid)
+        # An rcfile or mailbox list of the machine's own is kept aside and put back.
+        for path in (VIRTUAL_RC, VIRTUAL_MAILBOXES):
+            if os.path.exists(path):
+                shutil.copy2(path, os.path.join(SAVED, os.path.basename(path)))
+                self.restore.append(path)
+            else:
+                self.made.append(path)
         shutil.copy2(os.path.join(CONFIG, "virtual.rc"), VIRTUAL_RC)
         os.chmod(VIRTUAL_RC, 0o644)
         with open(VIRTUAL_MAILBOXES, "w") as f:
             f.write("anna@virtual.test  anna/\n")
-        self.made += [VIRTUAL_RC, VIRTUAL_MAILBOXES]
 
     def down(self):
         m.run("postfix", "stop", check=False)
@@ -120,9 +131,8 @@ class Postfix:
                 shutil.rmtree(made, ignore_errors=True)
             elif os.path.exists(made):
                 os.unlink(made)
-        # A /var/vmail that was there before keeps all but what the test delivered.
-        if "/var/vmail" not in self.made:
-            shutil.rmtree(os.path.join(VMAIL, "anna"), ignore_errors=True)
+        for path in self.restore:
+            shutil.copy2(os.path.join(SAVED, os.path.basename(path)), path)
 
     def more_scenarios(self, local_table):
         pipe_scenarios(self, local_table)

@@ -42,8 +42,12 @@ namespace mailsift::engine {
 
 class DuplicateTests {
  public:
-  // dry_run: look, never claim or record.
-  DuplicateTests(sys::Io& io, Log& log, bool dry_run) : io_(io), log_(log), dry_run_(dry_run) {}
+  // dry_run: look, never claim or record. recipient: the user with the arguments
+  // ($1, $2, ...: -a, or after a -m rcfile), as the delivery journal names it: ids
+  // are recorded per recipient, so that one message for two addresses of a pipe(8)
+  // service that delivers as one user is not a duplicate at the second.
+  DuplicateTests(sys::Io& io, Log& log, bool dry_run, std::string recipient = {})
+      : io_(io), log_(log), dry_run_(dry_run), recipient_(std::move(recipient)) {}
 
   // The line of duplicate.HANDLE for `message` as the variables stand now.
   std::string line(const std::string& handle, const message::Message& message,
@@ -62,6 +66,7 @@ class DuplicateTests {
   sys::Io& io_;
   Log& log_;
   bool dry_run_;
+  std::string recipient_;
   bool in_clone_ = false;
   std::map<std::string, std::unique_ptr<state::DuplicateTable>> tables_;
   // What each (handle, digest) was found to be, so that a second test agrees.

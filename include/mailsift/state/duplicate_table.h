@@ -42,8 +42,8 @@ class DuplicateTable {
 
   const std::string& path() const { return path_; }
 
-  // Opens the table; `create`: makes it (and nothing else: the directory must
-  // exist) when missing. A file that is not a table fails with Step::kRead and
+  // Opens the table (read-only unless `create`); `create`: makes it (and nothing
+  // else: the directory must exist) when missing. A file that is not a table fails with Step::kRead and
   // detail "not a duplicate table".
   sys::Status open(bool create);
 

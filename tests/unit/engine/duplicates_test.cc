@@ -37,9 +37,10 @@ class DuplicateTestsTest : public ::testing::Test {
   ~DuplicateTestsTest() override { ::close(log_fd_); }
   // One run: the test's line for `handle`, then the run's end (exit 0 or not).
   std::string run(const std::string& text, bool delivered, const std::string& handle = "default",
-                  sys::Io& io = sys::real_io(), bool dry_run = false) {
+                  sys::Io& io = sys::real_io(), bool dry_run = false,
+                  const std::string& recipient = "bob") {
     Log log(io, log_fd_);
-    DuplicateTests tests(io, log, dry_run);
+    DuplicateTests tests(io, log, dry_run, recipient);
     const message::Message message = message_of(text);
     const std::string line = tests.line(handle, message, vars_);
     EXPECT_EQ(tests.line(handle, message, vars_), line) << "a second test agrees";
@@ -77,6 +78,16 @@ TEST_F(DuplicateTestsTest, RecordedOnlyWhenTheRunEndsWell) {
   EXPECT_EQ(run(kMessage, true, "other-handle"), "new");
   // The store: one table per handle, under $HOME/.mailsift/duplicates.
   EXPECT_TRUE(testing::read_file(dir_ / "home/.mailsift/duplicates/default.table").size() > 0);
+}
+
+// One message for two addresses that a pipe(8) service delivers as one user (the
+// address's parts are the arguments): each gets its copy.
+TEST_F(DuplicateTestsTest, EachRecipientHasIdsOfItsOwn) {
+  const std::string anna = std::string("vmail") + '\0' + "anna";
+  const std::string carl = std::string("vmail") + '\0' + "carl";
+  EXPECT_EQ(run(kMessage, true, "default", sys::real_io(), false, anna), "new");
+  EXPECT_EQ(run(kMessage, true, "default", sys::real_io(), false, carl), "new");
+  EXPECT_EQ(run(kMessage, true, "default", sys::real_io(), false, anna), "duplicate");
 }
 
 TEST_F(DuplicateTestsTest, AMessageWithoutAnIdIsNeverADuplicate) {

@@ -65,6 +65,14 @@ TEST_F(DuplicateTableTest, ThePeriodRunsFromTheFirstSightingUnlessRefreshed) {
   EXPECT_TRUE(claim_and_finish("<b@x>", kT0 + 100 + kWeek, false));
 }
 
+// Recorded while the clock was a year ahead: once it is put right, the id is not
+// held for that year; it is new, and recorded afresh.
+TEST_F(DuplicateTableTest, ATimeAfterNowDoesNotHoldTheId) {
+  claim_and_finish("<a@x>", kT0 + 365 * 24 * 3600, true);
+  EXPECT_FALSE(claim_and_finish("<a@x>", kT0, true));
+  EXPECT_TRUE(claim_and_finish("<a@x>", kT0 + 10, false));
+}
+
 TEST_F(DuplicateTableTest, AFullWindowForgetsItsOldestIdAndTheFileNeverGrows) {
   // Digests that share their first eight bytes share a window.
   DuplicateTable table(sys::real_io(), path());
