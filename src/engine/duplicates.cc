@@ -1,44 +1,24 @@
 #include "mailsift/engine/duplicates.h"
 
 #include "mailsift/limits.h"
+#include "mailsift/message/mime/encoded_words.h"
 #include "mailsift/state/journal.h"
 
 namespace mailsift::engine {
-namespace {
-
-std::string trimmed_unfolded(std::string_view value) {
-  std::string out;
-  for (const char c : value)
-    if (c != '\r' && c != '\n') out += c;
-  const std::size_t begin = out.find_first_not_of(" \t");
-  if (begin == std::string::npos) return {};
-  const std::size_t end = out.find_last_not_of(" \t");
-  return out.substr(begin, end - begin + 1);
-}
-
-bool said_yes(const std::optional<std::string>& value) {
-  return value && (*value == "yes" || *value == "on" || parse_number_or_boolean(*value, 0) > 0);
-}
-
-}  // namespace
 
 std::string duplicate_id(const message::Message& message, const Variables& variables) {
   if (const auto id = variables.get("DUPLICATE_ID"); id && !id->empty()) return *id;
   std::string field = variables.get_or("DUPLICATE_HEADER", "");
   if (field.empty()) field = "Message-ID";
   const auto fields = message.headers().find_all(field);
-  return fields.empty() ? std::string() : trimmed_unfolded(fields.front()->value);
+  return fields.empty() ? std::string() : message::mime::unfolded_value(fields.front()->value);
 }
 
-state::DuplicateTable* DuplicateTests::table(const std::string& handle, const Variables& variables,
-                                             bool* off) {
-  *off = false;
+state::DuplicateTable* DuplicateTests::table(const std::string& handle,
+                                             const Variables& variables) {
   if (auto it = tables_.find(handle); it != tables_.end()) return it->second.get();
   std::string directory = variables.get_or("MAILSIFT_DUPLICATES", "");
-  if (directory == "no" || directory == "off") {
-    *off = true;
-    return nullptr;
-  }
+  if (directory == "no" || directory == "off") return nullptr;
   if (directory.empty() || directory == "yes" || directory == "on")
     directory = variables.get_or("HOME", "") + "/.mailsift/duplicates";
   if (!dry_run_ && state::make_state_directory(io_, directory) != 0) {
@@ -72,20 +52,18 @@ std::string DuplicateTests::line(const std::string& handle, const message::Messa
       seconds = limits::kDuplicateDefaultSeconds;
     }
   }
-  bool off = false;
-  state::DuplicateTable* store = table(handle, variables, &off);
+  state::DuplicateTable* store = table(handle, variables);
   bool seen = false;
   if (store != nullptr) {
     const time_t now = io_.now();
+    const bool last = parse_number_or_boolean(variables.get_or("DUPLICATE_LAST", ""), 0) > 0;
     const sys::Status status =
         dry_run_ || in_clone_
             ? store->peek(digest, now, seconds, &seen)
-            : store->claim(digest, now, seconds, limits::kDuplicateWaitMilliseconds, &seen);
+            : store->claim(digest, now, seconds, limits::kDuplicateWaitMilliseconds, &seen, last);
     if (!status.ok()) {
       failed(handle, status);
       seen = false;
-    } else if (!dry_run_ && !in_clone_ && said_yes(variables.get("DUPLICATE_LAST"))) {
-      store->set_refresh(digest);
     }
   }
   answers_[{handle, digest}] = seen;

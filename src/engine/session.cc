@@ -210,10 +210,14 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
     log_.line("Error while writing to \"" + first + "\": " + status.message());
     if (dry_run()) trace().failure(first, status.message());
     if (failures_.size() < kMaxFailuresKept) {
+      const std::string& written = folders.empty() ? first : folders.front();
+      std::string role;
+      if (fallback_ && written == variables_.get_or("DEFAULT", "")) role = "$DEFAULT";
+      else if (fallback_ && written == variables_.get_or("ORGMAIL", "")) role = "$ORGMAIL";
       // Absolute, for the administrator who reads it in the mail server's log.
-      std::string folder = folders.empty() ? first : folders.front();
+      std::string folder = written;
       if (!folder.empty() && folder.front() != '/') folder = current_directory() + "/" + folder;
-      failures_.push_back({std::move(folder), status.message(), fallback_});
+      failures_.push_back({std::move(folder), status.message(), std::move(role)});
     } else {
       ++failures_not_kept_;
     }

@@ -12,20 +12,6 @@ std::string one_line(std::string text) {
   return text;
 }
 
-std::string fallback_label(const Session& session, const Session::FailedDelivery& failure) {
-  if (!failure.fallback) return {};
-  // The folder is absolute (Session::deliver); $DEFAULT as the rules set it may not be.
-  const auto same = [&](const std::string& name) {
-    const std::string value = session.variables().get_or(name, "");
-    return !value.empty() && (failure.folder == value ||
-                              (failure.folder.size() > value.size() &&
-                               failure.folder.ends_with("/" + value) && value.front() != '/'));
-  };
-  if (same("DEFAULT")) return " ($DEFAULT)";
-  if (same("ORGMAIL")) return " ($ORGMAIL)";
-  return {};
-}
-
 }  // namespace
 
 std::string delivery_verdict(int code, const Session& session, VerdictCause cause) {
@@ -43,7 +29,9 @@ std::string delivery_verdict(int code, const Session& session, VerdictCause caus
   std::string why;
   for (const auto& failure : session.failures()) {
     why += why.empty() ? ": " : "; ";
-    why += "\"" + failure.folder + "\"" + fallback_label(session, failure) + ": " + failure.reason;
+    why += "\"" + failure.folder + "\"";
+    if (!failure.role.empty()) why += " (" + failure.role + ")";
+    why += ": " + failure.reason;
   }
   if (session.failures_not_kept() > 0)
     why += "; " + std::to_string(session.failures_not_kept()) + " more folders failed";

@@ -180,7 +180,7 @@ sys::Status DuplicateTable::lock_window(std::size_t first, long wait_ms) {
 }
 
 sys::Status DuplicateTable::claim(const DuplicateDigest& digest, time_t now, time_t max_age,
-                                  long wait_ms, bool* seen) {
+                                  long wait_ms, bool* seen, bool refresh) {
   *seen = false;
   if (sys::Status opened = open(true); !opened.ok()) return opened;
   const std::size_t first = first_slot(digest);
@@ -188,7 +188,7 @@ sys::Status DuplicateTable::claim(const DuplicateDigest& digest, time_t now, tim
   std::vector<Slot> slots;
   if (sys::Status read = read_window(first, &slots); !read.ok()) return read;
   *seen = seen_in(slots, digest, now, max_age);
-  claims_.push_back(Claim{digest, *seen, false});
+  claims_.push_back(Claim{digest, *seen, refresh});
   return sys::Status::ok_status();
 }
 
@@ -203,15 +203,6 @@ sys::Status DuplicateTable::peek(const DuplicateDigest& digest, time_t now, time
   if (sys::Status read = read_window(first_slot(digest), &slots); !read.ok()) return read;
   *seen = seen_in(slots, digest, now, max_age);
   return sys::Status::ok_status();
-}
-
-void DuplicateTable::set_refresh(const DuplicateDigest& digest) {
-  for (auto it = claims_.rbegin(); it != claims_.rend(); ++it) {
-    if (it->digest == digest) {
-      it->refresh = true;
-      return;
-    }
-  }
 }
 
 sys::Status DuplicateTable::finish(bool record, time_t now) {

@@ -59,8 +59,9 @@ class DuplicateTests {
   void enter_clone();
 
  private:
-  state::DuplicateTable* table(const std::string& handle, const Variables& variables,
-                               bool* off);
+  // The table of `handle`; nullptr when the test is off or its directory cannot be
+  // made (logged).
+  state::DuplicateTable* table(const std::string& handle, const Variables& variables);
   void failed(const std::string& handle, const sys::Status& status);
 
   sys::Io& io_;

@@ -44,7 +44,6 @@ class Log {
   // release_stderr() can put the run's verdict (verdict.h) first. Programs' own
   // stderr is not held.
   void hold_stderr() { holding_ = true; }
-  bool holding_stderr() const { return holding_; }
   // Writes `first` (when holding and not empty: "mailsift: first\n"), then the
   // lines held; holding ends.
   void release_stderr(std::string_view first);

@@ -76,9 +76,9 @@ class Session {
   // The deliveries that failed, in order (at most kMaxFailuresKept; the rest are
   // counted): what the verdict for the mail server names (verdict.h).
   struct FailedDelivery {
-    std::string folder;  // as the rules wrote it
+    std::string folder;  // absolute, for the administrator who reads it
     std::string reason;  // the failed step, e.g. `mkdir "/h/u/Mail/x": Permission denied`
-    bool fallback = false;  // $DEFAULT or $ORGMAIL
+    std::string role;    // "$DEFAULT" or "$ORGMAIL" for the fall-back, else ""
   };
   const std::vector<FailedDelivery>& failures() const { return failures_; }
   std::size_t failures_not_kept() const { return failures_not_kept_; }

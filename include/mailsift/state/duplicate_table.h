@@ -40,8 +40,6 @@ class DuplicateTable {
   DuplicateTable(const DuplicateTable&) = delete;
   DuplicateTable& operator=(const DuplicateTable&) = delete;
 
-  const std::string& path() const { return path_; }
-
   // Opens the table (read-only unless `create`); `create`: makes it (and nothing
   // else: the directory must exist) when missing. A file that is not a table fails with Step::kRead and
   // detail "not a duplicate table".
@@ -49,26 +47,20 @@ class DuplicateTable {
 
   // Whether `digest` was recorded at most max_age seconds before `now`.
   // claim: the id's window is locked (waiting at most wait_ms for another delivery
-  // that holds it) until finish(); peek: no lock, and nothing will be recorded (a
+  // that holds it) until finish(); refresh (RFC 7352 ":last"): finish records the id's
+  // time anew even when it was seen. peek: no lock, and nothing will be recorded (a
   // dry run). A missing table (peek) is "not seen".
   sys::Status claim(const DuplicateDigest& digest, time_t now, time_t max_age, long wait_ms,
-                    bool* seen);
+                    bool* seen, bool refresh = false);
   sys::Status peek(const DuplicateDigest& digest, time_t now, time_t max_age, bool* seen);
 
   // The run has ended. record: each claimed id is recorded as seen at `now` (kept
-  // as it was when it was seen within max_age and `refresh` is false). Then every
-  // lock goes. Without record, nothing is written.
-  struct Claim {
-    DuplicateDigest digest{};
-    bool seen = false;
-    bool refresh = false;  // RFC 7352 ":last": the time is that of the latest sighting
-  };
+  // as it was when it was seen within max_age, unless claimed with refresh). Then
+  // every lock goes. Without record, nothing is written.
   sys::Status finish(bool record, time_t now);
   // A "c" clone: the claims are the parent's (and so are its locks: record locks are
   // not inherited). Nothing is recorded or unlocked by this process.
   void forget();
-  // Marks the latest claim of `digest` as refreshing (":last").
-  void set_refresh(const DuplicateDigest& digest);
 
   static constexpr std::size_t kHeaderBytes = 64;
   static constexpr std::size_t kSlotBytes = 32;
@@ -76,6 +68,11 @@ class DuplicateTable {
   static constexpr std::size_t kDuplicateWindow = 16;
 
  private:
+  struct Claim {
+    DuplicateDigest digest{};
+    bool seen = false;
+    bool refresh = false;
+  };
   struct Slot {
     DuplicateDigest digest{};
     std::int64_t time = 0;

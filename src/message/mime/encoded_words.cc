@@ -159,15 +159,20 @@ DecodedText decode_to_utf8(std::string_view text) {
   return out;
 }
 
-DecodedText field_text(std::string_view value) {
+std::string unfolded_value(std::string_view value) {
   std::string unfolded;
   unfolded.reserve(value.size());
   for (const char c : value)
     if (c != '\n' && c != '\r') unfolded += c;
-  std::string_view trimmed = unfolded;
-  while (!trimmed.empty() && is_blank(trimmed.front())) trimmed.remove_prefix(1);
-  while (!trimmed.empty() && is_blank(trimmed.back())) trimmed.remove_suffix(1);
-  DecodedText out = decode_to_utf8(trimmed);
+  std::size_t front = 0;
+  while (front < unfolded.size() && is_blank(unfolded[front])) ++front;
+  std::size_t back = unfolded.size();
+  while (back > front && is_blank(unfolded[back - 1])) --back;
+  return unfolded.substr(front, back - front);
+}
+
+DecodedText field_text(std::string_view value) {
+  DecodedText out = decode_to_utf8(unfolded_value(value));
   std::string_view shown = out.text;
   std::size_t front = 0;
   while (front < shown.size() && is_blank(shown[front])) ++front;

@@ -259,22 +259,27 @@ TEST(RetryJournal, ATempFailureThatStoredNothingLeavesNoJournal) {
   EXPECT_TRUE(journal_files(dir / ".mailsift/journal").empty());
 }
 
+// A first attempt that stored the first folder and failed the second (exit 75),
+// then lost its done record: only the intent is left, as after a kill right after
+// the link.
+void stored_first_then_lost_its_done_record(const TempDir& dir, const std::string& rules) {
+  FaultyIo failing;
+  failing.add(testing::fault_on(Op::kLink, EIO, "second"));
+  ASSERT_EQ(run_rules(failing, dir, rules).code, 75);
+  const std::string journal_dir = dir / ".mailsift/journal";
+  const auto journals = journal_files(journal_dir);
+  ASSERT_EQ(journals.size(), 1u);
+  const std::string journal = journal_dir + "/" + journals[0];
+  const std::string text = testing::read_file(journal);
+  testing::write_file(journal, text.substr(0, text.find("\ndone ") + 1));
+}
+
 // The copy a mail reader has seen (moved from new/ to cur/ with flags) still
 // counts: the retry finds it by the intent record's name and inode.
 TEST(RetryJournal, AMaildirCopyMovedToCurIsFound) {
   TempDir dir;
   const std::string rules = two_folder_rules("first/", "second/");
-  FaultyIo failing;
-  failing.add(testing::fault_on(Op::kLink, EIO, "second"));
-  ASSERT_EQ(run_rules(failing, dir, rules).code, 75);
-  // Lose the done record: only the intent is left, as after a kill right after the link.
-  const std::string journal_dir = dir / ".mailsift/journal";
-  const auto journals = journal_files(journal_dir);
-  ASSERT_EQ(journals.size(), 1u);
-  const std::string journal = journal_dir + "/" + journals[0];
-  std::string text = testing::read_file(journal);
-  text = text.substr(0, text.find("\ndone ") + 1);
-  testing::write_file(journal, text);
+  ASSERT_NO_FATAL_FAILURE(stored_first_then_lost_its_done_record(dir, rules));
   const auto fresh = testing::list_dir(dir / "first/new");
   ASSERT_EQ(fresh.size(), 1u);
   ASSERT_EQ(::rename((dir / "first/new/" + fresh[0]).c_str(),
@@ -293,13 +298,7 @@ TEST(RetryJournal, AMaildirCopyMovedToCurIsFound) {
 TEST(RetryJournal, AFoundCopyCountsOnlyOnceItsFolderIsSynced) {
   TempDir dir;
   const std::string rules = two_folder_rules("first/", "second/");
-  FaultyIo failing;
-  failing.add(testing::fault_on(Op::kLink, EIO, "second"));
-  ASSERT_EQ(run_rules(failing, dir, rules).code, 75);
-  const std::string journal = dir / (".mailsift/journal/" +
-                                     journal_files(dir / ".mailsift/journal").at(0));
-  std::string text = testing::read_file(journal);
-  testing::write_file(journal, text.substr(0, text.find("\ndone ") + 1));  // intent only
+  ASSERT_NO_FATAL_FAILURE(stored_first_then_lost_its_done_record(dir, rules));
   FaultyIo unsyncable;
   unsyncable.add(testing::fault_on(Op::kFsync, EIO, "first/new"));
   const Result retry = run_rules(unsyncable, dir, rules);

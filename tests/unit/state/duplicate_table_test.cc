@@ -29,8 +29,7 @@ class DuplicateTableTest : public ::testing::Test {
     DuplicateTable table(sys::real_io(), path());
     bool seen = true;
     const DuplicateDigest digest = duplicate_digest("default", id);
-    EXPECT_TRUE(table.claim(digest, now, max_age, 1000, &seen).ok());
-    if (refresh) table.set_refresh(digest);
+    EXPECT_TRUE(table.claim(digest, now, max_age, 1000, &seen, refresh).ok());
     EXPECT_TRUE(table.finish(record, now).ok());
     return seen;
   }

@@ -43,8 +43,12 @@ struct DecodedText {
 // RFC 2047 forbids them and mail carries them, and readers decode them.
 DecodedText decode_to_utf8(std::string_view text);
 
-// A header field's value as a reader shows it: unfolded (each line break taken out,
-// the blank after it kept), decoded by decode_to_utf8, blanks trimmed at both ends.
+// A header field's raw value, unfolded (each line break taken out, the blank after it
+// kept) and blanks trimmed at both ends; nothing decoded (an id, as RFC 7352 reads it).
+std::string unfolded_value(std::string_view value);
+
+// A header field's value as a reader shows it: unfolded_value, decoded by
+// decode_to_utf8, blanks trimmed at both ends.
 DecodedText field_text(std::string_view value);
 
 }  // namespace mailsift::message::mime
