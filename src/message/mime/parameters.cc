@@ -146,10 +146,12 @@ StructuredValue parse_structured_value(std::string_view text) {
     }
     segment.text = std::move(value);
     auto& segments = found[name];
-    // A value of its own counts, and so does a name's first segment; its further
-    // segments count against kMaxRfc2231Segments instead.
+    // Each value of its own counts, and so does a name's first numbered segment (they
+    // are joined into one value, whatever came before); its further segments count
+    // against kMaxRfc2231Segments instead.
     const bool single = number < 0;
-    if (segments.empty() || single) {
+    const bool first_numbered = !single && segments.lower_bound(0) == segments.end();
+    if (single || first_numbered) {
       if (++count > limits::kMaxMimeParameters) {
         out.parameter_limit = true;
         if (segments.empty()) found.erase(name);

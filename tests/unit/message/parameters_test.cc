@@ -79,6 +79,14 @@ TEST(Parameters, Limits) {
   const StructuredValue value = parse_structured_value(many);
   EXPECT_TRUE(value.parameter_limit);
   EXPECT_EQ(value.parameters.size(), limits::kMaxMimeParameters);
+  // Values of their own and a name's segments joined are each one parameter, in any
+  // order (found by the fuzzer: "x=1; x=2; x*0=a" gave three values counted as two).
+  std::string mixed = "text/plain; x=1; x=2; x*0=a; x*1=b";
+  for (int i = 0; i < 1000; ++i) mixed += "; p" + std::to_string(i) + "=v";
+  const StructuredValue mixed_value = parse_structured_value(mixed);
+  EXPECT_TRUE(mixed_value.parameter_limit);
+  EXPECT_EQ(mixed_value.parameters.size(), limits::kMaxMimeParameters);
+  EXPECT_EQ(parameter_values(mixed_value, "x"), (std::vector<std::string>{"1", "2", "ab"}));
   std::string segments = "attachment";
   for (int i = 0; i < 500; ++i) segments += "; name*" + std::to_string(i) + "=x";
   const StructuredValue split = parse_structured_value(segments);
