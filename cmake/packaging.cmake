@@ -1,7 +1,7 @@
 # Installation (cmake --install) and the Debian package (cpack, in the build directory).
 #
-#   bin/mailsift
-#   share/man/man1/mailsift.1, share/man/man5/mailsiftrc.5
+#   bin/mailsift, bin/mailsift-formail
+#   share/man/man1/mailsift.1, share/man/man1/mailsift-formail.1, share/man/man5/mailsiftrc.5
 #   share/doc/mailsift/README.md
 #   share/doc/mailsift/examples/   the rcfiles of rules-examples/, each with its test
 #                                  messages (examples/tests/NAME/), and quickstart.eml
@@ -10,8 +10,8 @@
 # server tests install (tests/mta/README.md). libmagic is loaded with dlopen when a
 # rule first asks for a sniffed type, so dpkg-shlibdeps cannot see it: it is named.
 include(GNUInstallDirs)
-install(TARGETS mailsift RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES man/mailsift.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(TARGETS mailsift mailsift-formail RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(FILES man/mailsift.1 man/mailsift-formail.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES man/mailsiftrc.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY rules-examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)

@@ -687,10 +687,7 @@ int Formatter::run() {
     if (last_ == Input::kEnd) return 0;
     programs_.read_fileno();
     original_stdout_ = ::fcntl(1, F_DUPFD_CLOEXEC, 3);
-    if (o_.total == 0) {
-      input_.close();
-      return 0;
-    }
+    if (o_.total == 0) return kIoError;  // formail closes its closed output here, and fails
     start_program();
     if (o_.min_fields == 0) o_.min_fields = 2;
   } else {

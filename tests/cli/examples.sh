@@ -7,8 +7,12 @@
 #   sent: N       messages handed to $SENDMAIL (a recorder here)
 #   exit: N       the exit status of every run
 # PROGRAM=/usr/bin/procmail runs the same expectations against procmail.
+# The examples that call formail run mailsift-formail (FORMAIL=, $MAILSIFT_FORMAIL)
+# under mailsift, and procmail's formail under procmail.
 source "$(dirname "$0")/../support/e2e.sh"
 program=${PROGRAM:-$MAILSIFT}
+formail=formail
+[ -z "${PROGRAM:-}" ] && formail=${MAILSIFT_FORMAIL:?MAILSIFT_FORMAIL must name mailsift-formail}
 examples=$SOURCE_DIR/rules-examples
 
 # spam.rc needs spamd: start one on loopback when the port is free.
@@ -54,7 +58,8 @@ for test_dir in "$examples"/tests/*/; do
     want_exit=$(sed -n 's/^exit: *//p' "$expect")
     for _ in $(seq 1 "${runs:-1}"); do
       env -i HOME="$home" LOGNAME=bob PATH=/usr/bin:/bin TZ=UTC \
-        "$program" HOME="$home" ORGMAIL="$home/orgmail" SENDMAIL="$home/bin/sendmail" "$rcfile" \
+        "$program" HOME="$home" ORGMAIL="$home/orgmail" SENDMAIL="$home/bin/sendmail" \
+        FORMAIL="$formail" "$rcfile" \
         < "$msg" 2>> "$home/stderr"
       expect_eq "$case_name: exit status" "$?" "${want_exit:-0}"
     done

@@ -2,7 +2,8 @@
 # check_installed ROOT: ROOT is the installation prefix (bin/, share/ under it).
 check_installed() {
   local root=$1 file
-  for file in bin/mailsift share/man/man1/mailsift.1 share/man/man5/mailsiftrc.5 \
+  for file in bin/mailsift bin/mailsift-formail share/man/man1/mailsift.1 \
+              share/man/man1/mailsift-formail.1 share/man/man5/mailsiftrc.5 \
               share/doc/mailsift/README.md share/doc/mailsift/examples/quickstart.rc \
               share/doc/mailsift/examples/quickstart.eml; do
     if [ -f "$root/$file" ]; then pass; else fail "installed: no $file"; fi
@@ -19,6 +20,9 @@ check_installed() {
     fi
   done
   [ -x "$root/bin/mailsift" ] && pass || fail "installed: bin/mailsift is not executable"
+  [ -x "$root/bin/mailsift-formail" ] && pass || fail "installed: bin/mailsift-formail is not executable"
+  expect_eq "installed: mailsift-formail extracts a field" \
+    "$(printf 'Subject: hi\n\nbody\n' | "$root/bin/mailsift-formail" -x Subject:)" " hi"
   # The installed binary runs the installed example (README's first command, there).
   local run=$WORK/run-$(basename "$root")
   mkdir -p "$run" && cp "$root"/share/doc/mailsift/examples/quickstart.* "$run/"
@@ -30,6 +34,7 @@ check_installed() {
   # Nothing else: no test programs, no libraries, no headers.
   local extra
   extra=$(cd "$root" && find . -type f ! -path './share/doc/mailsift/*' ! -path './bin/mailsift' \
+          ! -path './bin/mailsift-formail' ! -path './share/man/man1/mailsift-formail.1' \
           ! -path './share/man/man1/mailsift.1' ! -path './share/man/man5/mailsiftrc.5' | sort)
   expect_eq "installed: nothing else" "$extra" ""
 }
