@@ -5,10 +5,12 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 #include "mailsift/engine/check.h"
 #include "mailsift/engine/rule_test.h"
 #include "mailsift/engine/run.h"
+#include "mailsift/engine/vacation_command.h"
 #include "options.h"
 
 extern char** environ;
@@ -16,6 +18,14 @@ extern char** environ;
 int main(int argc, char** argv) {
   // Before anything else reads a file: mailsift never uses a setuid or setgid bit.
   if (const int code = mailsift::engine::run_as_invoker(STDERR_FILENO); code != 0) return code;
+  if (argc >= 2 && std::string_view(argv[1]) == "--vacation") {
+    // The auto-reply program that rules run: "| mailsift --vacation ..." (mailsift(1)).
+    mailsift::engine::RunContext context;
+    context.stdin_fd = STDIN_FILENO;
+    context.stderr_fd = STDERR_FILENO;
+    context.environ = environ;
+    return mailsift::engine::run_vacation_command({argv + 2, argv + argc}, context);
+  }
   const auto parsed = mailsift::cli::parse_command_line(argc, argv);
   if (parsed.exit_now) return *parsed.exit_now;
   if (parsed.test) {

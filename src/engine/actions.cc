@@ -5,6 +5,8 @@
 #include <cstring>
 #include <utility>
 
+#include "mailsift/engine/vacation_command.h"
+#include "mailsift/vacation/vacation.h"
 #include "mailsift/engine/abstract.h"
 #include "mailsift/engine/evaluator.h"
 #include "mailsift/engine/folder_guard.h"
@@ -260,6 +262,23 @@ bool Evaluator::run_forward(const rc::Recipe& recipe, bool* delivering) {
 // when it exits 0 (procmail, without w, counts it once the program has the message).
 bool Evaluator::deliver_to_program(const rc::Recipe& recipe, const Command& command,
                                    bool forwarding) {
+  if (session_.dry_run() && !forwarding && !command.via_shell && is_vacation_command(command.argv)) {
+    // The auto-reply: say whether it would reply, and why not; send and record nothing.
+    vacation::Settings settings;
+    std::string note;
+    const std::vector<std::string> environment = session_.variables().environment();
+    if (!vacation::parse_settings({command.argv.begin() + 2, command.argv.end()}, environment,
+                                  &settings, &note)) {
+      note += "; not run in a dry run";
+    } else {
+      note = vacation::respond(session_.io(), message_, settings, true, environment, nullptr).log;
+      note = note.substr(note.find(": ") + 2) + "; nothing sent in a dry run";
+    }
+    trace_action(recipe, "vacation", command.display, note);
+    session_.trace().delivery(command.display, "program", false);
+    session_.mark_delivered(command.display, 0);
+    return true;
+  }
   if (session_.dry_run()) {
     // Never run: a dry run counts the delivery as done.
     trace_action(recipe, forwarding ? "forward" : "pipe", command.display,
