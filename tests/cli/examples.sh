@@ -35,7 +35,7 @@ stored_messages() {
     cd "$mail" || exit
     find . -path '*/new/*' -type f | sed 's#^\./##; s#/new/[^/]*$#/#'
     find . -type f ! -path '*/new/*' ! -path '*/cur/*' ! -path '*/tmp/*' ! -name log \
-      ! -name '*.cache' ! -name '*.lock' -print0 |
+      ! -name '*.cache' ! -name '*.lock' ! -path './.mailsift/*' -print0 |
       while IFS= read -r -d '' f; do
         n=$(grep -c '^From ' "$f")
         for _ in $(seq 1 "$n"); do echo "${f#./}"; done
@@ -54,12 +54,14 @@ for test_dir in "$examples"/tests/*/; do
     mkdir -p "$home/Mail" "$home/bin"
     printf "#!/bin/sh\ncat > %s/sent.\$\$\n" "$home" > "$home/bin/sendmail"
     chmod +x "$home/bin/sendmail"
+    # vacation.rc runs "mailsift --vacation" from the PATH, under procmail too.
+    ln -sf "$MAILSIFT" "$home/bin/mailsift"
     runs=$(sed -n 's/^runs: *//p' "$expect")
     want_exit=$(sed -n 's/^exit: *//p' "$expect")
     for _ in $(seq 1 "${runs:-1}"); do
       env -i HOME="$home" LOGNAME=bob PATH=/usr/bin:/bin TZ=UTC \
         "$program" HOME="$home" ORGMAIL="$home/orgmail" SENDMAIL="$home/bin/sendmail" \
-        FORMAIL="$formail" "$rcfile" \
+        FORMAIL="$formail" PATH="$home/bin:/usr/bin:/bin" "$rcfile" \
         < "$msg" 2>> "$home/stderr"
       expect_eq "$case_name: exit status" "$?" "${want_exit:-0}"
     done
