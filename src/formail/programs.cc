@@ -108,25 +108,15 @@ int Programs::start(int output_fd, int* status) {
   return pipe_fds[1];
 }
 
-std::optional<int> Programs::wait_last() {
-  int wait_status = 0;
-  for (;;) {
-    const pid_t pid = ::waitpid(last_, &wait_status, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      return std::nullopt;
-    }
-    if (!WIFSTOPPED(wait_status)) break;
-  }
-  if (running_ > 0) --running_;
-  return program_status(wait_status);
-}
+std::optional<int> Programs::wait_last() { return wait_for(last_); }
 
-std::optional<int> Programs::wait_any() {
+std::optional<int> Programs::wait_any() { return wait_for(-1); }
+
+// Waits for the program `pid` (-1: any); nullopt when there is none to wait for.
+std::optional<int> Programs::wait_for(pid_t pid) {
   int wait_status = 0;
   for (;;) {
-    const pid_t pid = ::waitpid(-1, &wait_status, 0);
-    if (pid < 0) {
+    if (::waitpid(pid, &wait_status, 0) < 0) {
       if (errno == EINTR) continue;
       return std::nullopt;
     }

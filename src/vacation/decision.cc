@@ -109,8 +109,13 @@ Decision decide(const message::Message& message, const Settings& settings) {
        {"To", "Cc", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc"}) {
     for (const message::HeaderField* field : message.headers().find_all(field_name)) {
       for (const auto& address : message::mime::parse_address_list(field->value)) {
-        const std::string text = lowered(address.local) + (address.domain.empty() ? "" : "@" + address.domain);
-        if (std::find(mine.begin(), mine.end(), text) != mine.end()) addressed = true;
+        // With its +detail or without (RFC 5233): bob+lists@ is bob@.
+        const std::string local = lowered(address.local);
+        const std::string domain = address.domain.empty() ? "" : "@" + address.domain;
+        const std::string user = local.substr(0, local.find('+'));
+        if (std::find(mine.begin(), mine.end(), local + domain) != mine.end() ||
+            std::find(mine.begin(), mine.end(), user + domain) != mine.end())
+          addressed = true;
       }
     }
   }

@@ -31,6 +31,8 @@ class Programs {
   std::optional<int> wait_any();
 
  private:
+  std::optional<int> wait_for(pid_t pid);
+
   std::vector<std::string> command_;
   long child_limit_;
   long running_ = 0;

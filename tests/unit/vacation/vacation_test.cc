@@ -93,6 +93,10 @@ TEST(VacationDecision, OnlyWhenAddressedToTheUser) {
   const std::string cc = "From carol@example.net  Sat Nov 28 10:00:00 2026\n"
                          "To: list@example.com\nCc: bob@example.org\n\nx\n";
   EXPECT_EQ(reason(cc), "reply");
+  // A +detail address of the user is the user's (RFC 5233).
+  const std::string detail = "From carol@example.net  Sat Nov 28 10:00:00 2026\n"
+                             "To: bob+lists@example.org\n\nx\n";
+  EXPECT_EQ(reason(detail), "reply");
   // No address of the user at all: no reply, and the reason says what to give.
   Settings none = bob();
   none.addresses.clear();
