@@ -27,7 +27,7 @@ function(mailsift_fuzz_targets)
     get_filename_component(name ${source} NAME_WE)
     add_executable(${name} ${source})
     # The engine library brings every layer below it; the linker keeps what is used.
-    target_link_libraries(${name} PRIVATE mailsift_engine mailsift_formail)
+    target_link_libraries(${name} PRIVATE mailsift_lmtp mailsift_engine mailsift_formail)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
     mailsift_warnings(${name})
   endforeach()

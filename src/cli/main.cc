@@ -11,6 +11,7 @@
 #include "mailsift/engine/rule_test.h"
 #include "mailsift/engine/run.h"
 #include "mailsift/engine/vacation_command.h"
+#include "mailsift/lmtp/server.h"
 #include "options.h"
 
 extern char** environ;
@@ -25,6 +26,12 @@ int main(int argc, char** argv) {
     context.stderr_fd = STDERR_FILENO;
     context.environ = environ;
     return mailsift::engine::run_vacation_command({argv + 2, argv + argc}, context);
+  }
+  if (argc == 2 && std::string_view(argv[1]) == "--lmtp") {
+    // One LMTP connection on stdin and stdout (mailsift(1), LMTP); the log on stderr.
+    mailsift::lmtp::ServerSettings settings;
+    settings.environ = environ;
+    return mailsift::lmtp::serve_connection(STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, settings);
   }
   const auto parsed = mailsift::cli::parse_command_line(argc, argv);
   if (parsed.exit_now) return *parsed.exit_now;

@@ -1,0 +1,97 @@
+// LMTP (RFC 2033) as a pure state machine: bytes from the client in, reply bytes out,
+// and a Delivery that is asked about each recipient and handed each message. It does
+// no I/O of its own, so that the server loop (lmtp/server.h) stays small and this can
+// be fuzzed.
+//
+// Commands: LHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; VRFY is refused politely (252);
+// HELO and EHLO are refused (LMTP is not SMTP). Extensions: PIPELINING,
+// ENHANCEDSTATUSCODES, 8BITMIME, SIZE. After DATA, one reply per accepted recipient, in
+// the order of their RCPT commands (RFC 2033 section 4.2). Each limit is logged (the
+// Delivery's log) when it bites.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailsift::lmtp {
+
+struct Limits {
+  std::size_t max_command_line = 2048;       // a command line (RFC 5321: 512 at least)
+  std::size_t max_text_line = 1 << 20;       // a line of the message (we never refuse mail
+                                             // for long lines below this)
+  std::size_t max_message = 64u << 20;       // SIZE, and the most DATA that is taken
+  std::size_t max_recipients = 100;          // per transaction
+  int max_bad_commands = 10;                 // then 421 and hang up
+};
+
+struct Recipient {
+  std::string address;  // as given in RCPT TO:<...>
+  std::string user;     // the local part before any "+"
+  std::string detail;   // after the first "+" ("" when none)
+};
+
+// What a reply says: the code, the enhanced status and the text.
+struct Reply {
+  int code = 250;
+  std::string status = "2.0.0";
+  std::string text = "Ok";
+  std::string line() const;  // "250 2.0.0 Ok\r\n"
+};
+
+class Delivery {
+ public:
+  virtual ~Delivery() = default;
+  // Whether the recipient is one (250), or not (550 5.1.1 and the like), at RCPT time.
+  virtual Reply check_recipient(const Recipient& recipient) = 0;
+  // The message (LF line ends, dot-stuffing undone) for every accepted recipient: one
+  // reply each, in order.
+  virtual std::vector<Reply> deliver(const std::string& sender,
+                                     const std::vector<Recipient>& recipients,
+                                     const std::string& message) = 0;
+  // A limit bit, or the client did something odd: one line for the log.
+  virtual void note(const std::string& line) = 0;
+};
+
+class Session {
+ public:
+  Session(Delivery& delivery, Limits limits, std::string hostname);
+
+  std::string greeting() const;
+  // Takes what the client sent (any amount: part of a line, many pipelined commands)
+  // and returns what to send back.
+  std::string feed(std::string_view bytes);
+  // The client has gone: a message not yet ended is thrown away, undelivered.
+  void end_of_input();
+  // QUIT, or too many bad commands: send what feed returned, then close.
+  bool closed() const { return closed_; }
+  // In the middle of DATA (the client has been told 354).
+  bool in_data() const { return state_ == State::kData; }
+
+ private:
+  enum class State { kStart, kGreeted, kMail, kRecipients, kData };
+  void command(std::string_view line, std::string* out);
+  void data_line(std::string_view line, std::string* out);
+  void reset_transaction();
+  void bad_command(const Reply& reply, std::string* out);
+
+  Delivery& delivery_;
+  Limits limits_;
+  std::string hostname_;
+  State state_ = State::kStart;
+  bool closed_ = false;
+  int bad_commands_ = 0;
+  std::string pending_;   // an incomplete line
+  bool discarding_line_ = false;  // the rest of a line that was too long
+  std::string sender_;
+  std::vector<Recipient> recipients_;
+  std::string message_;
+  bool message_too_big_ = false;
+};
+
+// "user+detail@domain" or "<...>" parts; false when it is not an address LMTP takes.
+bool parse_path(std::string_view text, std::string* address);
+Recipient recipient_of(const std::string& address);
+
+}  // namespace mailsift::lmtp

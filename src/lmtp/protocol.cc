@@ -1,0 +1,280 @@
+#include "mailsift/lmtp/protocol.h"
+
+#include <algorithm>
+
+namespace mailsift::lmtp {
+namespace {
+
+char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (upper(text[i]) != upper(prefix[i])) return false;
+  return true;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// "FROM:<a@b> SIZE=10" after the verb: the path, and what follows it.
+bool split_path(std::string_view argument, std::string_view keyword, std::string* address,
+                std::string_view* parameters) {
+  argument = trim(argument);
+  if (!starts_with_ignoring_case(argument, keyword)) return false;
+  argument = trim(argument.substr(keyword.size()));
+  std::size_t end;
+  if (!argument.empty() && argument.front() == '<') {
+    end = argument.find('>');
+    if (end == std::string_view::npos) return false;
+    ++end;
+  } else {
+    end = std::min(argument.find(' '), argument.size());
+  }
+  if (!parse_path(argument.substr(0, end), address)) return false;
+  *parameters = trim(argument.substr(end));
+  return true;
+}
+
+Reply reply(int code, std::string status, std::string text) {
+  return Reply{code, std::move(status), std::move(text)};
+}
+
+}  // namespace
+
+std::string Reply::line() const { return std::to_string(code) + " " + status + " " + text + "\r\n"; }
+
+bool parse_path(std::string_view text, std::string* address) {
+  if (!text.empty() && text.front() == '<') {
+    if (text.size() < 2 || text.back() != '>') return false;
+    text = text.substr(1, text.size() - 2);
+  }
+  // A source route ("@a,@b:user@host") is ignored, as RFC 5321 allows.
+  if (!text.empty() && text.front() == '@') {
+    const std::size_t colon = text.find(':');
+    if (colon == std::string_view::npos) return false;
+    text.remove_prefix(colon + 1);
+  }
+  for (const char c : text)
+    if (static_cast<unsigned char>(c) < 0x21 || c == '<' || c == '>' || c == 0x7f) return false;
+  *address = std::string(text);
+  return true;
+}
+
+Recipient recipient_of(const std::string& address) {
+  Recipient r;
+  r.address = address;
+  const std::size_t at = address.rfind('@');
+  const std::string local = address.substr(0, at);
+  const std::size_t plus = local.find('+');
+  r.user = local.substr(0, plus);
+  std::transform(r.user.begin(), r.user.end(), r.user.begin(), lower);
+  if (plus != std::string::npos) r.detail = local.substr(plus + 1);
+  return r;
+}
+
+Session::Session(Delivery& delivery, Limits limits, std::string hostname)
+    : delivery_(delivery), limits_(limits), hostname_(std::move(hostname)) {}
+
+std::string Session::greeting() const {
+  return "220 " + hostname_ + " LMTP mailsift ready\r\n";
+}
+
+std::string Session::feed(std::string_view bytes) {
+  std::string out;
+  while (!bytes.empty() && !closed_) {
+    const std::size_t newline = bytes.find('\n');
+    const std::string_view piece = bytes.substr(0, newline);
+    bytes.remove_prefix(newline == std::string_view::npos ? bytes.size() : newline + 1);
+    const std::size_t limit = state_ == State::kData ? limits_.max_text_line : limits_.max_command_line;
+    if (!discarding_line_) {
+      pending_ += piece;
+      if (pending_.size() > limit) {
+        discarding_line_ = true;
+        pending_.clear();
+      }
+    }
+    if (newline == std::string_view::npos) break;
+    if (discarding_line_) {
+      discarding_line_ = false;
+      if (state_ == State::kData) {
+        if (!message_too_big_) delivery_.note("a line of the message is longer than the limit");
+        message_too_big_ = true;
+      } else {
+        delivery_.note("a command line longer than " + std::to_string(limits_.max_command_line) +
+                       " bytes");
+        bad_command(reply(500, "5.5.2", "Line too long"), &out);
+      }
+      continue;
+    }
+    std::string line = std::move(pending_);
+    pending_.clear();
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (state_ == State::kData) data_line(line, &out);
+    else command(line, &out);
+  }
+  return out;
+}
+
+void Session::end_of_input() {
+  if (state_ == State::kData)
+    delivery_.note("the client went away in the middle of DATA: nothing was delivered");
+  reset_transaction();
+  closed_ = true;
+}
+
+void Session::reset_transaction() {
+  sender_.clear();
+  recipients_.clear();
+  message_.clear();
+  message_too_big_ = false;
+  if (state_ != State::kStart) state_ = State::kGreeted;
+}
+
+void Session::bad_command(const Reply& answer, std::string* out) {
+  *out += answer.line();
+  if (++bad_commands_ >= limits_.max_bad_commands) {
+    delivery_.note("too many bad commands (" + std::to_string(bad_commands_) + "): hanging up");
+    *out += reply(421, "4.7.0", hostname_ + " too many errors, closing connection").line();
+    closed_ = true;
+  }
+}
+
+void Session::command(std::string_view line, std::string* out) {
+  const std::size_t space = std::min(line.find(' '), line.size());
+  std::string verb(line.substr(0, space));
+  std::transform(verb.begin(), verb.end(), verb.begin(), upper);
+  const std::string_view argument = trim(line.substr(space));
+
+  if (verb == "LHLO") {
+    if (argument.empty()) return bad_command(reply(501, "5.5.4", "Syntax: LHLO hostname"), out);
+    reset_transaction();
+    state_ = State::kGreeted;
+    *out += "250-" + hostname_ + "\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n" +
+            "250 SIZE " + std::to_string(limits_.max_message) + "\r\n";
+    return;
+  }
+  if (verb == "HELO" || verb == "EHLO")
+    return bad_command(reply(500, "5.5.1", "This is LMTP: say LHLO"), out);
+  if (verb == "NOOP") {
+    *out += reply(250, "2.0.0", "Ok").line();
+    return;
+  }
+  if (verb == "RSET") {
+    reset_transaction();
+    *out += reply(250, "2.0.0", "Ok").line();
+    return;
+  }
+  if (verb == "QUIT") {
+    *out += reply(221, "2.0.0", hostname_ + " closing connection").line();
+    reset_transaction();
+    closed_ = true;
+    return;
+  }
+  if (verb == "VRFY") {
+    *out += reply(252, "2.5.2", "Cannot VRFY a user; send RCPT to try a delivery").line();
+    return;
+  }
+  if (verb == "MAIL") {
+    if (state_ == State::kStart) return bad_command(reply(503, "5.5.1", "Say LHLO first"), out);
+    if (state_ != State::kGreeted) return bad_command(reply(503, "5.5.1", "Nested MAIL command"), out);
+    std::string address;
+    std::string_view parameters;
+    if (!split_path(argument, "FROM:", &address, &parameters))
+      return bad_command(reply(501, "5.5.4", "Syntax: MAIL FROM:<address>"), out);
+    while (!parameters.empty()) {
+      const std::size_t end = std::min(parameters.find(' '), parameters.size());
+      const std::string_view parameter = parameters.substr(0, end);
+      parameters = trim(parameters.substr(end));
+      if (starts_with_ignoring_case(parameter, "SIZE=")) {
+        const std::string_view digits = parameter.substr(5);
+        if (digits.empty() || digits.size() > 18 ||
+            !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+          return bad_command(reply(501, "5.5.4", "Syntax: SIZE=number"), out);
+        if (std::stoull(std::string(digits)) > limits_.max_message) {
+          delivery_.note("a message of " + std::string(digits) + " bytes refused (SIZE limit " +
+                         std::to_string(limits_.max_message) + ")");
+          *out += reply(552, "5.3.4", "Message too big for this system").line();
+          return;
+        }
+      } else if (starts_with_ignoring_case(parameter, "BODY=")) {
+        const std::string_view body = parameter.substr(5);
+        if (!starts_with_ignoring_case(body, "7BIT") && !starts_with_ignoring_case(body, "8BITMIME"))
+          return bad_command(reply(501, "5.5.4", "BODY is 7BIT or 8BITMIME"), out);
+      } else {
+        return bad_command(reply(555, "5.5.4", "Unsupported parameter " + std::string(parameter)),
+                           out);
+      }
+    }
+    sender_ = address;
+    state_ = State::kMail;
+    *out += reply(250, "2.1.0", "Ok").line();
+    return;
+  }
+  if (verb == "RCPT") {
+    if (state_ != State::kMail && state_ != State::kRecipients)
+      return bad_command(reply(503, "5.5.1", "Need MAIL first"), out);
+    std::string address;
+    std::string_view parameters;
+    if (!split_path(argument, "TO:", &address, &parameters) || address.empty())
+      return bad_command(reply(501, "5.5.4", "Syntax: RCPT TO:<address>"), out);
+    if (!parameters.empty())
+      return bad_command(reply(555, "5.5.4", "Unsupported parameter"), out);
+    if (recipients_.size() >= limits_.max_recipients) {
+      delivery_.note("more than " + std::to_string(limits_.max_recipients) +
+                     " recipients in one message: the rest told to try again");
+      *out += reply(452, "4.5.3", "Too many recipients").line();
+      return;
+    }
+    Recipient recipient = recipient_of(address);
+    const Reply answer = delivery_.check_recipient(recipient);
+    if (answer.code == 250) {
+      recipients_.push_back(std::move(recipient));
+      state_ = State::kRecipients;
+    }
+    *out += answer.line();
+    return;
+  }
+  if (verb == "DATA") {
+    if (!argument.empty()) return bad_command(reply(501, "5.5.4", "Syntax: DATA"), out);
+    if (state_ == State::kMail) return bad_command(reply(503, "5.5.1", "No valid recipients"), out);
+    if (state_ != State::kRecipients) return bad_command(reply(503, "5.5.1", "Need MAIL first"), out);
+    state_ = State::kData;
+    message_.clear();
+    *out += "354 End data with <CR><LF>.<CR><LF>\r\n";
+    return;
+  }
+  bad_command(reply(500, "5.5.2", "Command unrecognised"), out);
+}
+
+void Session::data_line(std::string_view line, std::string* out) {
+  if (line == ".") {
+    std::vector<Reply> answers;
+    if (message_too_big_) {
+      answers.assign(recipients_.size(), reply(552, "5.3.4", "Message too big for this system"));
+    } else {
+      answers = delivery_.deliver(sender_, recipients_, message_);
+      answers.resize(recipients_.size(), reply(451, "4.3.0", "No outcome for this recipient"));
+    }
+    for (const Reply& answer : answers) *out += answer.line();
+    reset_transaction();
+    return;
+  }
+  if (!line.empty() && line.front() == '.') line.remove_prefix(1);  // dot-stuffing
+  if (message_too_big_) return;
+  if (message_.size() + line.size() + 1 > limits_.max_message) {
+    delivery_.note("a message over " + std::to_string(limits_.max_message) +
+                   " bytes: refused after DATA");
+    message_too_big_ = true;
+    message_.clear();
+    return;
+  }
+  message_ += line;
+  message_ += '\n';
+}
+
+}  // namespace mailsift::lmtp

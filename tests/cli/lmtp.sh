@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# mailsift --lmtp: one LMTP connection on stdin and stdout, with three users this test
+# creates. Each recipient is delivered by a child that becomes that user; after DATA
+# one reply per accepted recipient, in order; a full mailbox for one of three gives
+# 250/451/250, and the retry (the MTA retries only that recipient) delivers it once;
+# +detail reaches the rules as $1; an unknown user is refused at RCPT; a client that
+# goes away in the middle of DATA leaves nothing delivered. Skipped when not root.
+source "$(dirname "$0")/../support/e2e.sh"
+if [ "$(id -u)" -ne 0 ] || ! command -v useradd > /dev/null; then
+  echo "skipped: needs root and useradd"
+  exit 0
+fi
+chmod 755 "$WORK"
+users=()
+for n in a b c; do
+  user="lm$n$$"
+  useradd -M -d "$WORK/$user" -s /bin/sh "$user"
+  users+=("$user")
+  mkdir -p "$WORK/$user/Mail"
+  # ORGMAIL in the mailbox tree too: a mailbox made unwritable has no way out (75).
+  printf 'MAILDIR=$HOME/Mail\nDEFAULT=$MAILDIR/inbox/\nORGMAIL=$MAILDIR/inbox/orgmail\nLOGFILE=$MAILDIR/log\nARG=$1\n:0\n* ARG ?? ^lists$\nlists/\n' \
+    > "$WORK/$user/.procmailrc"
+  chown -R "$user:" "$WORK/$user"
+done
+trap 'for u in "${users[@]}"; do userdel "$u" 2> /dev/null; done; rm -rf "$WORK"' EXIT
+a=${users[0]} b=${users[1]} c=${users[2]}
+
+# session FILE: the client's side, CRLF line ends; the replies in FILE.out.
+session() {
+  sed 's/$/\r/' "$1" | "$MAILSIFT" --lmtp > "$1.out" 2> "$1.log"
+  tr -d '\r' < "$1.out" > "$1.replies"
+}
+count() { find "$1" -type f 2> /dev/null | wc -l; }
+
+cat > one <<EOF2
+LHLO client.example
+MAIL FROM:<carol@example.net>
+RCPT TO:<$a@example.org>
+RCPT TO:<nobody-$$@example.org>
+RCPT TO:<$c+lists@example.org>
+DATA
+From: carol@example.net
+Subject: hello
+
+..a line with a dot
+.
+QUIT
+EOF2
+session one
+expect_eq "replies (the last line of each)" "$(grep -E '^[0-9]{3} ' one.replies | cut -c1-3 | tr '\n' ' ')" \
+  "220 250 250 250 550 250 354 250 250 221 "
+expect_eq "$a: in the inbox" "$(count "$WORK/$a/Mail/inbox/new")" 1
+expect_eq "$c: +lists reached the rules as \$1" "$(count "$WORK/$c/Mail/lists/new")" 1
+file=$(find "$WORK/$a/Mail/inbox/new" -type f | head -n 1)
+expect_eq "the file belongs to $a" "$(stat -c %U "$file")" "$a"
+expect_contains "the envelope sender in the From_ line" "$WORK/$a/Mail/log" "From carol@example.net"
+if grep -qx '.a line with a dot' "$file"; then pass; else fail "dot-stuffing not undone: $(cat "$file")"; fi
+expect_contains "a log line per recipient" one.log "<$a@example.org> from <carol@example.net>: 250"
+
+# A full mailbox for one of three: 250, 451, 250; the retry delivers it once.
+mkdir -p "$WORK/$b/Mail/inbox" && chown "$b:" "$WORK/$b/Mail/inbox" && chmod 000 "$WORK/$b/Mail/inbox"
+cat > three <<EOF2
+LHLO client.example
+MAIL FROM:<carol@example.net>
+RCPT TO:<$a@example.org>
+RCPT TO:<$b@example.org>
+RCPT TO:<$c@example.org>
+DATA
+Subject: three
+
+body
+.
+QUIT
+EOF2
+session three
+expect_eq "one of three fails" "$(grep -E '^(250|451) [0-9]' three.replies | tail -n 3 | cut -c1-3 | tr '\n' ' ')" \
+  "250 451 250 "
+chmod 700 "$WORK/$b/Mail/inbox"
+grep -v -e "RCPT TO:<$a@" -e "RCPT TO:<$c@" three > retry
+session retry
+expect_eq "the retry: delivered" "$(grep -cE '^250 2\.0\.0' retry.replies)" 1
+expect_eq "$b: one copy" "$(count "$WORK/$b/Mail/inbox/new")" 1
+expect_eq "$a: two messages (one each)" "$(count "$WORK/$a/Mail/inbox/new")" 2
+
+# The client goes away in the middle of DATA: nothing delivered.
+printf 'LHLO c\r\nMAIL FROM:<x@example.net>\r\nRCPT TO:<%s@example.org>\r\nDATA\r\nSubject: cut\r\n\r\npart' "$b" |
+  "$MAILSIFT" --lmtp > cut.out 2> cut.log
+expect_eq "cut: still one copy" "$(count "$WORK/$b/Mail/inbox/new")" 1
+expect_contains "cut: logged" cut.log "nothing was delivered"
+finish

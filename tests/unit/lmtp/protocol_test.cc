@@ -1,0 +1,195 @@
+// The LMTP state machine (lmtp/protocol.h) with a fake delivery: each command, the
+// order rules, pipelining, DATA's dot-stuffing and end, the limits, and one reply per
+// recipient after DATA, in order.
+#include "mailsift/lmtp/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace mailsift::lmtp {
+namespace {
+
+class FakeDelivery final : public Delivery {
+ public:
+  Reply check_recipient(const Recipient& r) override {
+    if (r.user == "nobody") return Reply{550, "5.1.1", "no such user"};
+    return Reply{250, "2.1.5", "Ok"};
+  }
+  std::vector<Reply> deliver(const std::string& sender, const std::vector<Recipient>& recipients,
+                             const std::string& message) override {
+    senders.push_back(sender);
+    messages.push_back(message);
+    std::vector<Reply> replies;
+    for (const Recipient& r : recipients) {
+      delivered.push_back(r.user + (r.detail.empty() ? "" : "+" + r.detail));
+      if (r.user == "full") replies.push_back(Reply{452, "4.2.2", "mailbox full"});
+      else replies.push_back(Reply{250, "2.0.0", r.user + " delivered"});
+    }
+    return replies;
+  }
+  void note(const std::string& line) override { notes.push_back(line); }
+
+  std::vector<std::string> senders, messages, delivered, notes;
+};
+
+// The reply codes in `out`, in order ("250-" lines count as one reply).
+std::vector<int> codes(const std::string& out) {
+  std::vector<int> found;
+  std::size_t at = 0;
+  while (at < out.size()) {
+    const std::size_t end = out.find("\r\n", at);
+    EXPECT_NE(end, std::string::npos) << "every reply line ends in CRLF";
+    if (end == std::string::npos) break;
+    const std::string line = out.substr(at, end - at);
+    EXPECT_GE(line.size(), 4u);
+    if (line.size() >= 4 && line[3] == ' ') found.push_back(std::stoi(line.substr(0, 3)));
+    at = end + 2;
+  }
+  return found;
+}
+
+struct Fixture {
+  FakeDelivery delivery;
+  Limits limits;
+  Session session{delivery, limits, "mx.example.org"};
+  Fixture() = default;
+  explicit Fixture(Limits l) : limits(l), session(delivery, l, "mx.example.org") {}
+};
+
+TEST(Lmtp, AWholeTransactionPipelined) {
+  Fixture f;
+  EXPECT_EQ(f.session.greeting(), "220 mx.example.org LMTP mailsift ready\r\n");
+  const std::string out = f.session.feed(
+      "LHLO client\r\nMAIL FROM:<carol@example.net> BODY=8BITMIME SIZE=100\r\n"
+      "RCPT TO:<bob@example.org>\r\nRCPT TO:<nobody@example.org>\r\n"
+      "RCPT TO:<Alice+Lists@example.org>\r\nDATA\r\n"
+      "Subject: hi\r\n\r\n..a dotted line\r\n.\r\nQUIT\r\n");
+  EXPECT_NE(out.find("250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SIZE "),
+            std::string::npos);
+  // LHLO, MAIL, RCPT, RCPT (550 at once), RCPT, DATA, one per accepted recipient, QUIT.
+  EXPECT_EQ(codes(out), (std::vector<int>{250, 250, 250, 550, 250, 354, 250, 250, 221}));
+  ASSERT_EQ(f.delivery.messages.size(), 1u);
+  EXPECT_EQ(f.delivery.messages[0], "Subject: hi\n\n.a dotted line\n");
+  EXPECT_EQ(f.delivery.senders[0], "carol@example.net");
+  EXPECT_EQ(f.delivery.delivered, (std::vector<std::string>{"bob", "alice+Lists"}));
+  EXPECT_TRUE(f.session.closed());
+}
+
+TEST(Lmtp, OneReplyPerRecipientInOrder) {
+  Fixture f;
+  const std::string out = f.session.feed(
+      "LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@x>\r\nRCPT TO:<full@x>\r\nRCPT TO:<c@x>\r\nDATA\r\n"
+      "x\r\n.\r\n");
+  const std::vector<int> got = codes(out);
+  ASSERT_GE(got.size(), 3u);
+  EXPECT_EQ(std::vector<int>(got.end() - 3, got.end()), (std::vector<int>{250, 452, 250}));
+  EXPECT_EQ(f.delivery.senders[0], "");  // the null sender
+}
+
+TEST(Lmtp, OrderOfCommands) {
+  Fixture f;
+  EXPECT_EQ(codes(f.session.feed("MAIL FROM:<a@x>\r\n")), std::vector<int>{503});  // before LHLO
+  EXPECT_EQ(codes(f.session.feed("HELO c\r\nEHLO c\r\n")), (std::vector<int>{500, 500}));
+  EXPECT_EQ(codes(f.session.feed("LHLO c\r\nRCPT TO:<a@x>\r\nDATA\r\n")),
+            (std::vector<int>{250, 503, 503}));
+  EXPECT_EQ(codes(f.session.feed("MAIL FROM:<a@x>\r\nMAIL FROM:<a@x>\r\nDATA\r\n")),
+            (std::vector<int>{250, 503, 503}));  // nested MAIL; DATA without recipients
+  EXPECT_EQ(codes(f.session.feed("RSET\r\nRCPT TO:<a@x>\r\n")), (std::vector<int>{250, 503}));
+  EXPECT_EQ(codes(f.session.feed("NOOP\r\nVRFY bob\r\nBDAT 10\r\n")),
+            (std::vector<int>{250, 252, 500}));
+  EXPECT_TRUE(f.delivery.messages.empty());
+}
+
+TEST(Lmtp, RsetInTheMiddleForgetsTheTransaction) {
+  Fixture f;
+  f.session.feed("LHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nRSET\r\n");
+  EXPECT_EQ(codes(f.session.feed("DATA\r\n")), std::vector<int>{503});
+  f.session.feed("MAIL FROM:<s@x>\r\nRCPT TO:<c@x>\r\nDATA\r\nm\r\n.\r\n");
+  EXPECT_EQ(f.delivery.delivered, std::vector<std::string>{"c"});
+}
+
+TEST(Lmtp, DataLinesAndEnds) {
+  Fixture f;
+  // Bare LF line ends, a lone dot only at the start of a line ends the message, a
+  // line of two dots is one dot, and the message is given whole across feeds.
+  f.session.feed("LHLO c\nMAIL FROM:<a@x>\nRCPT TO:<b@x>\nDATA\n");
+  f.session.feed("one\n. not the end\n..\n");
+  EXPECT_TRUE(f.session.in_data());
+  f.session.feed("tw");
+  f.session.feed("o\r\n.");
+  EXPECT_TRUE(f.delivery.messages.empty());
+  f.session.feed("\r\n");
+  ASSERT_EQ(f.delivery.messages.size(), 1u);
+  EXPECT_EQ(f.delivery.messages[0], "one\n not the end\n.\ntwo\n");
+}
+
+TEST(Lmtp, ClientGoneInDataDeliversNothing) {
+  Fixture f;
+  f.session.feed("LHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\npart of it\r\n");
+  f.session.end_of_input();
+  EXPECT_TRUE(f.delivery.messages.empty());
+  EXPECT_TRUE(f.session.closed());
+  ASSERT_FALSE(f.delivery.notes.empty());
+  EXPECT_NE(f.delivery.notes.back().find("nothing was delivered"), std::string::npos);
+}
+
+TEST(Lmtp, SizeLimits) {
+  Limits limits;
+  limits.max_message = 20;
+  Fixture f(limits);
+  EXPECT_NE(f.session.feed("LHLO c\r\n").find("250 SIZE 20\r\n"), std::string::npos);
+  EXPECT_EQ(codes(f.session.feed("MAIL FROM:<a@x> SIZE=21\r\n")), std::vector<int>{552});
+  const std::string out = f.session.feed(
+      "MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\nDATA\r\n"
+      "0123456789\r\n0123456789\r\n.\r\n");
+  const std::vector<int> got = codes(out);
+  EXPECT_EQ(std::vector<int>(got.end() - 2, got.end()), (std::vector<int>{552, 552}));
+  EXPECT_TRUE(f.delivery.messages.empty());
+  // The session goes on.
+  EXPECT_EQ(codes(f.session.feed("MAIL FROM:<a@x>\r\n")), std::vector<int>{250});
+}
+
+TEST(Lmtp, RecipientLimitAndBadSyntax) {
+  Limits limits;
+  limits.max_recipients = 2;
+  Fixture f(limits);
+  EXPECT_EQ(codes(f.session.feed("LHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\n"
+                                 "RCPT TO:<d@x>\r\n")),
+            (std::vector<int>{250, 250, 250, 250, 452}));
+  EXPECT_EQ(codes(f.session.feed("RCPT TO:<>\r\nRCPT TO:<b@x> NOTIFY=NEVER\r\nRCPT bob\r\n")),
+            (std::vector<int>{501, 555, 501}));
+  EXPECT_EQ(codes(f.session.feed("LHLO\r\n")), std::vector<int>{501});
+}
+
+TEST(Lmtp, TooManyBadCommandsHangsUp) {
+  Limits limits;
+  limits.max_bad_commands = 3;
+  Fixture f(limits);
+  const std::string out = f.session.feed("FOO\r\nBAR\r\nBAZ\r\nNOOP\r\n");
+  EXPECT_EQ(codes(out), (std::vector<int>{500, 500, 500, 421}));
+  EXPECT_TRUE(f.session.closed());
+}
+
+TEST(Lmtp, LongCommandLine) {
+  Limits limits;
+  limits.max_command_line = 64;
+  Fixture f(limits);
+  const std::string out = f.session.feed("NOOP " + std::string(200, 'x') + "\r\nNOOP\r\n");
+  EXPECT_EQ(codes(out), (std::vector<int>{500, 250}));
+}
+
+TEST(Lmtp, Recipients) {
+  EXPECT_EQ(recipient_of("bob+a+b@example.org").detail, "a+b");
+  EXPECT_EQ(recipient_of("Bob@example.org").user, "bob");
+  EXPECT_EQ(recipient_of("root").user, "root");
+  std::string address;
+  EXPECT_TRUE(parse_path("<@relay.example,@b.example:bob@example.org>", &address));
+  EXPECT_EQ(address, "bob@example.org");
+  EXPECT_FALSE(parse_path("<bob@example.org", &address));
+  EXPECT_FALSE(parse_path("<bo b@example.org>", &address));
+}
+
+}  // namespace
+}  // namespace mailsift::lmtp
