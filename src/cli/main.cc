@@ -33,6 +33,13 @@ int main(int argc, char** argv) {
     settings.environ = environ;
     return mailsift::lmtp::serve_connection(STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, settings);
   }
+  if (argc == 3 && std::string_view(argv[1]) == "--lmtp-listen") {
+    // An LMTP server on a socket (mailsift(1), LMTP), or on the one systemd passes.
+    mailsift::lmtp::ListenSettings settings;
+    settings.address = argv[2];
+    settings.server.environ = environ;
+    return mailsift::lmtp::listen_and_serve(settings, STDERR_FILENO);
+  }
   const auto parsed = mailsift::cli::parse_command_line(argc, argv);
   if (parsed.exit_now) return *parsed.exit_now;
   if (parsed.test) {

@@ -6,6 +6,7 @@
 # +detail reaches the rules as $1; an unknown user is refused at RCPT; a client that
 # goes away in the middle of DATA leaves nothing delivered. Skipped when not root.
 source "$(dirname "$0")/../support/e2e.sh"
+cd "$WORK"
 if [ "$(id -u)" -ne 0 ] || ! command -v useradd > /dev/null; then
   echo "skipped: needs root and useradd"
   exit 0
@@ -81,6 +82,74 @@ session retry
 expect_eq "the retry: delivered" "$(grep -cE '^250 2\.0\.0' retry.replies)" 1
 expect_eq "$b: one copy" "$(count "$WORK/$b/Mail/inbox/new")" 1
 expect_eq "$a: two messages (one each)" "$(count "$WORK/$a/Mail/inbox/new")" 2
+
+# --lmtp-listen: a server on a unix socket; 8 clients at once, each a pipelined
+# transaction for two users; SIGTERM stops it, and it removes its socket.
+"$MAILSIFT" --lmtp-listen "unix:$WORK/lmtp.sock" 2> listen.log &
+server=$!
+for _ in $(seq 1 100); do grep -q "listening on" listen.log 2> /dev/null && break; sleep 0.1; done
+python3 - "$WORK/lmtp.sock" "$a" "$c" > clients.out <<'PY'
+import socket, sys, threading
+path, a, c = sys.argv[1:4]
+results = []
+def client(n):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.sendall((f"LHLO c{n}\r\nMAIL FROM:<p{n}@example.net>\r\nRCPT TO:<{a}@x>\r\n"
+               f"RCPT TO:<{c}+lists@x>\r\nDATA\r\nSubject: parallel {n}\r\n\r\nbody\r\n.\r\n"
+               "QUIT\r\n").encode())
+    data = b""
+    while True:
+        piece = s.recv(65536)
+        if not piece:
+            break
+        data += piece
+    codes = [line[:3] for line in data.decode().split("\r\n") if len(line) > 3 and line[3] == " "]
+    results.append(" ".join(codes))
+threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print("\n".join(sorted(results)))
+PY
+expect_eq "8 clients: every reply" "$(sort -u clients.out)" "220 250 250 250 250 354 250 250 221"
+expect_eq "8 clients: 8 lines" "$(wc -l < clients.out)" 8
+expect_eq "$a: 8 more" "$(count "$WORK/$a/Mail/inbox/new")" 10
+expect_eq "$c: 8 more in lists/" "$(count "$WORK/$c/Mail/lists/new")" 9
+kill -TERM "$server"
+wait "$server"
+expect_eq "SIGTERM: the server exits 0" "$?" 0
+[ -e "$WORK/lmtp.sock" ] && fail "the socket is left behind" || pass
+
+# The systemd units (tests/mta/systemd, shown in mailsift(1)): the service's ExecStart
+# with this build's binary, given a listening socket the way systemd passes the
+# .socket unit's (descriptor 3, LISTEN_FDS=1, LISTEN_PID its own); the socket path in
+# ExecStart is then not used.
+units=$SOURCE_DIR/tests/mta/systemd
+exec_start=$(sed -n 's/^ExecStart=//p' "$units/mailsift-lmtp.service")
+expect_eq "the service runs the listener on the socket's path" "$exec_start" \
+  "/usr/bin/mailsift --lmtp-listen unix:$(sed -n 's/^ListenStream=//p' "$units/mailsift-lmtp.socket")"
+read -r -a command <<< "${exec_start/\/usr\/bin\/mailsift/$MAILSIFT}"
+python3 - "$WORK/activated.sock" "${command[@]}" 2> activated.log <<'PY' &
+import os, socket, sys
+listener = socket.socket(socket.AF_UNIX)
+listener.bind(sys.argv[1])
+listener.listen(16)
+os.dup2(listener.fileno(), 3)
+os.set_inheritable(3, True)  # when the socket was 3 already, dup2 kept its close-on-exec
+os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+os.execv(sys.argv[2], sys.argv[2:])
+PY
+activated=$!
+for _ in $(seq 1 100); do grep -q "listening on" activated.log 2> /dev/null && break; sleep 0.1; done
+printf 'LHLO c\r\nMAIL FROM:<s@example.net>\r\nRCPT TO:<%s@x>\r\nDATA\r\nSubject: activated\r\n\r\nb\r\n.\r\nQUIT\r\n' "$a" |
+  python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR); print(s.makefile("rb").read().decode())' \
+    "$WORK/activated.sock" > activated.out
+expect_contains "socket activation: delivered" activated.out "250 2.0.0 <$a@x> delivered"
+expect_eq "$a: one more" "$(count "$WORK/$a/Mail/inbox/new")" 11
+kill -TERM "$activated"
+wait "$activated"
+expect_eq "socket activation: exit 0 on SIGTERM" "$?" 0
+[ -e /run/mailsift/lmtp ] && fail "the path in ExecStart was used" || pass
 
 # The client goes away in the middle of DATA: nothing delivered.
 printf 'LHLO c\r\nMAIL FROM:<x@example.net>\r\nRCPT TO:<%s@example.org>\r\nDATA\r\nSubject: cut\r\n\r\npart' "$b" |

@@ -23,3 +23,22 @@ struct ServerSettings {
 int serve_connection(int in_fd, int out_fd, int log_fd, const ServerSettings& settings);
 
 }  // namespace mailsift::lmtp
+
+namespace mailsift::lmtp {
+
+struct ListenSettings {
+  // "unix:/path/to/socket" or "inet:127.0.0.1:2424" ("inet:[::1]:2424"); ignored when
+  // systemd passes a listening socket (LISTEN_FDS, LISTEN_PID).
+  std::string address;
+  long max_connections = 20;  // more at once: 421 4.3.2, and the connection is closed
+  ServerSettings server;
+};
+
+// mailsift --lmtp-listen ADDRESS: accepts connections and serves each in a child of
+// its own (which makes a child per recipient, as serve_connection does), until
+// SIGTERM or SIGINT; then it stops accepting and waits for the connections it serves.
+// A unix socket is made mode 0666 (the directory it is in decides who may connect).
+// Returns the exit status: 0, or 75 when it cannot listen.
+int listen_and_serve(const ListenSettings& settings, int log_fd);
+
+}  // namespace mailsift::lmtp
