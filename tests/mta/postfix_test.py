@@ -8,7 +8,10 @@ is in postfix/ and is applied as it is:
                          local users (the scenarios of mta_common);
     postfix/virtual.cf,  the addresses of virtual.test through a pipe(8) service that
     postfix/master.cf    runs mailsift -m as the user vmail, with
-    postfix/virtual.rc   as /etc/mailsift/virtual.rc (pipe_scenarios below).
+    postfix/virtual.rc   as /etc/mailsift/virtual.rc (pipe_scenarios below);
+    postfix/lmtp.cf      the domain lmtp.test through Postfix's lmtp(8) client to
+                         mailsift --lmtp-listen on private/mailsift-lmtp
+                         (lmtp_scenarios below).
 """
 import json, os, pwd, re, shutil, subprocess, sys
 
@@ -21,6 +24,9 @@ CONFIG = os.path.join(m.HERE, "postfix")
 VIRTUAL_RC = "/etc/mailsift/virtual.rc"
 VIRTUAL_MAILBOXES = "/etc/postfix/virtual-mailboxes"
 VMAIL = "/var/vmail"
+# Where mailsift --lmtp-listen listens: lmtp(8) runs chrooted in the queue directory,
+# and postfix/lmtp.cf names the socket relative to it.
+LMTP_SOCKET = "/var/spool/postfix/private/mailsift-lmtp"
 # The test's own settings (what the documentation shows comes from postfix/*.cf).
 SETTINGS = {
     "compatibility_level": "3.6",
@@ -136,6 +142,7 @@ class Postfix:
 
     def more_scenarios(self, local_table):
         pipe_scenarios(self, local_table)
+        lmtp_scenarios(self)
 
     def status(self, qid, recipient):
         if not os.path.exists(MAILLOG):
@@ -205,6 +212,62 @@ def pipe_scenarios(mta, local_table):
         m.fail(f"pipe: exit codes {table}, unlike local(8)'s {local_table}; mailsift(1) "
                "says they are the same")
     print("pipe: exit codes as under local(8)", flush=True)
+
+
+def lmtp_scenarios(mta):
+    """Postfix's lmtp(8) client delivering to mailsift --lmtp-listen (mailsift(1), LMTP)."""
+    log = open(os.path.join(m.WORK, "lmtp.log"), "w")
+    server = subprocess.Popen([m.BIN, "--lmtp-listen", "unix:" + LMTP_SOCKET], stderr=log)
+    try:
+        if not m.wait_for("mailsift's LMTP socket", lambda: os.path.exists(LMTP_SOCKET), 10):
+            return
+        m.run("postconf", "-e", *[f"{k}={v}" for k, v in settings_of("lmtp.cf").items()])
+        m.run("postfix", "reload")
+        # A user whose inbox can be made unwritable with no way out (ORGMAIL in it too).
+        m.USERS.append("mstest4")
+        u4 = m.add_user("mstest4", "MAILDIR=$HOME/Maildir\nDEFAULT=$MAILDIR/inbox/\n"
+                        "ORGMAIL=$MAILDIR/inbox/orgmail\nLOGFILE=$HOME/mailsift.log\n")
+        inbox = os.path.join(u4.pw_dir, "Maildir", "inbox")
+
+        msgid, qid = m.send("mstest4@lmtp.test", "over-lmtp")
+        if m.wait_for("the LMTP message in mstest4's inbox", lambda: m.copies(inbox, msgid) == 1):
+            status = m.wait_for("Postfix's status", lambda: mta.status(qid, "mstest4@lmtp.test"))
+            if not status or status[0] != "sent" or "250 2.0.0" not in status[1]:
+                m.fail(f"lmtp: Postfix said {status}, wanted sent with 250 2.0.0")
+            owner = os.stat(os.path.join(inbox, "new", os.listdir(os.path.join(inbox, "new"))[0]))
+            if owner.st_uid != u4.pw_uid:
+                m.fail("lmtp: the delivered file is not mstest4's")
+        print(f"lmtp: delivered, Postfix says {mta.status(qid, 'mstest4@lmtp.test')}", flush=True)
+
+        msgid, qid = m.send("nosuchuser@lmtp.test", "nobody-here")
+        status = m.wait_for("Postfix to bounce the unknown user",
+                            lambda: mta.status(qid, "nosuchuser@lmtp.test"))
+        if not status or status[0] != "bounced" or "5.1.1" not in status[1]:
+            m.fail(f"lmtp: unknown user: Postfix said {status}, wanted bounced with 5.1.1")
+        print("lmtp: an unknown user bounced at RCPT", flush=True)
+
+        # The inbox unwritable: 451, deferred; repaired and flushed, stored once.
+        os.chmod(inbox, 0)
+        msgid, qid = m.send("mstest4@lmtp.test", "lmtp-retry")
+        status = m.wait_for("Postfix to defer the LMTP message",
+                            lambda: mta.status(qid, "mstest4@lmtp.test"))
+        if not status or status[0] != "deferred" or "4.3.0" not in status[1]:
+            m.fail(f"lmtp retry: Postfix said {status}, wanted deferred with 4.3.0")
+        os.chmod(inbox, 0o700)
+        mta.flush()
+        m.wait_for("the retried LMTP message", lambda: m.copies(inbox, msgid) == 1)
+        m.wait_for("the queue to empty", lambda: not mta.in_queue(qid))
+        if m.copies(inbox, msgid) != 1:
+            m.fail(f"lmtp retry: {m.copies(inbox, msgid)} copies, wanted 1")
+        print("lmtp: deferred, flushed, stored once", flush=True)
+    finally:
+        server.terminate()
+        if server.wait(timeout=30) != 0:
+            m.fail(f"lmtp: the server exited {server.returncode} on SIGTERM")
+        if os.path.exists(LMTP_SOCKET):
+            m.fail("lmtp: the server left its socket behind")
+        log.close()
+        print("".join(open(os.path.join(m.WORK, "lmtp.log")).readlines()[-12:]), flush=True)
 
 
 sys.exit(m.run_stage(Postfix(), sys.argv[1]))
