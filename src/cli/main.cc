@@ -1,6 +1,7 @@
 // mailsift's entry point: parse the command line, run, exit with the code run()
 // chose (the only place an outcome becomes a process exit status is
 // engine/exit_status.cc).
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -27,18 +28,30 @@ int main(int argc, char** argv) {
     context.environ = environ;
     return mailsift::engine::run_vacation_command({argv + 2, argv + argc}, context);
   }
-  if (argc == 2 && std::string_view(argv[1]) == "--lmtp") {
-    // One LMTP connection on stdin and stdout (mailsift(1), LMTP); the log on stderr.
-    mailsift::lmtp::ServerSettings settings;
-    settings.environ = environ;
-    return mailsift::lmtp::serve_connection(STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, settings);
-  }
-  if (argc == 3 && std::string_view(argv[1]) == "--lmtp-listen") {
-    // An LMTP server on a socket (mailsift(1), LMTP), or on the one systemd passes.
+  if (argc >= 2 && (std::string_view(argv[1]) == "--lmtp" || std::string_view(argv[1]) == "--lmtp-listen")) {
+    // LMTP (mailsift(1), LMTP): one connection on stdin and stdout, or a server on a
+    // socket (or the one systemd passes); the log on stderr or syslog.
+    const bool listen = std::string_view(argv[1]) == "--lmtp-listen";
     mailsift::lmtp::ListenSettings settings;
-    settings.address = argv[2];
     settings.server.environ = environ;
-    return mailsift::lmtp::listen_and_serve(settings, STDERR_FILENO);
+    int first = 2;
+    if (listen) {
+      if (argc < 3) {
+        std::cerr << "mailsift: --lmtp-listen needs an address (unix:PATH or inet:HOST:PORT)\n";
+        return 64;
+      }
+      settings.address = argv[2];
+      first = 3;
+    }
+    std::string error;
+    if (!mailsift::lmtp::parse_options({argv + first, argv + argc}, listen, &settings, &error)) {
+      std::cerr << "mailsift: " << argv[1] << ": " << error << "\n";
+      return 64;
+    }
+    if (settings.server.syslog) ::openlog("mailsift", LOG_PID, LOG_MAIL);
+    if (listen) return mailsift::lmtp::listen_and_serve(settings, STDERR_FILENO);
+    return mailsift::lmtp::serve_connection(STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO,
+                                            settings.server);
   }
   const auto parsed = mailsift::cli::parse_command_line(argc, argv);
   if (parsed.exit_now) return *parsed.exit_now;

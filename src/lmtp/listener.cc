@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,8 +25,25 @@ namespace {
 volatile std::sig_atomic_t stopping = 0;
 void stop(int) { stopping = 1; }
 
+const ServerSettings* log_settings = nullptr;
+
 void log_line(int fd, const std::string& line) {
-  const std::string text = "mailsift lmtp: " + line + "\n";
+  std::string text;
+  if (log_settings != nullptr && log_settings->json_log) {
+    text = "{\"note\":\"";
+    for (const char c : line) {
+      if (c == '"' || c == '\\') text += '\\';
+      if (static_cast<unsigned char>(c) >= 0x20) text += c;
+    }
+    text += "\"}";
+  } else {
+    text = "mailsift lmtp: " + line;
+  }
+  if (log_settings != nullptr && log_settings->syslog) {
+    ::syslog(LOG_MAIL | LOG_INFO, "%s", text.c_str());
+    return;
+  }
+  text += "\n";
   (void)!::write(fd, text.data(), text.size());
 }
 
@@ -104,6 +122,7 @@ int listen_on(const std::string& address, std::string* error) {
 }  // namespace
 
 int listen_and_serve(const ListenSettings& settings, int log_fd) {
+  log_settings = &settings.server;
   std::string error;
   int listener = socket_from_systemd();
   if (listener < 0) listener = listen_on(settings.address, &error);

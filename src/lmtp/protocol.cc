@@ -59,8 +59,11 @@ bool parse_path(std::string_view text, std::string* address) {
     if (colon == std::string_view::npos) return false;
     text.remove_prefix(colon + 1);
   }
+  // One address: no blanks, controls, brackets or list separators.
   for (const char c : text)
-    if (static_cast<unsigned char>(c) < 0x21 || c == '<' || c == '>' || c == 0x7f) return false;
+    if (static_cast<unsigned char>(c) < 0x21 || c == '<' || c == '>' || c == 0x7f || c == ',' ||
+        c == ';')
+      return false;
   *address = std::string(text);
   return true;
 }
@@ -113,9 +116,15 @@ std::string Session::feed(std::string_view bytes) {
     }
     std::string line = std::move(pending_);
     pending_.clear();
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (state_ == State::kData) data_line(line, &out);
-    else command(line, &out);
+    const bool crlf = !line.empty() && line.back() == '\r';
+    if (crlf) line.pop_back();
+    if (state_ == State::kData) {
+      data_line(line, crlf, &out);
+      previous_line_crlf_ = crlf;
+    } else {
+      command(line, &out);
+      previous_line_crlf_ = true;
+    }
   }
   return out;
 }
@@ -203,11 +212,11 @@ void Session::command(std::string_view line, std::string* out) {
         }
       } else if (starts_with_ignoring_case(parameter, "BODY=")) {
         const std::string_view body = parameter.substr(5);
-        if (!starts_with_ignoring_case(body, "7BIT") && !starts_with_ignoring_case(body, "8BITMIME"))
+        if (!(body.size() == 4 && starts_with_ignoring_case(body, "7BIT")) &&
+            !(body.size() == 8 && starts_with_ignoring_case(body, "8BITMIME")))
           return bad_command(reply(501, "5.5.4", "BODY is 7BIT or 8BITMIME"), out);
       } else {
-        return bad_command(reply(555, "5.5.4", "Unsupported parameter " + std::string(parameter)),
-                           out);
+        return bad_command(reply(555, "5.5.4", "Unsupported parameter"), out);
       }
     }
     sender_ = address;
@@ -251,8 +260,10 @@ void Session::command(std::string_view line, std::string* out) {
   bad_command(reply(500, "5.5.2", "Command unrecognised"), out);
 }
 
-void Session::data_line(std::string_view line, std::string* out) {
-  if (line == ".") {
+void Session::data_line(std::string_view line, bool crlf, std::string* out) {
+  // The end is CR LF "." CR LF: a dot line with a bare LF on either side is data
+  // (a client that sends bare LF cannot end a message early, as in SMTP smuggling).
+  if (line == "." && crlf && previous_line_crlf_) {
     std::vector<Reply> answers;
     if (message_too_big_) {
       answers.assign(recipients_.size(), reply(552, "5.3.4", "Message too big for this system"));

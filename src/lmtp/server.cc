@@ -1,11 +1,15 @@
 #include "mailsift/lmtp/server.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 #include "mailsift/engine/run.h"
@@ -24,6 +28,24 @@ bool write_all(int fd, std::string_view text) {
     text.remove_prefix(static_cast<std::size_t>(wrote));
   }
   return true;
+}
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[(c >> 4) & 0xf];
+      out += kHex[c & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 // The reply for a delivery's exit status, as a mail server reads mailsift's exit
@@ -45,17 +67,26 @@ class RecipientDelivery final : public Delivery {
 
   Reply check_recipient(const Recipient& recipient) override {
     sys::Account account;
-    if (recipient.user.empty() || !sys::lookup_account(recipient.user, &account))
-      return Reply{550, "5.1.1", "<" + recipient.address + "> no such user here"};
-    return Reply{250, "2.1.5", "Ok"};
+    errno = 0;
+    if (!recipient.user.empty() && sys::lookup_account(recipient.user, &account))
+      return Reply{250, "2.1.5", "Ok"};
+    // getpwnam says "no such user" with errno 0 (or one of these); anything else is
+    // the user database failing (LDAP, NSS): try again later, never a bounce.
+    if (errno != 0 && errno != ENOENT && errno != ESRCH && errno != EBADF && errno != EPERM) {
+      note("looking up \"" + recipient.user + "\": " + std::strerror(errno));
+      return Reply{451, "4.3.0", "<" + recipient.address + "> cannot look the user up now"};
+    }
+    return Reply{550, "5.1.1", "<" + recipient.address + "> no such user here"};
   }
 
   std::vector<Reply> deliver(const std::string& sender, const std::vector<Recipient>& recipients,
                              const std::string& message) override {
     std::vector<Reply> replies;
-    // Spooled once; each child reads it from the start.
+    // Spooled once, with the Return-Path the final delivery adds (RFC 5321 section
+    // 4.4): one the client wrote into the header cannot stand first.
     const int spool = ::memfd_create("mailsift-lmtp", MFD_CLOEXEC);
-    if (spool < 0 || !write_all(spool, message)) {
+    const std::string return_path = "Return-Path: <" + sender + ">\n";
+    if (spool < 0 || !write_all(spool, return_path) || !write_all(spool, message)) {
       note(std::string("cannot spool the message: ") + std::strerror(errno));
       if (spool >= 0) ::close(spool);
       for (const Recipient& r : recipients) replies.push_back(reply_for(-1, r.address));
@@ -63,8 +94,15 @@ class RecipientDelivery final : public Delivery {
     }
     for (const Recipient& recipient : recipients) {
       const auto start = std::chrono::steady_clock::now();
-      const int status = sys::run_in_child([&] {
+      const int status = sys::run_in_child(
+          [&] {
         if (::lseek(spool, 0, SEEK_SET) != 0) return 75;
+        // The connection is standard input and output under --lmtp: a program the
+        // rules run must not read from it or write into it (its output would be
+        // taken for replies).
+        const int null = ::open("/dev/null", O_RDWR);
+        if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0) return 75;
+        if (null > 1) ::close(null);
         engine::Invocation invocation;
         invocation.recipients = {recipient.user};
         if (!recipient.detail.empty()) invocation.arguments = {recipient.detail};
@@ -76,23 +114,39 @@ class RecipientDelivery final : public Delivery {
         context.process_ends_after = true;
         context.system_mailbox_spool = settings_.system_mailbox_spool;
         return engine::run(invocation, context);
-      });
+          },
+          settings_.delivery_seconds);
       const Reply answer = reply_for(status, recipient.address);
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();
-      note("<" + recipient.address + "> from <" + sender + ">: " + std::to_string(answer.code) +
-           " " + answer.status + " (exit " + std::to_string(status) + ", " + std::to_string(ms) +
-           " ms)");
+      if (settings_.json_log) {
+        log("{\"recipient\":" + json_string(recipient.address) + ",\"sender\":" +
+            json_string(sender) + ",\"code\":" + std::to_string(answer.code) +
+            ",\"status\":" + json_string(answer.status) + ",\"exit\":" + std::to_string(status) +
+            ",\"ms\":" + std::to_string(ms) + "}");
+      } else {
+        log("mailsift lmtp: <" + recipient.address + "> from <" + sender + ">: " +
+            std::to_string(answer.code) + " " + answer.status + " (exit " + std::to_string(status) +
+            ", " + std::to_string(ms) + " ms)");
+      }
       replies.push_back(answer);
     }
     ::close(spool);
     return replies;
   }
 
-  void note(const std::string& line) override { write_all(log_fd_, "mailsift lmtp: " + line + "\n"); }
+  void note(const std::string& line) override {
+    if (settings_.json_log) log("{\"note\":" + json_string(line) + "}");
+    else log("mailsift lmtp: " + line);
+  }
 
  private:
+  void log(const std::string& line) {
+    if (settings_.syslog) ::syslog(LOG_MAIL | LOG_INFO, "%s", line.c_str());
+    else write_all(log_fd_, line + "\n");
+  }
+
   int log_fd_;
   const ServerSettings& settings_;
 };
@@ -103,6 +157,7 @@ int serve_connection(int in_fd, int out_fd, int log_fd, const ServerSettings& se
   RecipientDelivery delivery(log_fd, settings);
   const std::string hostname = settings.hostname.empty() ? sys::hostname() : settings.hostname;
   Session session(delivery, settings.limits, hostname);
+  std::signal(SIGPIPE, SIG_IGN);  // a client that has gone is a failed write, not death
   if (!write_all(out_fd, session.greeting())) return 75;
   std::string buffer(65536, '\0');
   while (!session.closed()) {
@@ -129,6 +184,47 @@ int serve_connection(int in_fd, int out_fd, int log_fd, const ServerSettings& se
     }
   }
   return 0;
+}
+
+bool parse_options(const std::vector<std::string>& words, bool listen, ListenSettings* settings,
+                   std::string* error) {
+  for (const std::string& word : words) {
+    const std::size_t equals = word.find('=');
+    const std::string name = word.substr(0, equals);
+    const std::string value = equals == std::string::npos ? std::string() : word.substr(equals + 1);
+    char* end = nullptr;
+    const unsigned long long number = std::strtoull(value.c_str(), &end, 10);
+    const bool is_number = !value.empty() && *end == '\0' && value[0] != '-';
+    auto need_number = [&](unsigned long long least) {
+      if (is_number && number >= least) return true;
+      *error = name + " needs a number (at least " + std::to_string(least) + ")";
+      return false;
+    };
+    if (name == "--log-format" && (value == "json" || value == "text")) {
+      settings->server.json_log = value == "json";
+    } else if (name == "--log" && (value == "syslog" || value == "stderr")) {
+      settings->server.syslog = value == "syslog";
+    } else if (name == "--idle-timeout") {
+      if (!need_number(1)) return false;
+      settings->server.idle_seconds = static_cast<unsigned>(number);
+    } else if (name == "--delivery-timeout") {
+      if (!need_number(1)) return false;
+      settings->server.delivery_seconds = static_cast<unsigned>(number);
+    } else if (name == "--max-recipients") {
+      if (!need_number(1)) return false;
+      settings->server.limits.max_recipients = number;
+    } else if (name == "--max-message-size") {
+      if (!need_number(1024)) return false;
+      settings->server.limits.max_message = number;
+    } else if (name == "--max-connections" && listen) {
+      if (!need_number(1)) return false;
+      settings->max_connections = static_cast<long>(number);
+    } else {
+      *error = "unknown option \"" + word + "\"";
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace mailsift::lmtp

@@ -51,6 +51,45 @@ int run_in_child(const std::function<int()>& fn) {
   return wait_for_clone(pid);
 }
 
+int run_in_child(const std::function<int()>& fn, unsigned timeout_seconds) {
+  if (timeout_seconds == 0) return run_in_child(fn);
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::_exit(fn());
+  }
+  ::setpgid(pid, pid);  // either side may get there first
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  int status = 0;
+  // A pidfd becomes readable when the child ends: no polling delay for the common case.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd >= 0) {
+    pollfd child{pidfd, POLLIN, 0};
+    int ready;
+    do {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          end - std::chrono::steady_clock::now());
+      ready = ::poll(&child, 1, static_cast<int>(std::max<long>(0, left.count())));
+    } while (ready < 0 && errno == EINTR);
+    ::close(pidfd);
+    if (ready == 0) ::kill(-pid, SIGKILL);
+    const int code = wait_for_clone(pid);
+    return ready == 0 ? -1 : code;
+  }
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (done < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() >= end) {
+      ::kill(-pid, SIGKILL);
+      wait_for_clone(pid);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 pid_t fork_clone() { return ::fork(); }
 
 namespace {

@@ -23,7 +23,7 @@ std::string trimmed(std::string_view text) {
   return std::string(text.substr(begin, end - begin + 1));
 }
 
-// An address compared as the user's: local part as written, domain lowercased.
+// An address compared as the user's: both parts lowercased.
 std::string normal_address(std::string_view text) {
   const auto parsed = message::mime::parse_address_list(text);
   if (parsed.empty()) return lowered(trimmed(text));
@@ -31,33 +31,62 @@ std::string normal_address(std::string_view text) {
   return lowered(a.local) + (a.domain.empty() ? "" : "@" + a.domain);
 }
 
+// One plain address: exactly one, printable ASCII with no blanks, quotes or list
+// separators, so that it can be $SENDMAIL's one recipient and the To: of the reply.
+std::string plain_address(std::string_view text, bool* plain) {
+  const auto parsed = message::mime::parse_address_list(text);
+  *plain = parsed.size() == 1 && !parsed.front().domain.empty();
+  if (!*plain) return std::string(trimmed(text));
+  const std::string address = parsed.front().text();
+  for (const char c : address)
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f ||
+        c == '"' || c == ',' || c == ';' || c == '<' || c == '>' || c == '(' || c == ')')
+      *plain = false;
+  return address;
+}
+
+bool null_or_daemon(const std::string& sender) {
+  return sender.empty() || sender == "<>" ||
+         lowered(sender.substr(0, sender.find('@'))) == "mailer-daemon";
+}
+
 // The envelope sender: the first Return-Path's address, else the From_ line's. "<>"
-// for the null sender; empty when there is none.
-std::string envelope_sender(const message::Message& message) {
+// when either names the null sender or MAILER-DAEMON (a Return-Path written by the
+// sender cannot turn a bounce into mail to answer); empty when there is none.
+std::string envelope_sender(const message::Message& message, bool* plain) {
+  *plain = true;
+  const std::string from_line = message.envelope_sender();
+  if (!message.from_line().empty() && null_or_daemon(from_line)) return "<>";
   if (const auto* field = message.headers().find("Return-Path")) {
     const std::string value = trimmed(message::mime::unfolded_value(field->value));
     if (value == "<>" || value.empty()) return "<>";
-    const auto parsed = message::mime::parse_address_list(value);
-    if (parsed.empty()) return "<>";
-    return parsed.front().text();
+    const std::string address = plain_address(value, plain);
+    return null_or_daemon(address) ? "<>" : address;
   }
-  std::string sender = message.envelope_sender();
-  if (sender.empty() || sender == "<>") return sender.empty() ? std::string() : "<>";
-  return sender;
+  if (from_line.empty()) return {};
+  return plain_address(from_line, plain);
 }
 
-// The value of a field, unfolded, without parameters, lowercased.
+// The value of a field, unfolded, without parameters or comments, lowercased.
 std::string token_of(const message::HeaderField& field) {
   std::string value = message::mime::unfolded_value(field.value);
   value = value.substr(0, value.find(';'));
-  return lowered(trimmed(value));
+  std::string out;
+  int depth = 0;
+  for (const char c : value) {
+    if (c == '(') ++depth;
+    else if (c == ')' && depth > 0) --depth;
+    else if (depth == 0) out += c;
+  }
+  return lowered(trimmed(out));
 }
 
 }  // namespace
 
 Decision decide(const message::Message& message, const Settings& settings) {
   Decision d;
-  d.sender = envelope_sender(message);
+  bool plain = true;
+  d.sender = envelope_sender(message, &plain);
   auto no = [&](std::string reason) {
     d.reply = false;
     d.reason = std::move(reason);
@@ -70,7 +99,8 @@ Decision decide(const message::Message& message, const Settings& settings) {
       sender_local.rfind("owner-", 0) == 0 ||
       (sender_local.size() > 8 && sender_local.compare(sender_local.size() - 8, 8, "-request") == 0))
     return no("the envelope sender " + d.sender + " is a list or a mail daemon");
-  if (d.sender[0] == '-') return no("the envelope sender " + d.sender + " looks like an option");
+  if (!plain || d.sender[0] == '-')
+    return no("the envelope sender is not one plain address: " + d.sender);
 
   for (const message::HeaderField& field : message.headers().fields()) {
     const std::string name = lowered(field.name);
@@ -89,7 +119,8 @@ Decision decide(const message::Message& message, const Settings& settings) {
       for (std::size_t at = 0; at < value.size();) {
         const std::size_t end = std::min(value.find(' ', at), value.size());
         const std::string word = value.substr(at, end - at);
-        if (word == "all" || word == "oof") return no("X-Auto-Response-Suppress: " + word);
+        if (word == "all" || word == "oof" || word == "autoreply")
+          return no("X-Auto-Response-Suppress: " + word);
         at = end + 1;
       }
     }

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "mailsift/limits.h"
+#include "mailsift/message/mime/address_list.h"
 #include "mailsift/state/duplicate_table.h"
 #include "mailsift/state/journal.h"
 #include "mailsift/sys/hostname.h"
@@ -35,10 +36,8 @@ std::vector<std::string> words_of(const std::string& text) {
 
 std::string new_message_id(const Settings& settings, std::time_t now) {
   std::string domain = sys::hostname();
-  if (const std::size_t at = settings.from.rfind('@'); at != std::string::npos) {
-    domain = settings.from.substr(at + 1);
-    domain = domain.substr(0, domain.find('>'));
-  }
+  const auto from = message::mime::parse_address_list(settings.from);
+  if (!from.empty() && !from.front().domain.empty()) domain = from.front().domain;
   std::random_device random;
   return "<" + std::to_string(now) + "." + std::to_string(::getpid()) + "." +
          std::to_string(random()) + ".vacation@" + domain + ">";
@@ -62,8 +61,12 @@ int send_with_sendmail(const std::vector<std::string>& argv, const std::string& 
     }
     return 0;
   });
-  if (!outcome.succeeded()) return outcome.signal != 0 || !outcome.started ? -1 : outcome.exit_status;
-  return outcome.input_errno == 0 ? 0 : -1;
+  // Only a run that ended by itself with 0 and took the whole reply counts as sent (a
+  // $SENDMAIL killed for taking too long that exits 0 on SIGTERM does not).
+  if (outcome.succeeded() && outcome.input_errno == 0) return 0;
+  return outcome.started && !outcome.timed_out && outcome.signal == 0 && outcome.exit_status > 0
+             ? outcome.exit_status
+             : -1;
 }
 
 Result respond(sys::Io& io, const message::Message& message, const Settings& settings,

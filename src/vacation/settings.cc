@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 #include <string_view>
 
 #include "mailsift/vacation/vacation.h"
@@ -81,12 +81,11 @@ bool parse_settings(const std::vector<std::string>& words, const std::vector<std
   }
   if (!text_file.empty()) {
     std::ifstream in(text_file, std::ios::binary);
-    std::ostringstream text;
-    if (!in || !(text << in.rdbuf())) {
+    if (!in) {
       *error = "vacation: cannot read the text file \"" + text_file + "\"";
       return false;
     }
-    s.text = text.str();
+    s.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   // The recipient the mail server names is one of the user's addresses (without its
   // +detail, RFC 5233).

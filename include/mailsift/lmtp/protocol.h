@@ -72,7 +72,7 @@ class Session {
  private:
   enum class State { kStart, kGreeted, kMail, kRecipients, kData };
   void command(std::string_view line, std::string* out);
-  void data_line(std::string_view line, std::string* out);
+  void data_line(std::string_view line, bool crlf, std::string* out);
   void reset_transaction();
   void bad_command(const Reply& reply, std::string* out);
 
@@ -84,6 +84,7 @@ class Session {
   int bad_commands_ = 0;
   std::string pending_;   // an incomplete line
   bool discarding_line_ = false;  // the rest of a line that was too long
+  bool previous_line_crlf_ = true;  // the line before ended in CR LF
   std::string sender_;
   std::vector<Recipient> recipients_;
   std::string message_;

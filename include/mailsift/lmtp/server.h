@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "mailsift/lmtp/protocol.h"
 
@@ -13,6 +14,11 @@ namespace mailsift::lmtp {
 struct ServerSettings {
   Limits limits;
   unsigned idle_seconds = 300;  // no byte from the client for this long: 421, hang up
+  // One recipient's delivery that takes longer is killed and the recipient told 451
+  // (below Postfix's lmtp_data_done_timeout, 600 s).
+  unsigned delivery_seconds = 540;
+  bool json_log = false;        // the log as JSON objects, one a line
+  bool syslog = false;          // the log to syslog (facility mail), not standard error
   std::string hostname;         // in the greeting (default: the node name)
   const char* const* environ = nullptr;
   std::string system_mailbox_spool = "/var/mail";
@@ -40,5 +46,12 @@ struct ListenSettings {
 // A unix socket is made mode 0666 (the directory it is in decides who may connect).
 // Returns the exit status: 0, or 75 when it cannot listen.
 int listen_and_serve(const ListenSettings& settings, int log_fd);
+
+// The words after --lmtp (listen: false) or after --lmtp-listen ADDRESS (listen: true):
+//   --log-format=text|json  --log=stderr|syslog  --idle-timeout=S  --delivery-timeout=S
+//   --max-recipients=N  --max-message-size=BYTES  --max-connections=N (listen only)
+// false with *error for anything else.
+bool parse_options(const std::vector<std::string>& words, bool listen, ListenSettings* settings,
+                   std::string* error);
 
 }  // namespace mailsift::lmtp

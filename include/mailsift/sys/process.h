@@ -19,6 +19,9 @@ namespace mailsift::sys {
 // -1 when it could not be started or was killed by a signal (callers treat that as
 // a temporary failure).
 int run_in_child(const std::function<int()>& fn);
+// The same, bounded: a child still running after timeout_seconds (0: no bound) is
+// killed with its process group (it leads one of its own) and -1 returned.
+int run_in_child(const std::function<int()>& fn, unsigned timeout_seconds);
 
 // Takes a captured output a piece at a time, as it comes (ProgramSpec::output_sink).
 // Returns 0, or an errno when it cannot take more.

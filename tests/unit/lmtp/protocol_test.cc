@@ -112,17 +112,18 @@ TEST(Lmtp, RsetInTheMiddleForgetsTheTransaction) {
 
 TEST(Lmtp, DataLinesAndEnds) {
   Fixture f;
-  // Bare LF line ends, a lone dot only at the start of a line ends the message, a
-  // line of two dots is one dot, and the message is given whole across feeds.
+  // Commands may end in a bare LF; in the message, a lone dot ends it only between
+  // CR LFs (a bare-LF dot is data); a line of two dots is one dot; the message is
+  // given whole across feeds.
   f.session.feed("LHLO c\nMAIL FROM:<a@x>\nRCPT TO:<b@x>\nDATA\n");
-  f.session.feed("one\n. not the end\n..\n");
+  f.session.feed("one\r\n. not the end\r\n..\r\n.\nlf\n.\r\n");
   EXPECT_TRUE(f.session.in_data());
   f.session.feed("tw");
   f.session.feed("o\r\n.");
   EXPECT_TRUE(f.delivery.messages.empty());
   f.session.feed("\r\n");
   ASSERT_EQ(f.delivery.messages.size(), 1u);
-  EXPECT_EQ(f.delivery.messages[0], "one\n not the end\n.\ntwo\n");
+  EXPECT_EQ(f.delivery.messages[0], "one\n not the end\n.\n\nlf\n\ntwo\n");
 }
 
 TEST(Lmtp, ClientGoneInDataDeliversNothing) {
@@ -161,6 +162,11 @@ TEST(Lmtp, RecipientLimitAndBadSyntax) {
   EXPECT_EQ(codes(f.session.feed("RCPT TO:<>\r\nRCPT TO:<b@x> NOTIFY=NEVER\r\nRCPT bob\r\n")),
             (std::vector<int>{501, 555, 501}));
   EXPECT_EQ(codes(f.session.feed("LHLO\r\n")), std::vector<int>{501});
+  Fixture g;
+  const std::string out = g.session.feed(
+      "LHLO c\r\nMAIL FROM:<a@x> BODY=7BITS\r\nMAIL FROM:<a@x> X=1\rY\r\n");
+  EXPECT_EQ(codes(out), (std::vector<int>{250, 501, 555}));
+  EXPECT_EQ(out.find("X=1"), std::string::npos);  // the client's bytes are not echoed
 }
 
 TEST(Lmtp, TooManyBadCommandsHangsUp) {
@@ -189,6 +195,7 @@ TEST(Lmtp, Recipients) {
   EXPECT_EQ(address, "bob@example.org");
   EXPECT_FALSE(parse_path("<bob@example.org", &address));
   EXPECT_FALSE(parse_path("<bo b@example.org>", &address));
+  EXPECT_FALSE(parse_path("<a@b.example,victim@c.example>", &address));
 }
 
 }  // namespace

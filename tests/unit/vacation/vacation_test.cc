@@ -61,7 +61,22 @@ TEST(VacationDecision, NeverToTheNullSenderOrDaemonsOrLists) {
   EXPECT_EQ(reason(mail("", "request@example.net")), "reply");  // only "-request" at the end
 }
 
+TEST(VacationDecision, ABounceOrAnOddSenderIsNeverAnswered) {
+  // A bounce (From_ line MAILER-DAEMON: LMTP's MAIL FROM:<>) with a Return-Path the
+  // sender wrote: no reply to that third party.
+  EXPECT_NE(reason("From MAILER-DAEMON  Sat Nov 28 10:00:00 2026\n"
+                   "Return-Path: <victim@v.example>\nTo: bob@example.org\n\nx\n"),
+            "reply");
+  // Several addresses, or bytes that cannot be in one, in the envelope sender.
+  EXPECT_NE(reason(mail("", "a@x.example,victim@y.example")), "reply");
+  EXPECT_NE(reason("Return-Path: <a@y.example\x01>\n" + mail().substr(mail().find('\n') + 1)),
+            "reply");
+  EXPECT_NE(reason(mail("", "-oQ/tmp@x.example")), "reply");
+}
+
 TEST(VacationDecision, EachSuppressingField) {
+  EXPECT_EQ(reason(mail("Auto-Submitted: no (a person wrote this)\n")), "reply");
+  EXPECT_NE(reason(mail("X-Auto-Response-Suppress: AutoReply\n")), "reply");
   EXPECT_NE(reason(mail("List-Id: <x.example.net>\n")), "reply");
   EXPECT_NE(reason(mail("List-Unsubscribe: <mailto:x@example.net>\n")), "reply");
   EXPECT_NE(reason(mail("Auto-Submitted: auto-generated\n")), "reply");
@@ -145,6 +160,36 @@ TEST(VacationReply, HeaderAndBody) {
       "From c@example.net  Sat Nov 28 10:00:00 2026\nSubject: =?ISO-8859-1?Q?=E9cole?=\n\nx\n");
   const std::string again = reply_message(encoded, s, "c@example.net", 0, "<r2@example.org>");
   EXPECT_NE(again.find("\nSubject: =?UTF-8?B?QXV0bzogw6ljb2xl?=\n"), std::string::npos) << again;
+}
+
+TEST(VacationReply, HeaderLinesStayShortAndPlain) {
+  Settings s = bob();
+  std::string references = "References:";
+  for (int i = 0; i < 60; ++i) references += " <r" + std::to_string(i) + "@example.net>";
+  const message::Message m = parse(mail(references + "\n") + "");
+  const std::string long_subject =
+      "From c@example.net  Sat Nov 28 10:00:00 2026\nSubject: " + std::string(1200, 'x') +
+      "\nMessage-ID: <m@example.net>\n\nx\n";
+  for (const std::string& reply :
+       {reply_message(m, s, "c@example.net", 0, "<r@example.org>"),
+        reply_message(parse(long_subject), s, "c@example.net", 0, "<r@example.org>")}) {
+    const std::string head = reply.substr(0, reply.find("\n\n"));
+    std::size_t at = 0;
+    while (at < head.size()) {
+      const std::size_t end = std::min(head.find('\n', at), head.size());
+      EXPECT_LE(end - at, 998u);
+      at = end + 1;
+    }
+  }
+  const std::string threaded = reply_message(m, s, "c@example.net", 0, "<r@example.org>");
+  EXPECT_EQ(threaded.find("<r49@example.net>"), std::string::npos);  // the last ten only
+  EXPECT_NE(threaded.find(" <r59@example.net>\n <m1@example.net>\n"), std::string::npos);
+  // A subject that reads like an encoded word, or holds a line break, is encoded.
+  const message::Message odd = parse(
+      "From c@example.net  Sat Nov 28 10:00:00 2026\nSubject: =?utf-8?q?x?= and \xff\n\nx\n");
+  const std::string reply = reply_message(odd, s, "c@example.net", 0, "<r@example.org>");
+  EXPECT_EQ(reply.find("Subject: Auto: =?utf-8?q?x?="), std::string::npos);
+  EXPECT_NE(reply.find("Subject: =?UTF-8?B?"), std::string::npos);
 }
 
 struct Sent {
