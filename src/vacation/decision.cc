@@ -93,7 +93,7 @@ Decision decide(const message::Message& message, const Settings& settings) {
     return d;
   };
   if (d.sender.empty()) return no("the message has no envelope sender (Return-Path or From_ line)");
-  if (d.sender == "<>") return no("the envelope sender is empty (<>): a bounce or a report");
+  if (d.sender == "<>") return no("the envelope sender is empty (<>) or MAILER-DAEMON: a bounce or a report");
   const std::string sender_local = lowered(d.sender.substr(0, d.sender.rfind('@')));
   if (sender_local == "mailer-daemon" || sender_local == "listserv" || sender_local == "majordomo" ||
       sender_local.rfind("owner-", 0) == 0 ||

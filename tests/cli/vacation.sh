@@ -77,7 +77,7 @@ message MAILER-DAEMON@example.net '' n4 | deliver "$home"
 message grace@example.net 'X-Spam-Flag: YES' n5 | deliver "$home"
 expect_eq "no replies" "$(count "$home" 'sent.*.msg')" 0
 for reason in "List-Id" "Precedence: bulk" "Auto-Submitted: auto-generated" \
-              "is a list or a mail daemon" "X-Spam-Flag: YES"; do
+              "a bounce or a report" "X-Spam-Flag: YES"; do
   expect_contains "logged: $reason" "$home/Mail/log" "$reason"
 done
 expect_eq "all five in the inbox" "$(count "$home/Mail/inbox/new" '*')" 5
