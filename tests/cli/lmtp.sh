@@ -151,9 +151,29 @@ wait "$activated"
 expect_eq "socket activation: exit 0 on SIGTERM" "$?" 0
 [ -e /run/mailsift/lmtp ] && fail "the path in ExecStart was used" || pass
 
+# The server killed in the middle of DATA: no 250 was said, and nothing is stored.
+python3 - "$MAILSIFT" "$b" > killed.out <<'PY'
+import os, signal, subprocess, sys, time
+server = subprocess.Popen([sys.argv[1], "--lmtp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+server.stdin.write(f"LHLO c\r\nMAIL FROM:<k@example.net>\r\nRCPT TO:<{sys.argv[2]}@x>\r\nDATA\r\n"
+                   "Subject: killed\r\n\r\nhalf of it\r\n".encode())
+server.stdin.flush()
+time.sleep(0.5)
+server.send_signal(signal.SIGKILL)
+server.wait()
+print(server.stdout.read().decode())
+PY
+if grep -q '^250 2\.0\.0' killed.out; then fail "killed: a 250 for the message"; else pass; fi
+expect_eq "killed: nothing stored" "$(count "$WORK/$b/Mail/inbox/new")" 1
+# A JSON log line per recipient.
+printf 'LHLO c\r\nMAIL FROM:<j@example.net>\r\nRCPT TO:<%s@x>\r\nDATA\r\nSubject: json\r\n\r\nb\r\n.\r\nQUIT\r\n' "$b" |
+  "$MAILSIFT" --lmtp --log-format=json > json.out 2> json.log
+expect_eq "json log" "$(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); print(d["code"], d["status"], d["recipient"].split("@")[1], d["exit"])' json.log)" "250 2.0.0 x 0"
+expect_eq "$b: the JSON one stored" "$(count "$WORK/$b/Mail/inbox/new")" 2
+
 # The client goes away in the middle of DATA: nothing delivered.
 printf 'LHLO c\r\nMAIL FROM:<x@example.net>\r\nRCPT TO:<%s@example.org>\r\nDATA\r\nSubject: cut\r\n\r\npart' "$b" |
   "$MAILSIFT" --lmtp > cut.out 2> cut.log
-expect_eq "cut: still one copy" "$(count "$WORK/$b/Mail/inbox/new")" 1
+expect_eq "cut: still two copies" "$(count "$WORK/$b/Mail/inbox/new")" 2
 expect_contains "cut: logged" cut.log "nothing was delivered"
 finish
