@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""LMTP throughput (issue 16): mailsift --lmtp-listen against procmail run once per message
+as a mail server runs it (procmail -d USER, as root), with the same messages, the same
+K=100 rules (the user's ~/.procmailrc), the same maildir folders, and fsync as each does it.
+
+Messages per second with 1 and with 8 clients at once (procmail: 1 and 8 deliveries at once),
+and the peak memory (VmHWM) of the server's processes after --long messages on one connection.
+Writes a Markdown report (bench/results-lmtp.md by default). Needs root (a user is made,
+"msbench", and removed) and the corpus and rules that bench/run makes in its work directory.
+
+    python3 bench/lmtp.py --work /tmp/mailsift-bench --mailsift build-bench/mailsift
+"""
+import argparse, json, os, pwd, shutil, socket, subprocess, sys, threading, time
+
+USER = "msbench"
+
+
+def make_user(home, rules):
+    subprocess.run(["userdel", USER], stderr=subprocess.DEVNULL)
+    subprocess.run(["useradd", "-M", "-d", home, "-s", "/bin/sh", USER], check=True)
+    pw = pwd.getpwnam(USER)
+    reset_home(home, rules, pw)
+    return pw
+
+
+def reset_home(home, rules, pw):
+    shutil.rmtree(home, ignore_errors=True)
+    os.makedirs(os.path.join(home, "Maildir"))
+    rc = os.path.join(home, ".procmailrc")
+    shutil.copy(rules, rc)
+    for root, dirs, files in os.walk(home):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), pw.pw_uid, pw.pw_gid)
+    os.chown(home, pw.pw_uid, pw.pw_gid)
+    os.chmod(rc, 0o644)
+
+
+def stored(home):
+    count = 0
+    for root, _, files in os.walk(os.path.join(home, "Maildir")):
+        if os.path.basename(root) in ("new", "cur"):
+            count += len(files)
+    return count
+
+
+def procmail_run(procmail, messages, clients):
+    """procmail -d USER per message, `clients` at a time; wall seconds."""
+    queue = list(messages)
+    lock = threading.Lock()
+    failures = []
+
+    def worker():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                path = queue.pop()
+            with open(path, "rb") as f:
+                data = f.read()
+            with lock:
+                Client.sequence += 1
+                sequence = Client.sequence
+            # The same added field as the LMTP messages get, after the From_ line.
+            head, _, rest = data.partition(b"\n")
+            if head.startswith(b"From "):
+                data = head + b"\n" + b"X-Bench-Sequence: %d\n" % sequence + rest
+            r = subprocess.run([procmail, "-d", USER], input=data, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+            if r.returncode != 0:
+                failures.append(r.returncode)
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - start, failures
+
+
+class Client:
+    """One LMTP connection: a transaction per message, one recipient each."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(path)
+        self.file = self.sock.makefile("rb")
+        self.reply()
+        self.command(b"LHLO bench.example\r\n")
+
+    def reply(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise RuntimeError("the server closed the connection")
+            if line[3:4] == b" ":
+                return line
+
+    def command(self, text):
+        self.sock.sendall(text)
+        return self.reply()
+
+    sequence = 0
+
+    def send(self, message):
+        body = message.replace(b"\r\n", b"\n")
+        if body.startswith(b"From "):  # the MTA's From_ line is not part of the message
+            body = body.split(b"\n", 1)[1]
+        # Each message its own bytes: the delivery journal takes the same bytes for the same
+        # user within 7 days for a retry, and would store them once.
+        Client.sequence += 1
+        body = b"X-Bench-Sequence: %d\n" % Client.sequence + body
+        lines = [b"." + l if l.startswith(b".") else l for l in body.split(b"\n")]
+        if lines and lines[-1] == b"":
+            lines.pop()
+        data = b"\r\n".join(lines) + b"\r\n.\r\n"
+        self.sock.sendall(b"MAIL FROM:<sender@bench.example>\r\nRCPT TO:<" + USER.encode() +
+                          b"@bench.example>\r\nDATA\r\n")
+        for _ in range(3):
+            self.reply()
+        self.sock.sendall(data)
+        return self.reply()
+
+    def close(self):
+        try:
+            self.command(b"QUIT\r\n")
+        finally:
+            self.sock.close()
+
+
+def lmtp_run(socket_path, messages, clients):
+    """The messages over `clients` connections at once; wall seconds and failed replies."""
+    queue = list(messages)
+    lock = threading.Lock()
+    failures = []
+
+    def worker():
+        client = Client(socket_path)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                path = queue.pop()
+            with open(path, "rb") as f:
+                answer = client.send(f.read())
+            if not answer.startswith(b"250"):
+                failures.append(answer.decode(errors="replace").strip())
+        client.close()
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - start, failures
+
+
+def high_water_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def children_of(pid):
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--mailsift", required=True)
+    ap.add_argument("--procmail", default="/usr/bin/procmail")
+    ap.add_argument("--messages", type=int, default=200, help="messages per measurement")
+    ap.add_argument("--long", type=int, default=10000, help="messages on one connection for "
+                    "the memory measurement")
+    ap.add_argument("--results", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                      "results-lmtp.md"))
+    opts = ap.parse_args()
+    if os.getuid() != 0:
+        sys.exit("bench/lmtp.py: needs root (it makes a user and procmail -d runs as root)")
+    work = os.path.abspath(opts.work)
+    with open(os.path.join(work, "corpus", "manifest.json")) as f:
+        manifest = json.load(f)
+    corpus = [os.path.join(work, "corpus", m["file"]) for m in manifest["messages"]
+              if m["group"] == "timing"]
+    messages = (corpus * (opts.messages // max(len(corpus), 1) + 1))[:opts.messages]
+    rules = os.path.join(work, "rules", "procmailrc-K100")
+    home = os.path.join(work, "lmtp-home")
+    os.chmod(work, 0o755)
+    pw = make_user(home, rules)
+    sock = os.path.join(work, "lmtp.sock")
+    log = open(os.path.join(work, "lmtp-server.log"), "w")
+    server = subprocess.Popen([os.path.abspath(opts.mailsift), "--lmtp-listen", "unix:" + sock],
+                              stderr=log)
+    rows = []
+    problems = []
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        # Warm-up (page cache, the user's folders made): not counted.
+        procmail_run(opts.procmail, messages[:10], 1)
+        lmtp_run(sock, messages[:10], 1)
+        for clients in (1, 8):
+            results = {}
+            for name in ("procmail", "mailsift LMTP"):
+                reset_home(home, rules, pw)
+                if name == "procmail":
+                    wall, failures = procmail_run(opts.procmail, messages, clients)
+                else:
+                    wall, failures = lmtp_run(sock, messages, clients)
+                if failures:
+                    problems.append(f"{name}, {clients} at once: {len(failures)} failed "
+                                    f"({failures[0]})")
+                if stored(home) != len(messages):
+                    problems.append(f"{name}, {clients} at once: {stored(home)} stored of "
+                                    f"{len(messages)}")
+                results[name] = len(messages) / wall
+            rows.append((clients, results["procmail"], results["mailsift LMTP"]))
+        # Memory: one connection, --long messages; the server's processes' peak RSS.
+        reset_home(home, rules, pw)
+        small = [m for m in corpus if os.path.getsize(m) <= 20000][:20] or corpus[:20]
+        client = Client(sock)
+        connection = children_of(server.pid)
+        for i in range(opts.long):
+            with open(small[i % len(small)], "rb") as f:
+                answer = client.send(f.read())
+            if not answer.startswith(b"250"):
+                problems.append(f"memory run: message {i}: {answer.decode(errors='replace')}")
+                break
+            if i == 99:
+                early = {pid: high_water_kb(pid) for pid in connection}
+        memory = (high_water_kb(server.pid), {pid: high_water_kb(pid) for pid in connection},
+                  early if opts.long > 100 else {})
+        client.close()
+    finally:
+        server.terminate()
+        server.wait()
+        subprocess.run(["userdel", USER], stderr=subprocess.DEVNULL)
+        shutil.rmtree(home, ignore_errors=True)
+
+    out = ["# LMTP throughput: mailsift --lmtp-listen against procmail -d", "",
+           f"Written by `bench/lmtp.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+           f"{len(messages)} messages of the bench corpus (timing group) per measurement, each to "
+           "one user whose ~/.procmailrc is the K=100 rules; procmail runs once per message as "
+           "root with `-d USER` (as a mail server runs it), `clients` at once; mailsift serves "
+           "`clients` LMTP connections at once, each sending its messages one after another. "
+           f"The folders are emptied before each measurement. Machine: {os.cpu_count()} CPUs.", "",
+           "| at once | procmail msg/s | mailsift LMTP msg/s | mailsift / procmail | target |",
+           "| ---: | ---: | ---: | ---: | --- |"]
+    for clients, p, mls in rows:
+        out.append(f"| {clients} | {p:.1f} | {mls:.1f} | {mls / p:.2f} | at least 3 |")
+    listener, after, before = memory
+    out += ["", f"Peak memory (VmHWM) after {opts.long} messages on one connection: the listener "
+            f"{listener / 1024:.1f} MB; the connection's process " +
+            ", ".join(f"{kb / 1024:.1f} MB (after 100 messages: {before.get(pid, 0) / 1024:.1f} MB)"
+                      for pid, kb in after.items()) + ".", ""]
+    if problems:
+        out += ["Problems:", ""] + [f"- {p}" for p in problems] + [""]
+    with open(opts.results, "w") as f:
+        f.write("\n".join(out))
+    print("\n".join(out))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
