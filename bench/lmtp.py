@@ -43,31 +43,26 @@ def stored(home):
     return count
 
 
-def procmail_run(procmail, messages, clients):
-    """procmail -d USER per message, `clients` at a time; wall seconds."""
+def in_parallel(messages, clients, start_worker):
+    """Each of `clients` threads takes the next message (a file) until none is left:
+    start_worker() gives the thread's deliver(bytes) -> failure text or None, and its
+    close(). Returns the wall seconds and the failures."""
     queue = list(messages)
     lock = threading.Lock()
     failures = []
 
     def worker():
+        deliver, close = start_worker()
         while True:
             with lock:
                 if not queue:
-                    return
+                    break
                 path = queue.pop()
             with open(path, "rb") as f:
-                data = f.read()
-            with lock:
-                Client.sequence += 1
-                sequence = Client.sequence
-            # The same added field as the LMTP messages get, after the From_ line.
-            head, _, rest = data.partition(b"\n")
-            if head.startswith(b"From "):
-                data = head + b"\n" + b"X-Bench-Sequence: %d\n" % sequence + rest
-            r = subprocess.run([procmail, "-d", USER], input=data, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-            if r.returncode != 0:
-                failures.append(r.returncode)
+                failure = deliver(f.read())
+            if failure:
+                failures.append(failure)
+        close()
 
     start = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
@@ -76,6 +71,27 @@ def procmail_run(procmail, messages, clients):
     for t in threads:
         t.join()
     return time.monotonic() - start, failures
+
+
+sequence_lock = threading.Lock()
+
+
+def procmail_run(procmail, messages, clients):
+    """procmail -d USER per message, `clients` at a time; wall seconds and failures."""
+    def start_worker():
+        def deliver(data):
+            with sequence_lock:
+                Client.sequence += 1
+                sequence = Client.sequence
+            # The same added field as the LMTP messages get, after the From_ line.
+            head, _, rest = data.partition(b"\n")
+            if head.startswith(b"From "):
+                data = head + b"\n" + b"X-Bench-Sequence: %d\n" % sequence + rest
+            r = subprocess.run([procmail, "-d", USER], input=data, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+            return f"exit {r.returncode}" if r.returncode != 0 else None
+        return deliver, lambda: None
+    return in_parallel(messages, clients, start_worker)
 
 
 class Client:
@@ -108,8 +124,10 @@ class Client:
             body = body.split(b"\n", 1)[1]
         # Each message its own bytes: the delivery journal takes the same bytes for the same
         # user within 7 days for a retry, and would store them once.
-        Client.sequence += 1
-        body = b"X-Bench-Sequence: %d\n" % Client.sequence + body
+        with sequence_lock:
+            Client.sequence += 1
+            sequence = Client.sequence
+        body = b"X-Bench-Sequence: %d\n" % sequence + body
         lines = [b"." + l if l.startswith(b".") else l for l in body.split(b"\n")]
         if lines and lines[-1] == b"":
             lines.pop()
@@ -130,30 +148,13 @@ class Client:
 
 def lmtp_run(socket_path, messages, clients):
     """The messages over `clients` connections at once; wall seconds and failed replies."""
-    queue = list(messages)
-    lock = threading.Lock()
-    failures = []
-
-    def worker():
+    def start_worker():
         client = Client(socket_path)
-        while True:
-            with lock:
-                if not queue:
-                    break
-                path = queue.pop()
-            with open(path, "rb") as f:
-                answer = client.send(f.read())
-            if not answer.startswith(b"250"):
-                failures.append(answer.decode(errors="replace").strip())
-        client.close()
-
-    start = time.monotonic()
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.monotonic() - start, failures
+        def deliver(data):
+            answer = client.send(data)
+            return None if answer.startswith(b"250") else answer.decode(errors="replace").strip()
+        return deliver, client.close
+    return in_parallel(messages, clients, start_worker)
 
 
 def high_water_kb(pid):
