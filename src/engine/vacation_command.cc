@@ -12,12 +12,7 @@ namespace {
 
 void write_line(int fd, const std::string& line) {
   const std::string text = line + "\n";
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t wrote = ::write(fd, text.data() + done, text.size() - done);
-    if (wrote <= 0) return;
-    done += static_cast<std::size_t>(wrote);
-  }
+  (void)sys::write_all(sys::real_io(), fd, text.data(), text.size());
 }
 
 }  // namespace

@@ -90,13 +90,6 @@ std::string compact_number(unsigned long value) {
   return out;
 }
 
-void write_error(std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t wrote = ::write(2, text.data(), text.size());
-    if (wrote <= 0) return;
-    text.remove_prefix(static_cast<std::size_t>(wrote));
-  }
-}
 
 class Formatter {
  public:
@@ -472,6 +465,8 @@ Formatter::Next Formatter::format_message() {
       key = key->substr(0, key->find('\0'));
       bool write_failed = false;
       duplicate = seen_before(o_.duplicate_fd, o_.duplicate_length, *key, &write_failed);
+      // -q- reports write errors; the id is then not stored, never a false duplicate.
+      if (write_failed && !o_.quiet) log("Couldn't write to \"" + o_.duplicate_file + "\"\n");
       if (duplicate && !o_.quiet) log("Duplicate key found:" + *key + "\n");
     }
     if (!o_.split) std::exit(duplicate ? 0 : 1);

@@ -7,21 +7,11 @@
 
 #include "mailsift/formail/formatter.h"
 #include "mailsift/formail/options.h"
-
-namespace {
-
-void write_error(std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t wrote = ::write(2, text.data(), text.size());
-    if (wrote <= 0) return;
-    text.remove_prefix(static_cast<std::size_t>(wrote));
-  }
-}
-
-}  // namespace
+#include "mailsift/formail/streams.h"
 
 int main(int argc, char** argv) {
   namespace formail = mailsift::formail;
+  using formail::write_error;
   std::string program = argc > 0 ? argv[0] : "formail";
   program = program.substr(program.rfind('/') + 1);
   const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);

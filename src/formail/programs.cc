@@ -1,4 +1,5 @@
 #include "mailsift/formail/programs.h"
+#include "mailsift/formail/streams.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -16,13 +17,6 @@ namespace {
 
 constexpr int kMaxFilenoWidth = 25;
 
-void write_error(std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t wrote = ::write(2, text.data(), text.size());
-    if (wrote <= 0) return;
-    text.remove_prefix(static_cast<std::size_t>(wrote));
-  }
-}
 
 [[noreturn]] void run_program(const std::vector<std::string>& command) {
   std::signal(SIGPIPE, SIG_DFL);

@@ -1,10 +1,16 @@
 #include "mailsift/formail/streams.h"
 
+#include "mailsift/sys/io.h"
+
 #include <unistd.h>
 
 #include <cerrno>
 
 namespace mailsift::formail {
+
+void write_error(std::string_view text) {
+  (void)sys::write_all(sys::real_io(), 2, text.data(), text.size());
+}
 
 int Input::get() {
   if (next_ == buffer_.size()) {

@@ -14,6 +14,7 @@
 
 #include "mailsift/engine/run.h"
 #include "mailsift/sys/hostname.h"
+#include "mailsift/sys/io.h"
 #include "mailsift/sys/privileges.h"
 #include "mailsift/sys/process.h"
 
@@ -21,13 +22,7 @@ namespace mailsift::lmtp {
 namespace {
 
 bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t wrote = ::write(fd, text.data(), text.size());
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) return false;
-    text.remove_prefix(static_cast<std::size_t>(wrote));
-  }
-  return true;
+  return sys::write_all(sys::real_io(), fd, text.data(), text.size()) == 0;
 }
 
 std::string json_string(std::string_view text) {

@@ -11,6 +11,7 @@
 #include "mailsift/state/duplicate_table.h"
 #include "mailsift/state/journal.h"
 #include "mailsift/sys/hostname.h"
+#include "mailsift/sys/io.h"
 #include "mailsift/sys/process.h"
 #include "mailsift/vacation/vacation.h"
 
@@ -52,14 +53,7 @@ int send_with_sendmail(const std::vector<std::string>& argv, const std::string& 
   spec.environment = environment;
   spec.timeout_seconds = static_cast<unsigned>(limits::kDuplicateWaitMilliseconds / 1000);
   const sys::ProgramOutcome outcome = sys::run_program(spec, [&](int fd) -> int {
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
-      if (wrote < 0 && errno == EINTR) continue;
-      if (wrote <= 0) return errno != 0 ? errno : EIO;
-      done += static_cast<std::size_t>(wrote);
-    }
-    return 0;
+    return sys::write_all(sys::real_io(), fd, bytes.data(), bytes.size()) == 0 ? 0 : errno;
   });
   // Only a run that ended by itself with 0 and took the whole reply counts as sent (a
   // $SENDMAIL killed for taking too long that exits 0 on SIGTERM does not).

@@ -7,6 +7,9 @@
 
 namespace mailsift::formail {
 
+// Writes a message to standard error, whole.
+void write_error(std::string_view text);
+
 class Input {
  public:
   static constexpr int kEnd = -1;
