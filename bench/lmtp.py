@@ -165,6 +165,11 @@ def high_water_kb(pid):
     return 0
 
 
+def workers_of(connections):
+    """The user workers of the connections' processes: {pid: VmHWM in KB}."""
+    return {pid: high_water_kb(pid) for c in connections for pid in children_of(c)}
+
+
 def children_of(pid):
     found = []
     for name in os.listdir("/proc"):
@@ -184,7 +189,9 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--mailsift", required=True)
     ap.add_argument("--procmail", default="/usr/bin/procmail")
-    ap.add_argument("--messages", type=int, default=200, help="messages per measurement")
+    ap.add_argument("--messages", type=int, default=400, help="messages per measurement")
+    ap.add_argument("--rounds", type=int, default=4, help="turns each program takes, "
+                    "interleaved, over the messages of a measurement")
     ap.add_argument("--long", type=int, default=10000, help="messages on one connection for "
                     "the memory measurement")
     ap.add_argument("--results", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -208,6 +215,7 @@ def main():
                               stderr=log)
     rows = []
     problems = []
+    workers_early = workers_late = {}
     try:
         for _ in range(100):
             if os.path.exists(sock):
@@ -218,21 +226,25 @@ def main():
         procmail_run(opts.procmail, messages[:10], 1)
         lmtp_run(sock, messages[:10], 1)
         for clients in (1, 8):
-            results = {}
-            for name in ("procmail", "mailsift LMTP"):
-                reset_home(home, rules, pw)
-                if name == "procmail":
-                    wall, failures = procmail_run(opts.procmail, messages, clients)
-                else:
-                    wall, failures = lmtp_run(sock, messages, clients)
-                if failures:
-                    problems.append(f"{name}, {clients} at once: {len(failures)} failed "
-                                    f"({failures[0]})")
-                if stored(home) != len(messages):
-                    problems.append(f"{name}, {clients} at once: {stored(home)} stored of "
-                                    f"{len(messages)}")
-                results[name] = len(messages) / wall
-            rows.append((clients, results["procmail"], results["mailsift LMTP"]))
+            # Interleaved: the programs take turns, a round each, so that a change in the
+            # machine's load (a shared VM) falls on both alike.
+            wall = {"procmail": 0.0, "mailsift LMTP": 0.0}
+            for round_messages in (messages[i::opts.rounds] for i in range(opts.rounds)):
+                for name in wall:
+                    reset_home(home, rules, pw)
+                    if name == "procmail":
+                        seconds, failures = procmail_run(opts.procmail, round_messages, clients)
+                    else:
+                        seconds, failures = lmtp_run(sock, round_messages, clients)
+                    wall[name] += seconds
+                    if failures:
+                        problems.append(f"{name}, {clients} at once: {len(failures)} failed "
+                                        f"({failures[0]})")
+                    if stored(home) != len(round_messages):
+                        problems.append(f"{name}, {clients} at once: {stored(home)} stored of "
+                                        f"{len(round_messages)}")
+            rows.append((clients, len(messages) / wall["procmail"],
+                         len(messages) / wall["mailsift LMTP"]))
         # Memory: one connection, --long messages; the server's processes' peak RSS.
         reset_home(home, rules, pw)
         small = [m for m in corpus if os.path.getsize(m) <= 20000][:20] or corpus[:20]
@@ -246,6 +258,9 @@ def main():
                 break
             if i == 99:
                 early = {pid: high_water_kb(pid) for pid in connection}
+                workers_early = workers_of(connection)
+            if i == 499:  # the first worker's last delivery (it serves 500)
+                workers_late = workers_of(connection)
         memory = (high_water_kb(server.pid), {pid: high_water_kb(pid) for pid in connection},
                   early if opts.long > 100 else {})
         client.close()
@@ -257,7 +272,9 @@ def main():
 
     out = ["# LMTP throughput: mailsift --lmtp-listen against procmail -d", "",
            f"Written by `bench/lmtp.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
-           f"{len(messages)} messages of the bench corpus (timing group) per measurement, each to "
+           f"{len(messages)} messages of the bench corpus (timing group) per measurement, in "
+           f"{opts.rounds} rounds that the programs take in turn (so that a change of the "
+           "machine's load falls on both), each to "
            "one user whose ~/.procmailrc is the K=100 rules; procmail runs once per message as "
            "root with `-d USER` (as a mail server runs it), `clients` at once; mailsift serves "
            "`clients` LMTP connections at once, each sending its messages one after another. "
@@ -270,7 +287,11 @@ def main():
     out += ["", f"Peak memory (VmHWM) after {opts.long} messages on one connection: the listener "
             f"{listener / 1024:.1f} MB; the connection's process " +
             ", ".join(f"{kb / 1024:.1f} MB (after 100 messages: {before.get(pid, 0) / 1024:.1f} MB)"
-                      for pid, kb in after.items()) + ".", ""]
+                      for pid, kb in after.items()) + "; the user's worker (a worker serves "
+            "500 deliveries, then a fresh one starts) " +
+            ", ".join(f"{kb / 1024:.1f} MB after 100 deliveries" for kb in workers_early.values()) +
+            ", " + ", ".join(f"{kb / 1024:.1f} MB after 500" for kb in workers_late.values()) +
+            ".", ""]
     if problems:
         out += ["Problems:", ""] + [f"- {p}" for p in problems] + [""]
     with open(opts.results, "w") as f:

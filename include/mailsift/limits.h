@@ -166,4 +166,13 @@ inline constexpr std::size_t kJournalPruneBudget = 2000;
 inline constexpr long kDuplicateDefaultSeconds = 7L * 24 * 60 * 60;
 inline constexpr long kDuplicateWaitMilliseconds = 60L * 1000;
 
+// LMTP: one connection keeps a worker per user it has delivered to (lmtp/user_worker.h),
+// at most this many (the least recently used one ends when another is needed): a
+// mail server's connection carries mail for a few users at a time.
+inline constexpr std::size_t kLmtpWorkersPerConnection = 8;
+// A worker ends after this many deliveries and the next message starts a fresh one:
+// whatever one delivery may leave behind in the process is bounded, and a change to
+// the user's groups is seen within as many messages.
+inline constexpr unsigned kLmtpDeliveriesPerWorker = 500;
+
 }  // namespace mailsift::limits

@@ -182,6 +182,26 @@ ScreeningResult screen(const Invocation& inv, const RunContext& ctx, sys::Io& io
                                delivery_mode, kScreeningSuspendSeconds);
 }
 
+// What comes before the change of ids for a -d recipient: only root (or the user
+// itself) may deliver as them, and the system mailbox screening (as root). kExitOk,
+// or the exit code to end with (the reason is logged).
+int check_and_screen(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& log,
+                     const sys::Account& account, ScreeningResult* screening) {
+  const ExitPolicy policy{inv.procmail_exit_codes, inv.fail_softly};
+  Outcome outcome;
+  if (::geteuid() != 0 && account.uid != ::getuid()) {
+    log.line("Insufficient privileges to deliver as \"" + account.name + "\"");
+    outcome.kind = Outcome::Kind::kInsufficientPrivileges;
+    return exit_code(outcome, policy);
+  }
+  *screening = screen(inv, ctx, io, log, account, /*delivery_mode=*/true);
+  if (screening->autoforwarding) {
+    outcome.kind = Outcome::Kind::kAutoforwardingMailbox;
+    return exit_code(outcome, policy);
+  }
+  return kExitOk;
+}
+
 // Takes the identity of the -d recipient (as root), or checks that the invoker is
 // that recipient; screens the recipient's system mailbox first (as root, as
 // procmail does). Returns kIdentityTaken with *account and *screening filled in, or
@@ -197,16 +217,8 @@ int take_identity(const Invocation& inv, const RunContext& ctx, sys::Io& io,
     outcome.kind = Outcome::Kind::kUnknownUser;
     return exit_code(outcome, policy);
   }
-  if (::geteuid() != 0 && account->uid != ::getuid()) {
-    log.line("Insufficient privileges to deliver as \"" + account->name + "\"");
-    outcome.kind = Outcome::Kind::kInsufficientPrivileges;
-    return exit_code(outcome, policy);
-  }
-  *screening = screen(inv, ctx, io, log, *account, /*delivery_mode=*/true);
-  if (screening->autoforwarding) {
-    outcome.kind = Outcome::Kind::kAutoforwardingMailbox;
-    return exit_code(outcome, policy);
-  }
+  const int checked = check_and_screen(inv, ctx, io, log, *account, screening);
+  if (checked != kExitOk) return checked;
   if (::geteuid() == 0) {
     const sys::Status became = sys::become(*account);
     if (!became.ok()) {
@@ -402,6 +414,13 @@ int run_as_invoker(int stderr_fd) {
   return kExitOk;
 }
 
+int prepare_recipient(const Invocation& inv, const RunContext& ctx, const sys::Account& account,
+                      ScreeningResult* screening) {
+  sys::Io& io = ctx.io != nullptr ? *ctx.io : sys::real_io();
+  Log log(io, ctx.stderr_fd);
+  return check_and_screen(inv, ctx, io, log, account, screening);
+}
+
 int run(const Invocation& inv, const RunContext& ctx) {
   sys::Io& io = ctx.io != nullptr ? *ctx.io : sys::real_io();
   Log log(io, ctx.stderr_fd);
@@ -413,14 +432,17 @@ int run(const Invocation& inv, const RunContext& ctx) {
   message::ReadOptions read;
   read.from_line.manage = !inv.recipients.empty() || inv.from.has_value();
   read.from_line.sender = inv.from;
-  read.from_line.invoker = sys::current_account().name;
+  read.from_line.invoker = ctx.invoker.empty() ? sys::current_account().name : ctx.invoker;
   // One recipient (the usual MTA call): become that user before the first byte of
   // the message is read, so that no part of it is handled as root. Several: each
   // is delivered in a child that takes its recipient's identity (below).
   sys::Account single;
   ScreeningResult single_screening;
   const bool single_taken = inv.recipients.size() == 1;
-  if (single_taken) {
+  if (single_taken && ctx.identity != nullptr) {
+    single = *ctx.identity;
+    single_screening = ctx.screened;
+  } else if (single_taken) {
     const int code =
         take_identity(inv, ctx, io, inv.recipients.front(), log, &single, &single_screening);
     if (code != kIdentityTaken) {

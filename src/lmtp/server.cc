@@ -11,8 +11,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 #include "mailsift/engine/run.h"
+#include "mailsift/lmtp/user_worker.h"
 #include "mailsift/sys/hostname.h"
 #include "mailsift/sys/io.h"
 #include "mailsift/sys/privileges.h"
@@ -57,14 +59,22 @@ Reply reply_for(int status, const std::string& address) {
 
 class RecipientDelivery final : public Delivery {
  public:
-  RecipientDelivery(int log_fd, const ServerSettings& settings)
-      : log_fd_(log_fd), settings_(settings) {}
+  RecipientDelivery(int log_fd, const ServerSettings& settings, std::vector<int> connection)
+      : log_fd_(log_fd),
+        settings_(settings),
+        workers_(WorkerSettings{log_fd, settings.environ, settings.system_mailbox_spool,
+                                settings.delivery_seconds, sys::current_account().name},
+                 std::move(connection)) {}
 
   Reply check_recipient(const Recipient& recipient) override {
     sys::Account account;
     errno = 0;
-    if (!recipient.user.empty() && sys::lookup_account(recipient.user, &account))
+    if (!recipient.user.empty() && sys::lookup_account(recipient.user, &account)) {
+      // Kept for the delivery after DATA (a lookup per recipient, not one more).
+      if (accounts_.size() >= kMaxRemembered) accounts_.clear();
+      accounts_[recipient.user] = account;
       return Reply{250, "2.1.5", "Ok"};
+    }
     // getpwnam says "no such user" with errno 0 (or one of these); anything else is
     // the user database failing (LDAP, NSS): try again later, never a bounce.
     if (errno != 0 && errno != ENOENT && errno != ESRCH && errno != EBADF && errno != EPERM) {
@@ -89,28 +99,7 @@ class RecipientDelivery final : public Delivery {
     }
     for (const Recipient& recipient : recipients) {
       const auto start = std::chrono::steady_clock::now();
-      const int status = sys::run_in_child(
-          [&] {
-        if (::lseek(spool, 0, SEEK_SET) != 0) return 75;
-        // The connection is standard input and output under --lmtp: a program the
-        // rules run must not read from it or write into it (its output would be
-        // taken for replies).
-        const int null = ::open("/dev/null", O_RDWR);
-        if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0) return 75;
-        if (null > 1) ::close(null);
-        engine::Invocation invocation;
-        invocation.recipients = {recipient.user};
-        if (!recipient.detail.empty()) invocation.arguments = {recipient.detail};
-        invocation.from = sender.empty() ? std::string("MAILER-DAEMON") : sender;
-        engine::RunContext context;
-        context.stdin_fd = spool;
-        context.stderr_fd = log_fd_;
-        context.environ = settings_.environ;
-        context.process_ends_after = true;
-        context.system_mailbox_spool = settings_.system_mailbox_spool;
-        return engine::run(invocation, context);
-          },
-          settings_.delivery_seconds);
+      const int status = deliver_one(spool, sender, recipient);
       const Reply answer = reply_for(status, recipient.address);
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - start)
@@ -137,19 +126,44 @@ class RecipientDelivery final : public Delivery {
   }
 
  private:
+  // One recipient: the checks and the screening as root here, as -d makes them
+  // before it changes ids; then the user's worker delivers.
+  int deliver_one(int spool, const std::string& sender, const Recipient& recipient) {
+    sys::Account account;
+    const auto known = accounts_.find(recipient.user);
+    if (known != accounts_.end()) account = known->second;
+    else if (!sys::lookup_account(recipient.user, &account)) return 67;
+    const DeliveryRequest request{sender, recipient.user, recipient.detail};
+    engine::RunContext context;
+    context.stderr_fd = log_fd_;
+    context.environ = settings_.environ;
+    context.system_mailbox_spool = settings_.system_mailbox_spool;
+    engine::ScreeningResult screening;
+    const int prepared =
+        engine::prepare_recipient(invocation_for(request), context, account, &screening);
+    if (prepared != 0) return prepared;
+    return workers_.deliver(account, spool, request, screening.orgmail_unusable);
+  }
+
   void log(const std::string& line) {
     if (settings_.syslog) ::syslog(LOG_MAIL | LOG_INFO, "%s", line.c_str());
     else write_all(log_fd_, line + "\n");
   }
 
+  static constexpr std::size_t kMaxRemembered = 1000;
   int log_fd_;
   const ServerSettings& settings_;
+  std::map<std::string, sys::Account> accounts_;  // from RCPT, by user
+  WorkerPool workers_;
 };
 
 }  // namespace
 
 int serve_connection(int in_fd, int out_fd, int log_fd, const ServerSettings& settings) {
-  RecipientDelivery delivery(log_fd, settings);
+  std::vector<int> connection;  // the client's socket: no worker keeps it
+  for (const int fd : {in_fd, out_fd})
+    if (fd > 2) connection.push_back(fd);
+  RecipientDelivery delivery(log_fd, settings, connection);
   const std::string hostname = settings.hostname.empty() ? sys::hostname() : settings.hostname;
   Session session(delivery, settings.limits, hostname);
   std::signal(SIGPIPE, SIG_IGN);  // a client that has gone is a failed write, not death

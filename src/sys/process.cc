@@ -18,11 +18,13 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -34,6 +36,52 @@
 #include "mailsift/limits.h"
 
 namespace mailsift::sys {
+
+namespace {
+
+// The process groups of the programs run() is running now, for the handler that
+// end_programs_on_sigterm() installs (lock-free atomics: safe in a signal handler).
+constexpr std::size_t kTrackedGroups = 32;
+std::atomic<pid_t> running_groups[kTrackedGroups];
+
+// While a program runs, its group is listed.
+class TrackedGroup {
+ public:
+  explicit TrackedGroup(pid_t group) {
+    for (auto& slot : running_groups) {
+      pid_t empty = 0;
+      if (slot.compare_exchange_strong(empty, group)) {
+        slot_ = &slot;
+        return;
+      }
+    }
+  }
+  ~TrackedGroup() {
+    if (slot_ != nullptr) slot_->store(0);
+  }
+  TrackedGroup(const TrackedGroup&) = delete;
+  TrackedGroup& operator=(const TrackedGroup&) = delete;
+
+ private:
+  std::atomic<pid_t>* slot_ = nullptr;
+};
+
+extern "C" void end_programs_and_exit(int) {
+  for (auto& slot : running_groups) {
+    const pid_t group = slot.load();
+    if (group > 0) ::kill(-group, SIGKILL);
+  }
+  ::_exit(75);
+}
+
+}  // namespace
+
+void end_programs_on_sigterm() {
+  struct sigaction action = {};
+  action.sa_handler = end_programs_and_exit;
+  ::sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
 
 int wait_for_clone(pid_t pid) {
   int status = 0;
@@ -88,6 +136,52 @@ int run_in_child(const std::function<int()>& fn, unsigned timeout_seconds) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+Coprocess start_coprocess(const std::function<int(int fd)>& fn,
+                          const std::vector<int>& close_in_child) {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) return {};
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int saved = errno;
+    ::close(ends[0]);
+    ::close(ends[1]);
+    errno = saved;
+    return {};
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::close(ends[0]);
+    for (const int fd : close_in_child) ::close(fd);
+    ::_exit(fn(ends[1]));
+  }
+  ::setpgid(pid, pid);  // either side may get there first
+  ::close(ends[1]);
+  return Coprocess{pid, ends[0]};
+}
+
+int end_coprocess(Coprocess* child, bool kill) {
+  if (child->pid < 0) return -1;
+  if (kill) {
+    // SIGTERM first, so that it can end the programs it runs, which lead process
+    // groups of their own (end_programs_on_sigterm); SIGKILL after the grace period.
+    ::kill(-child->pid, SIGTERM);
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child->pid, 0));
+    if (pidfd >= 0) {
+      pollfd ended{pidfd, POLLIN, 0};
+      while (::poll(&ended, 1, static_cast<int>(limits::kKillGraceMilliseconds)) < 0 &&
+             errno == EINTR) {
+      }
+      ::close(pidfd);
+    }
+    ::kill(-child->pid, SIGKILL);
+  }
+  if (child->fd >= 0) ::close(child->fd);
+  child->fd = -1;
+  const int status = wait_for_clone(child->pid);
+  child->pid = -1;
+  return status;
 }
 
 pid_t fork_clone() { return ::fork(); }
@@ -583,6 +677,7 @@ ProgramOutcome run(const ProgramSpec& spec, const InputWriter& input) {
     return outcome;
   }
   ::setpgid(pid, pid);  // also here, so the group exists before any killpg
+  const TrackedGroup tracked(pid);
   outcome.started = true;
   stdin_read.reset();
   stdout_write.reset();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "mailsift/engine/invocation.h"
+#include "mailsift/engine/system_mailbox.h"
 #include "mailsift/sys/io.h"
 
 namespace mailsift::engine {
@@ -26,9 +27,26 @@ struct RunContext {
   // mode screens first, as procmail does (system_mailbox.h). Empty (tests): no
   // screening. The command line sets /var/mail.
   std::string system_mailbox_spool;
+  // Set when this process already is the one recipient (an LMTP worker, which takes
+  // the identity once for many deliveries): run() neither looks the account up nor
+  // changes ids, and takes the screening of the system mailbox, which needs root,
+  // from `screened` (prepare_recipient() did it in the root process).
+  const sys::Account* identity = nullptr;
+  ScreeningResult screened;
+  // The user who started mailsift, for a From_ line it makes (empty: the real uid's
+  // name, looked up).
+  std::string invoker;
 };
 
 int run(const Invocation& invocation, const RunContext& context);
+
+// The root side of a delivery that another process carries out as the recipient
+// with RunContext::identity (LMTP): the checks and the system mailbox screening that
+// run() does before it changes ids. Returns kExitOk (exit_status.h) with *screening
+// set, or the exit code the delivery ends with (an autoforwarding mailbox: 67; the
+// reason is logged on context.stderr_fd).
+int prepare_recipient(const Invocation& invocation, const RunContext& context,
+                      const sys::Account& account, ScreeningResult* screening);
 
 // mailsift needs no setuid or setgid bit. Installed with one anyway, it gives the
 // borrowed ids up for good before it reads anything (a file named on the command

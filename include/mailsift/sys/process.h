@@ -23,6 +23,29 @@ int run_in_child(const std::function<int()>& fn);
 // killed with its process group (it leads one of its own) and -1 returned.
 int run_in_child(const std::function<int()>& fn, unsigned timeout_seconds);
 
+// A child that serves requests on its end of a socket pair (SOCK_SEQPACKET): fn(fd)
+// runs in it, and what fn returns is its exit status. It leads a process group of
+// its own, so that ending it ends whatever it started. close_in_child: descriptors
+// of the parent's the child must not keep (another coprocess's end, a client's
+// connection). pid -1 when it could not be started (errno set).
+struct Coprocess {
+  pid_t pid = -1;
+  int fd = -1;  // the parent's end
+};
+Coprocess start_coprocess(const std::function<int(int fd)>& fn,
+                          const std::vector<int>& close_in_child);
+// Closes the parent's end (a coprocess reading requests then sees their end) and
+// reaps it; when `kill` is set, first ends its process group: SIGTERM, and SIGKILL
+// limits::kKillGraceMilliseconds later. Returns its exit status,
+// or -1 when a signal ended it.
+int end_coprocess(Coprocess* child, bool kill);
+
+// From now on SIGTERM ends this process (exit status 75) after it kills, with
+// SIGKILL, the process groups of the programs it is running (run_program: each leads
+// one of its own, which a SIGTERM to this process's group does not reach). For a
+// process whose caller ends it from outside on a timeout (end_coprocess).
+void end_programs_on_sigterm();
+
 // Takes a captured output a piece at a time, as it comes (ProgramSpec::output_sink).
 // Returns 0, or an errno when it cannot take more.
 using OutputSink = std::function<int(std::string_view piece)>;
