@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,8 +64,11 @@ int serve_deliveries(int channel, const sys::Account& account, const WorkerSetti
   const int null = ::open("/dev/null", O_RDWR);
   if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(null, 1) < 0) return 75;
   if (null > 1) ::close(null);
-  // Each delivery starts where a fresh process would: in the server's directory.
+  // Each delivery starts where a fresh process would: in the server's directory, with
+  // its umask (the rules' UMASK is the process's until the next delivery).
   const int start_directory = ::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  const mode_t start_umask = ::umask(077);
+  ::umask(start_umask);
   // The delivery timeout ends a worker with SIGTERM: it takes the programs the rules
   // started with it.
   sys::end_programs_on_sigterm();
@@ -81,6 +85,7 @@ int serve_deliveries(int channel, const sys::Account& account, const WorkerSetti
     DeliveryRequest request;
     bool orgmail_unusable = false;
     int status = 75;
+    ::umask(start_umask);
     if (spool >= 0 && decode(packet, &request, &orgmail_unusable) &&
         ::lseek(spool, 0, SEEK_SET) == 0 &&
         (start_directory < 0 || ::fchdir(start_directory) == 0)) {

@@ -11,19 +11,9 @@ if [ "$(id -u)" -ne 0 ] || ! command -v useradd > /dev/null; then
   echo "skipped: needs root and useradd"
   exit 0
 fi
-chmod 755 "$WORK"
-users=()
-for n in a b c; do
-  user="lm$n$$"
-  useradd -M -d "$WORK/$user" -s /bin/sh "$user"
-  users+=("$user")
-  mkdir -p "$WORK/$user/Mail"
-  # ORGMAIL in the mailbox tree too: a mailbox made unwritable has no way out (75).
-  printf 'MAILDIR=$HOME/Mail\nDEFAULT=$MAILDIR/inbox/\nORGMAIL=$MAILDIR/inbox/orgmail\nLOGFILE=$MAILDIR/log\nARG=$1\n:0\n* ARG ?? ^lists$\nlists/\n' \
-    > "$WORK/$user/.procmailrc"
-  chown -R "$user:" "$WORK/$user"
-done
-trap 'for u in "${users[@]}"; do userdel "$u" 2> /dev/null; done; rm -rf "$WORK"' EXIT
+# ORGMAIL in the mailbox tree too: a mailbox made unwritable has no way out (75).
+MAIL_USER_RC=$'MAILDIR=$HOME/Mail\nDEFAULT=$MAILDIR/inbox/\nORGMAIL=$MAILDIR/inbox/orgmail\nLOGFILE=$MAILDIR/log\nARG=$1\n:0\n* ARG ?? ^lists$\nlists/\n'
+mail_users lm a b c
 a=${users[0]} b=${users[1]} c=${users[2]}
 
 # session FILE: the client's side, CRLF line ends; the replies in FILE.out.

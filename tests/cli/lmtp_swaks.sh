@@ -11,17 +11,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v useradd > /dev/null || ! command -v swak
   echo "skipped: needs root, useradd and swaks"
   exit 0
 fi
-chmod 755 "$WORK"
-users=()
-for n in a b; do
-  user="ls$n$$"
-  useradd -M -d "$WORK/$user" -s /bin/sh "$user"
-  users+=("$user")
-  mkdir -p "$WORK/$user/Mail"
-  printf 'MAILDIR=$HOME/Mail\nDEFAULT=$MAILDIR/inbox/\n' > "$WORK/$user/.procmailrc"
-  chown -R "$user:" "$WORK/$user"
-done
-trap 'for u in "${users[@]}"; do userdel "$u" 2> /dev/null; done; rm -rf "$WORK"' EXIT
+mail_users ls a b
 a=${users[0]} b=${users[1]}
 unknown="nobody-here-$$"
 count() { find "$1" -type f 2> /dev/null | wc -l; }

@@ -14,21 +14,14 @@ if [ "$(id -u)" -ne 0 ] || ! command -v useradd > /dev/null; then
   echo "skipped: needs root and useradd"
   exit 0
 fi
-chmod 755 "$WORK"
-users=()
-for n in a b; do
-  user="lw$n$$"
-  useradd -M -d "$WORK/$user" -s /bin/sh "$user"
-  users+=("$user")
-  mkdir -p "$WORK/$user/Mail"
+MAIL_USER_RC=$'MAILDIR=$HOME/Mail\nDEFAULT=$MAILDIR/inbox/\nLOGFILE=$MAILDIR/log\n:0 c\n| $HOME/record\n'
+mail_users lw a b
+for user in "${users[@]}"; do
   # record: the process that ran the rules (the program's parent) and its user id.
   printf '#!/bin/sh\necho "$PPID $(id -u)" >> "$HOME/pids"\n' > "$WORK/$user/record"
   chmod 755 "$WORK/$user/record"
-  printf 'MAILDIR=$HOME/Mail\nDEFAULT=$MAILDIR/inbox/\nLOGFILE=$MAILDIR/log\n:0 c\n| $HOME/record\n' \
-    > "$WORK/$user/.procmailrc"
-  chown -R "$user:" "$WORK/$user"
+  chown "$user:" "$WORK/$user/record"
 done
-trap 'for u in "${users[@]}"; do userdel "$u" 2> /dev/null; done; rm -rf "$WORK"' EXIT
 a=${users[0]} b=${users[1]}
 count() { find "$1" -type f 2> /dev/null | wc -l; }
 

@@ -31,3 +31,26 @@ finish() {
   echo "$checks passed, $failures failed"
   [ "$failures" -eq 0 ]
 }
+
+# mail_users PREFIX NAME...: for each NAME a system user PREFIX<NAME><pid>, its home
+# $WORK/<user> with Mail/ inside (both theirs), and in its ~/.procmailrc the text of
+# $MAIL_USER_RC (default: a maildir inbox). Sets the array `users`; the users are
+# removed when the test exits. Needs root (the caller checks).
+mail_users() {
+  local prefix=$1 name user
+  local inbox='MAILDIR=$HOME/Mail
+DEFAULT=$MAILDIR/inbox/
+'
+  shift
+  users=()
+  chmod 755 "$WORK"
+  for name in "$@"; do
+    user="$prefix$name$$"
+    useradd -M -d "$WORK/$user" -s /bin/sh "$user"
+    users+=("$user")
+    mkdir -p "$WORK/$user/Mail"
+    printf '%s' "${MAIL_USER_RC:-$inbox}" > "$WORK/$user/.procmailrc"
+    chown -R "$user:" "$WORK/$user"
+  done
+  trap 'for u in "${users[@]}"; do userdel "$u" 2> /dev/null; done; rm -rf "$WORK"' EXIT
+}
