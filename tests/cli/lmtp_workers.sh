@@ -6,7 +6,7 @@
 # rcfile is read again for every message (an edit between two messages counts); a
 # worker killed in a delivery gives that recipient 451 and the next message a fresh
 # worker; a worker that runs past --delivery-timeout is killed with what it started,
-# 451; an account whose home changes gets a new worker; a worker ends after 500
+# 451; an account that changes gets a new worker; a worker ends after 500
 # deliveries. Skipped when not root.
 source "$(dirname "$0")/../support/e2e.sh"
 cd "$WORK"
@@ -18,7 +18,7 @@ MAIL_USER_RC=$'MAILDIR=$HOME/Mail\nDEFAULT=$MAILDIR/inbox/\nLOGFILE=$MAILDIR/log
 mail_users lw a b
 for user in "${users[@]}"; do
   # record: the process that ran the rules (the program's parent) and its user id.
-  printf '#!/bin/sh\necho "$PPID $(id -u)" >> "$HOME/pids"\n' > "$WORK/$user/record"
+  printf '#!/bin/sh\necho "$PPID $(id -u) $SHELL" >> "$HOME/pids"\n' > "$WORK/$user/record"
   chmod 755 "$WORK/$user/record"
   chown "$user:" "$WORK/$user/record"
 done
@@ -126,21 +126,20 @@ else
   pass
 fi
 
-# The account changes (a new home) between two messages: a new worker, which
-# delivers by the new home's rules. (usermod refuses while the worker runs as the
-# user: /etc/passwd is edited as vipw would.)
-mkdir -p "$WORK/$b-new/Mail"
-printf 'MAILDIR=$HOME/Mail\n:0\nmoved/\n' > "$WORK/$b-new/.procmailrc"
-chown -R "$b:" "$WORK/$b-new"
+# The account changes (another login shell, as usermod makes it while the worker
+# runs) between two messages: a new worker, which has the new account ($SHELL).
+printf 'MAILDIR=$HOME/Mail\n:0 c\n| $HOME/record\n:0\ninbox/\n' > "$WORK/$b/.procmailrc"
+cp "$WORK/$a/record" "$WORK/$b/record" && chown "$b:" "$WORK/$b/record"
+rm -f "$WORK/$b/pids"
 cat > steps <<EOF2
 send $b
-run sed -i -E 's#^($b:([^:]*:){4})[^:]*#\\1$WORK/$b-new#' /etc/passwd
+run usermod -s /bin/bash $b
 send $b
 EOF2
 python3 client.py "$MAILSIFT" --lmtp < steps > replies 2> server.log
-expect_eq "new home: both 250" "$(tr '\n' ' ' < replies)" "250 250 "
-expect_eq "new home: the old rules for the first" "$(count "$WORK/$b/Mail/after/new")" 3
-expect_eq "new home: the new home's rules for the second" "$(count "$WORK/$b-new/Mail/moved/new")" 1
+expect_eq "new shell: both 250" "$(tr '\n' ' ' < replies)" "250 250 "
+expect_eq "new shell: two workers" "$(cut -d' ' -f1 "$WORK/$b/pids" | sort -u | wc -l)" 2
+expect_eq "new shell: the second has it" "$(cut -d' ' -f3 "$WORK/$b/pids" | tr '\n' ' ')" "/bin/sh /bin/bash "
 
 # A worker serves 500 deliveries; the 501st message starts a fresh one. (The sanitizer
 # build leaves this out: LMTP_WORKER_ROLLOVER=no.)
