@@ -15,7 +15,7 @@ inline int hex_value(char c) {
 }
 
 // The value of a base64 character (RFC 2045 table 1), or -1.
-inline int base64_value(char c) {
+constexpr int base64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
