@@ -264,14 +264,23 @@ void Session::data_line(std::string_view line, bool crlf, std::string* out) {
   // The end is CR LF "." CR LF: a dot line with a bare LF on either side is data
   // (a client that sends bare LF cannot end a message early, as in SMTP smuggling).
   if (line == "." && crlf && previous_line_crlf_) {
-    std::vector<Reply> answers;
+    std::size_t answered = 0;
+    const auto answer = [&](const Reply& r) {
+      if (answered == recipients_.size()) return;
+      ++answered;
+      *out += r.line();
+      if (write_) {
+        write_(*out);
+        out->clear();
+      }
+    };
     if (message_too_big_) {
-      answers.assign(recipients_.size(), reply(552, "5.3.4", "Message too big for this system"));
+      for (std::size_t i = 0; i < recipients_.size(); ++i)
+        answer(reply(552, "5.3.4", "Message too big for this system"));
     } else {
-      answers = delivery_.deliver(sender_, recipients_, message_);
-      answers.resize(recipients_.size(), reply(451, "4.3.0", "No outcome for this recipient"));
+      delivery_.deliver(sender_, recipients_, message_, answer);
     }
-    for (const Reply& answer : answers) *out += answer.line();
+    while (answered < recipients_.size()) answer(reply(451, "4.3.0", "No outcome for this recipient"));
     reset_transaction();
     return;
   }

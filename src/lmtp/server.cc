@@ -84,9 +84,9 @@ class RecipientDelivery final : public Delivery {
     return Reply{550, "5.1.1", "<" + recipient.address + "> no such user here"};
   }
 
-  std::vector<Reply> deliver(const std::string& sender, const std::vector<Recipient>& recipients,
-                             const std::string& message) override {
-    std::vector<Reply> replies;
+  void deliver(const std::string& sender, const std::vector<Recipient>& recipients,
+               const std::string& message,
+               const std::function<void(const Reply&)>& answer_now) override {
     // Spooled once, with the Return-Path the final delivery adds (RFC 5321 section
     // 4.4): one the client wrote into the header cannot stand first.
     const int spool = ::memfd_create("mailsift-lmtp", MFD_CLOEXEC);
@@ -94,8 +94,8 @@ class RecipientDelivery final : public Delivery {
     if (spool < 0 || !write_all(spool, return_path) || !write_all(spool, message)) {
       note(std::string("cannot spool the message: ") + std::strerror(errno));
       if (spool >= 0) ::close(spool);
-      for (const Recipient& r : recipients) replies.push_back(reply_for(-1, r.address));
-      return replies;
+      for (const Recipient& r : recipients) answer_now(reply_for(-1, r.address));
+      return;
     }
     for (const Recipient& recipient : recipients) {
       const auto start = std::chrono::steady_clock::now();
@@ -114,10 +114,9 @@ class RecipientDelivery final : public Delivery {
             std::to_string(answer.code) + " " + answer.status + " (exit " + std::to_string(status) +
             ", " + std::to_string(ms) + " ms)");
       }
-      replies.push_back(answer);
+      answer_now(answer);
     }
     ::close(spool);
-    return replies;
   }
 
   void note(const std::string& line) override {
@@ -167,6 +166,15 @@ int serve_connection(int in_fd, int out_fd, int log_fd, const ServerSettings& se
   const std::string hostname = settings.hostname.empty() ? sys::hostname() : settings.hostname;
   Session session(delivery, settings.limits, hostname);
   std::signal(SIGPIPE, SIG_IGN);  // a client that has gone is a failed write, not death
+  bool client_gone = false;
+  session.stream_to([&](std::string_view replies) {
+    // Deliveries go on when the client has gone: they have begun, and the client
+    // will try the message again (the journal keeps a retry from storing it twice).
+    if (!client_gone && !write_all(out_fd, replies)) {
+      client_gone = true;
+      delivery.note("the client closed its side: the rest is not answered");
+    }
+  });
   if (!write_all(out_fd, session.greeting())) return 75;
   std::string buffer(65536, '\0');
   while (!session.closed()) {
@@ -187,6 +195,7 @@ int serve_connection(int in_fd, int out_fd, int log_fd, const ServerSettings& se
       break;
     }
     const std::string out = session.feed(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+    if (client_gone) break;
     if (!out.empty() && !write_all(out_fd, out)) {
       delivery.note("the client closed its side: the rest is not answered");
       break;

@@ -29,6 +29,8 @@ count() { find "$1" -type f 2> /dev/null | wc -l; }
 # a line, and prints the final reply code of each transaction:
 #   send USER [N]   N transactions (default 1) of one message to USER
 #   run COMMAND     a shell command, between two transactions
+#   multi USER...   one message to all of them; for each reply after DATA, its code and
+#                   the seconds since the message's end was sent
 cat > client.py <<'PY'
 import subprocess, sys, time
 server = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -50,6 +52,18 @@ for step in sys.stdin:
     words = step.split()
     if words[0] == "run":
         subprocess.run(step[4:], shell=True, check=True)
+        continue
+    if words[0] == "multi":
+        command("MAIL FROM:<sender@example.net>\r\n")
+        for user in words[1:]:
+            command(f"RCPT TO:<{user}@example.org>\r\n")
+        command("DATA\r\n")
+        server.stdin.write(f"Subject: to all\r\nX-Unique: {time.time_ns()}\r\n\r\nbody\r\n.\r\n".encode())
+        server.stdin.flush()
+        start = time.monotonic()
+        for _ in words[1:]:
+            code = reply()[:3]
+            print(code, f"{time.monotonic() - start:.1f}", flush=True)
         continue
     for _ in range(int(words[2]) if len(words) > 2 else 1):
         sent += 1
@@ -140,6 +154,18 @@ python3 client.py "$MAILSIFT" --lmtp < steps > replies 2> server.log
 expect_eq "new shell: both 250" "$(tr '\n' ' ' < replies)" "250 250 "
 expect_eq "new shell: two workers" "$(cut -d' ' -f1 "$WORK/$b/pids" | sort -u | wc -l)" 2
 expect_eq "new shell: the second has it" "$(cut -d' ' -f3 "$WORK/$b/pids" | tr '\n' ' ')" "/bin/sh /bin/bash "
+
+# The replies after DATA come as each delivery ends (RFC 2033 section 4.2): a's at once,
+# b's when its slow rules are done.
+printf 'MAILDIR=$HOME/Mail\n:0 c\n| sleep 3\n:0\ninbox/\n' > "$WORK/$b/.procmailrc"
+printf 'multi %s %s\n' "$a" "$b" | python3 client.py "$MAILSIFT" --lmtp > replies 2> server.log
+expect_eq "streamed: two 250" "$(cut -d' ' -f1 replies | tr '\n' ' ')" "250 250 "
+first=$(sed -n 1p replies | cut -d' ' -f2) second=$(sed -n 2p replies | cut -d' ' -f2)
+if awk -v f="$first" -v s="$second" 'BEGIN { exit !(f < 2.0 && s >= 2.9) }'; then
+  pass
+else
+  fail "the first reply came after ${first}s, the second after ${second}s (wanted under 2, and 3 or more)"
+fi
 
 # A worker serves 500 deliveries; the 501st message starts a fresh one. (The sanitizer
 # build leaves this out: LMTP_WORKER_ROLLOVER=no.)

@@ -4,6 +4,7 @@
 // session is closed; a message gets exactly one reply per accepted recipient.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,13 +22,14 @@ class CountingDelivery final : public lmtp::Delivery {
     if (r.user.size() % 3 == 1) return lmtp::Reply{550, "5.1.1", "no"};
     return lmtp::Reply{250, "2.1.5", "Ok"};
   }
-  std::vector<lmtp::Reply> deliver(const std::string&, const std::vector<lmtp::Recipient>& recipients,
-                                   const std::string& message) override {
+  void deliver(const std::string&, const std::vector<lmtp::Recipient>& recipients,
+               const std::string& message,
+               const std::function<void(const lmtp::Reply&)>& answer) override {
     mailsift::fuzz::check(!recipients.empty(), "a message has recipients");
     mailsift::fuzz::check(message.size() <= limit, "a message is within the limit");
     ++messages;
-    // One reply fewer than recipients: the session must make up the rest.
-    return std::vector<lmtp::Reply>(recipients.size() - 1, lmtp::Reply{});
+    // One answer fewer than recipients: the session must make up the rest.
+    for (std::size_t i = 1; i < recipients.size(); ++i) answer(lmtp::Reply{});
   }
   void note(const std::string&) override {}
   std::size_t limit = 0;

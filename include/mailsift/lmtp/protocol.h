@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,11 +46,12 @@ class Delivery {
   virtual ~Delivery() = default;
   // Whether the recipient is one (250), or not (550 5.1.1 and the like), at RCPT time.
   virtual Reply check_recipient(const Recipient& recipient) = 0;
-  // The message (LF line ends, dot-stuffing undone) for every accepted recipient: one
-  // reply each, in order.
-  virtual std::vector<Reply> deliver(const std::string& sender,
-                                     const std::vector<Recipient>& recipients,
-                                     const std::string& message) = 0;
+  // The message (LF line ends, dot-stuffing undone) for every accepted recipient:
+  // `answer` is called once for each, in order, as soon as that recipient's delivery
+  // has ended. A recipient it is not called for is told 451.
+  virtual void deliver(const std::string& sender, const std::vector<Recipient>& recipients,
+                       const std::string& message,
+                       const std::function<void(const Reply&)>& answer) = 0;
   // A limit bit, or the client did something odd: one line for the log.
   virtual void note(const std::string& line) = 0;
 };
@@ -59,6 +61,11 @@ class Session {
   Session(Delivery& delivery, Limits limits, std::string hostname);
 
   std::string greeting() const;
+  // From now on, the replies after DATA go to `write` one by one, as each recipient's
+  // delivery ends (RFC 2033 section 4.2), each with whatever feed() had to send before
+  // it: a client waits for one delivery at a time, not for all of them. Without it they
+  // come together in what feed() returns.
+  void stream_to(std::function<void(std::string_view)> write) { write_ = std::move(write); }
   // Takes what the client sent (any amount: part of a line, many pipelined commands)
   // and returns what to send back.
   std::string feed(std::string_view bytes);
@@ -89,6 +96,7 @@ class Session {
   std::vector<Recipient> recipients_;
   std::string message_;
   bool message_too_big_ = false;
+  std::function<void(std::string_view)> write_;
 };
 
 // "user+detail@domain" or "<...>" parts; false when it is not an address LMTP takes.

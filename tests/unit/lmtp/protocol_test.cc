@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,18 +18,20 @@ class FakeDelivery final : public Delivery {
     if (r.user == "nobody") return Reply{550, "5.1.1", "no such user"};
     return Reply{250, "2.1.5", "Ok"};
   }
-  std::vector<Reply> deliver(const std::string& sender, const std::vector<Recipient>& recipients,
-                             const std::string& message) override {
+  void deliver(const std::string& sender, const std::vector<Recipient>& recipients,
+               const std::string& message,
+               const std::function<void(const Reply&)>& answer) override {
     senders.push_back(sender);
     messages.push_back(message);
-    std::vector<Reply> replies;
     for (const Recipient& r : recipients) {
+      if (r.user == "silent") return;  // no outcome for it or any after it
       delivered.push_back(r.user + (r.detail.empty() ? "" : "+" + r.detail));
-      if (r.user == "full") replies.push_back(Reply{452, "4.2.2", "mailbox full"});
-      else replies.push_back(Reply{250, "2.0.0", r.user + " delivered"});
+      if (r.user == "full") answer(Reply{452, "4.2.2", "mailbox full"});
+      else answer(Reply{250, "2.0.0", r.user + " delivered"});
+      if (on_answer) on_answer();
     }
-    return replies;
   }
+  std::function<void()> on_answer;  // called after each answer
   void note(const std::string& line) override { notes.push_back(line); }
 
   std::vector<std::string> senders, messages, delivered, notes;
@@ -86,6 +89,34 @@ TEST(Lmtp, OneReplyPerRecipientInOrder) {
   ASSERT_GE(got.size(), 3u);
   EXPECT_EQ(std::vector<int>(got.end() - 3, got.end()), (std::vector<int>{250, 452, 250}));
   EXPECT_EQ(f.delivery.senders[0], "");  // the null sender
+}
+
+TEST(Lmtp, RepliesStreamAsEachDeliveryEnds) {
+  Fixture f;
+  std::vector<std::string> writes;
+  f.session.stream_to([&](std::string_view piece) { writes.emplace_back(piece); });
+  // Each reply is written before the next recipient's delivery begins.
+  std::vector<std::size_t> written_at_answer;
+  f.delivery.on_answer = [&] { written_at_answer.push_back(writes.size()); };
+  const std::string rest = f.session.feed(
+      "LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@x>\r\nRCPT TO:<full@x>\r\nDATA\r\n"
+      "x\r\n.\r\nNOOP\r\n");
+  ASSERT_EQ(writes.size(), 2u);
+  // The first write carries what came before (LHLO ... 354) and the first reply.
+  EXPECT_EQ(codes(writes[0]), (std::vector<int>{250, 250, 250, 250, 354, 250}));
+  EXPECT_EQ(codes(writes[1]), (std::vector<int>{452}));
+  EXPECT_EQ(written_at_answer, (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(codes(rest), (std::vector<int>{250}));  // the NOOP after it, as usual
+}
+
+TEST(Lmtp, ARecipientWithoutAnOutcomeIsTold451) {
+  Fixture f;
+  const std::string out = f.session.feed(
+      "LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<a@x>\r\nRCPT TO:<silent@x>\r\nRCPT TO:<c@x>\r\n"
+      "DATA\r\nx\r\n.\r\n");
+  const std::vector<int> got = codes(out);
+  ASSERT_GE(got.size(), 3u);
+  EXPECT_EQ(std::vector<int>(got.end() - 3, got.end()), (std::vector<int>{250, 451, 451}));
 }
 
 TEST(Lmtp, OrderOfCommands) {
