@@ -96,9 +96,8 @@ TEST(TransferEncoding, Base64OfEveryByte) {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string encoded;
   for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    const unsigned quad = (static_cast<unsigned char>(bytes[i]) << 16) |
-                          (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                          static_cast<unsigned char>(bytes[i + 2]);
+    const auto byte = [&](std::size_t at) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[at])); };
+    const unsigned quad = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
     for (const int shift : {18, 12, 6, 0}) encoded += kAlphabet[(quad >> shift) & 63];
     if (encoded.size() % 77 == 76) encoded += '\n';
   }
