@@ -387,6 +387,7 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     code = trap_status & 0xff;
     cause = VerdictCause::kTrap;
   }
+  if (ctx.delivered_to != nullptr) *ctx.delivered_to = session.delivered_to();
   session.release_global_lock();
   evaluator.wait_for_clones();
   if (journal) journal->finish();

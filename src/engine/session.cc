@@ -153,6 +153,7 @@ void Session::mark_delivered(const std::string& lastfolder, std::size_t bytes_wr
   variables_.set("LASTFOLDER", lastfolder);
   last_write_size_ = bytes_written;
   stored_ = true;
+  delivered_to_.push_back(lastfolder);
 }
 
 sys::Status Session::store(const std::vector<std::string>& folders,
@@ -238,6 +239,7 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
   if (!report.lastfolder_note) log_.verbose("Assigning \"LASTFOLDER=" + lastfolder + "\"");
   if (!key.empty()) journal_->done(report.stored);
   stored_ = true;
+  delivered_to_.push_back(lastfolder);
   return true;
 }
 
@@ -295,6 +297,7 @@ std::string Session::journal_key(const std::vector<std::string>& folders,
               lastfolder + "\" (delivery journal)");
     variables_.set("LASTFOLDER", lastfolder);
     stored_ = true;
+    delivered_to_.push_back(lastfolder);
     *skipped = true;
     return {};
   }

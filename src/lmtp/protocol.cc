@@ -1,5 +1,7 @@
 #include "mailsift/lmtp/protocol.h"
 
+#include <cctype>
+
 #include <algorithm>
 
 namespace mailsift::lmtp {
@@ -295,6 +297,49 @@ void Session::data_line(std::string_view line, bool crlf, std::string* out) {
   }
   message_ += line;
   message_ += '\n';
+}
+
+std::string queue_id_of(std::string_view message) {
+  constexpr std::size_t kMaxQueueId = 100;
+  std::size_t at = 0;
+  while (at < message.size()) {
+    std::size_t end = message.find('\n', at);
+    if (end == std::string_view::npos) end = message.size();
+    const std::string_view line = message.substr(at, end - at);
+    if (line.empty() || line == "\r") return {};  // the end of the header
+    at = end + 1;
+    if (line.size() < 9) continue;
+    std::string name(line.substr(0, 9));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name != "received:") continue;
+    // The whole field, its lines joined, blanks made spaces, up to the date after ";".
+    std::string field(line.substr(9));
+    while (at < message.size() && (message[at] == ' ' || message[at] == '\t')) {
+      std::size_t next = message.find('\n', at);
+      if (next == std::string_view::npos) next = message.size();
+      field += ' ';
+      field += message.substr(at, next - at);
+      at = next + 1;
+    }
+    field = field.substr(0, field.rfind(';'));
+    for (char& c : field) {
+      if (c == '\t' || c == '\r') c = ' ';
+    }
+    std::string lowered = field;
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::size_t id = lowered.find(" id ");
+    if (id == std::string::npos) return {};
+    std::size_t start = id + 4;
+    while (start < field.size() && field[start] == ' ') ++start;
+    std::string token;
+    for (std::size_t i = start; i < field.size() && token.size() < kMaxQueueId; ++i) {
+      const char c = field[i];
+      if (c <= ' ' || c > '~') break;
+      token += c;
+    }
+    return token;
+  }
+  return {};
 }
 
 }  // namespace mailsift::lmtp

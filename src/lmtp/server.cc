@@ -97,22 +97,31 @@ class RecipientDelivery final : public Delivery {
       for (const Recipient& r : recipients) answer_now(reply_for(-1, r.address));
       return;
     }
+    const std::string queue_id = queue_id_of(message);
     for (const Recipient& recipient : recipients) {
       const auto start = std::chrono::steady_clock::now();
-      const int status = deliver_one(spool, sender, recipient);
+      std::vector<std::string> folders;
+      const int status = deliver_one(spool, sender, recipient, &folders);
       const Reply answer = reply_for(status, recipient.address);
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();
       if (settings_.json_log) {
-        log("{\"recipient\":" + json_string(recipient.address) + ",\"sender\":" +
+        std::string list;
+        for (const std::string& folder : folders)
+          list += (list.empty() ? "" : ",") + json_string(folder);
+        log("{" + (queue_id.empty() ? std::string() : "\"queue_id\":" + json_string(queue_id) + ",") +
+            "\"recipient\":" + json_string(recipient.address) + ",\"sender\":" +
             json_string(sender) + ",\"code\":" + std::to_string(answer.code) +
             ",\"status\":" + json_string(answer.status) + ",\"exit\":" + std::to_string(status) +
-            ",\"ms\":" + std::to_string(ms) + "}");
+            ",\"folders\":[" + list + "],\"ms\":" + std::to_string(ms) + "}");
       } else {
-        log("mailsift lmtp: <" + recipient.address + "> from <" + sender + ">: " +
-            std::to_string(answer.code) + " " + answer.status + " (exit " + std::to_string(status) +
-            ", " + std::to_string(ms) + " ms)");
+        std::string list;
+        for (const std::string& folder : folders) list += " \"" + folder + "\"";
+        log("mailsift lmtp: " + (queue_id.empty() ? std::string() : queue_id + ": ") + "<" +
+            recipient.address + "> from <" + sender + ">: " + std::to_string(answer.code) + " " +
+            answer.status + " (exit " + std::to_string(status) + ", " + std::to_string(ms) +
+            " ms)" + (list.empty() ? std::string() : " to" + list));
       }
       answer_now(answer);
     }
@@ -127,7 +136,8 @@ class RecipientDelivery final : public Delivery {
  private:
   // One recipient: the checks and the screening as root here, as -d makes them
   // before it changes ids; then the user's worker delivers.
-  int deliver_one(int spool, const std::string& sender, const Recipient& recipient) {
+  int deliver_one(int spool, const std::string& sender, const Recipient& recipient,
+                  std::vector<std::string>* folders) {
     sys::Account account;
     const auto known = accounts_.find(recipient.user);
     if (known != accounts_.end()) account = known->second;
@@ -141,7 +151,7 @@ class RecipientDelivery final : public Delivery {
     const int prepared =
         engine::prepare_recipient(invocation_for(request), context, account, &screening);
     if (prepared != 0) return prepared;
-    return workers_.deliver(account, spool, request, screening.orgmail_unusable);
+    return workers_.deliver(account, spool, request, screening.orgmail_unusable, folders);
   }
 
   void log(const std::string& line) {

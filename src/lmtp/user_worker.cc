@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "mailsift/engine/run.h"
@@ -85,6 +86,7 @@ int serve_deliveries(int channel, const sys::Account& account, const WorkerSetti
     DeliveryRequest request;
     bool orgmail_unusable = false;
     int status = 75;
+    std::vector<std::string> delivered_to;
     ::umask(start_umask);
     if (spool >= 0 && decode(packet, &request, &orgmail_unusable) &&
         ::lseek(spool, 0, SEEK_SET) == 0 &&
@@ -97,10 +99,18 @@ int serve_deliveries(int channel, const sys::Account& account, const WorkerSetti
       context.identity = &account;
       context.screened.orgmail_unusable = orgmail_unusable;
       context.invoker = settings.invoker;
+      context.delivered_to = &delivered_to;
       status = engine::run(invocation_for(request), context);
     }
     if (spool >= 0) ::close(spool);
-    if (sys::send_packet(channel, std::to_string(status), -1) != 0) return 0;
+    // The reply: the status, then where the message went (as many names as fit).
+    std::string reply = std::to_string(status);
+    for (const std::string& folder : delivered_to) {
+      if (reply.size() + 1 + folder.size() > sys::kMaxPacket) break;
+      reply += '\0';
+      reply += folder;
+    }
+    if (sys::send_packet(channel, reply, -1) != 0) return 0;
   }
 }
 
@@ -124,7 +134,8 @@ UserWorker::UserWorker(const sys::Account& account, const WorkerSettings& settin
 
 UserWorker::~UserWorker() { sys::end_coprocess(&child_, false); }
 
-int UserWorker::deliver(int spool, const DeliveryRequest& request, bool orgmail_unusable) {
+int UserWorker::deliver(int spool, const DeliveryRequest& request, bool orgmail_unusable,
+                        std::vector<std::string>* delivered_to) {
   if (!usable()) return kNotTaken;
   if (sys::send_packet(child_.fd, encode(request, orgmail_unusable), spool) != 0) {
     sys::end_coprocess(&child_, true);
@@ -155,6 +166,13 @@ int UserWorker::deliver(int spool, const DeliveryRequest& request, bool orgmail_
     if (got != 0 || rest == packet.c_str() || *rest != '\0' || status < 0 || status > 255) {
       sys::end_coprocess(&child_, true);  // it died in the delivery (or said nonsense)
       return -1;
+    }
+    // After the status, NUL-separated: where the message went.
+    delivered_to->clear();
+    for (std::size_t at = std::strlen(packet.c_str()); at < packet.size();) {
+      const std::size_t next = std::min(packet.find('\0', at + 1), packet.size());
+      delivered_to->push_back(packet.substr(at + 1, next - at - 1));
+      at = next;
     }
     return static_cast<int>(status);
   }
@@ -189,12 +207,12 @@ UserWorker& WorkerPool::worker_for(const sys::Account& account, int spool) {
 }
 
 int WorkerPool::deliver(const sys::Account& account, int spool, const DeliveryRequest& request,
-                        bool orgmail_unusable) {
-  int status = worker_for(account, spool).deliver(spool, request, orgmail_unusable);
+                        bool orgmail_unusable, std::vector<std::string>* delivered_to) {
+  int status = worker_for(account, spool).deliver(spool, request, orgmail_unusable, delivered_to);
   // Gone before it took the message (it ended between two messages): nothing of
   // this delivery has happened, so a fresh worker may do it.
   if (status == UserWorker::kNotTaken)
-    status = worker_for(account, spool).deliver(spool, request, orgmail_unusable);
+    status = worker_for(account, spool).deliver(spool, request, orgmail_unusable, delivered_to);
   return status == UserWorker::kNotTaken ? -1 : status;
 }
 

@@ -47,6 +47,8 @@ expect_eq "the file belongs to $a" "$(stat -c %U "$file")" "$a"
 expect_contains "the envelope sender in the From_ line" "$WORK/$a/Mail/log" "From carol@example.net"
 if grep -qx '.a line with a dot' "$file"; then pass; else fail "dot-stuffing not undone: $(cat "$file")"; fi
 expect_contains "a log line per recipient" one.log "<$a@example.org> from <carol@example.net>: 250"
+expect_contains "the log line names the folder" one.log "ms) to \"$WORK/$a/Mail/inbox/new/"
+expect_contains "the log line names the folder" one.log "ms) to \"lists/new/"
 
 # A full mailbox for one of three: 250, 451, 250; the retry delivers it once.
 mkdir -p "$WORK/$b/Mail/inbox" && chown "$b:" "$WORK/$b/Mail/inbox" && chmod 000 "$WORK/$b/Mail/inbox"
@@ -155,10 +157,11 @@ print(server.stdout.read().decode())
 PY
 if grep -q '^250 2\.0\.0' killed.out; then fail "killed: a 250 for the message"; else pass; fi
 expect_eq "killed: nothing stored" "$(count "$WORK/$b/Mail/inbox/new")" 1
-# A JSON log line per recipient.
-printf 'LHLO c\r\nMAIL FROM:<j@example.net>\r\nRCPT TO:<%s@x>\r\nDATA\r\nSubject: json\r\n\r\nb\r\n.\r\nQUIT\r\n' "$b" |
+# A JSON log line per recipient: the client's queue id (its Received field's), the
+# reply, the exit status and where the message went.
+printf 'LHLO c\r\nMAIL FROM:<j@example.net>\r\nRCPT TO:<%s@x>\r\nDATA\r\nReceived: from c by mta.test (Postfix) with ESMTP id 4QueueId7\r\n\tfor <b@x>; Fri, 4 Dec 2026 19:00:00 +0000\r\nSubject: json\r\n\r\nb\r\n.\r\nQUIT\r\n' "$b" |
   "$MAILSIFT" --lmtp --log-format=json > json.out 2> json.log
-expect_eq "json log" "$(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); print(d["code"], d["status"], d["recipient"].split("@")[1], d["exit"])' json.log)" "250 2.0.0 x 0"
+expect_eq "json log" "$(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); print(d["queue_id"], d["code"], d["status"], d["recipient"].split("@")[1], d["exit"], d["folders"][0].split("/new/")[0])' json.log)" "4QueueId7 250 2.0.0 x 0 $WORK/$b/Mail/inbox"
 expect_eq "$b: the JSON one stored" "$(count "$WORK/$b/Mail/inbox/new")" 2
 
 # The client goes away in the middle of DATA: nothing delivered.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "mailsift/engine/invocation.h"
 #include "mailsift/engine/system_mailbox.h"
@@ -36,6 +37,9 @@ struct RunContext {
   // The user who started mailsift, for a From_ line it makes (empty: the real uid's
   // name, looked up).
   std::string invoker;
+  // When set, run() puts here where the message went (Session::delivered_to) in a
+  // delivery for one recipient: for the LMTP server's log line.
+  std::vector<std::string>* delivered_to = nullptr;
 };
 
 int run(const Invocation& invocation, const RunContext& context);

@@ -99,6 +99,12 @@ class Session {
   std::function<void(std::string_view)> write_;
 };
 
+// The client's queue id for the log: the id clause of the message's first Received
+// field (RFC 5321 section 4.4), where Postfix and Exim write the id of the message in
+// their queue ("... with ESMTP id 4Fq3Kx1Dmcz9sWx; date"). "" when there is none (at
+// most 100 printable characters).
+std::string queue_id_of(std::string_view message);
+
 // "user+detail@domain" or "<...>" parts; false when it is not an address LMTP takes.
 bool parse_path(std::string_view text, std::string* address);
 Recipient recipient_of(const std::string& address);

@@ -49,10 +49,12 @@ class UserWorker {
 
   static constexpr int kNotTaken = -2;
   // Delivers the message in `spool` (a file read from its start) as engine::run would
-  // for request. Returns run()'s exit status; -1 when the worker died or was killed
-  // during it (by the delivery timeout), or kNotTaken when the worker was gone
-  // before it took the message. After -1 or kNotTaken the worker is not usable.
-  int deliver(int spool, const DeliveryRequest& request, bool orgmail_unusable);
+  // for request. Returns run()'s exit status, with *delivered_to where the message
+  // went (Session::delivered_to); -1 when the worker died or was killed during it (by
+  // the delivery timeout), or kNotTaken when the worker was gone before it took the
+  // message. After -1 or kNotTaken the worker is not usable.
+  int deliver(int spool, const DeliveryRequest& request, bool orgmail_unusable,
+              std::vector<std::string>* delivered_to);
 
   bool usable() const { return child_.pid > 0; }
   const sys::Account& account() const { return account_; }
@@ -78,7 +80,7 @@ class WorkerPool {
   // limits::kLmtpDeliveriesPerWorker deliveries, or when it was gone before it took
   // the message (the message is then given to a fresh one).
   int deliver(const sys::Account& account, int spool, const DeliveryRequest& request,
-              bool orgmail_unusable);
+              bool orgmail_unusable, std::vector<std::string>* delivered_to);
 
   const WorkerSettings& settings() const { return settings_; }
 

@@ -119,6 +119,26 @@ TEST(Lmtp, ARecipientWithoutAnOutcomeIsTold451) {
   EXPECT_EQ(std::vector<int>(got.end() - 3, got.end()), (std::vector<int>{250, 451, 451}));
 }
 
+TEST(Lmtp, QueueIdOfTheFirstReceivedField) {
+  // Postfix's, folded; the first Received is the newest (the client's own).
+  EXPECT_EQ(queue_id_of("Return-Path: <a@x>\nReceived: from mx.example.net (mx [192.0.2.1])\n"
+                        "\tby mta.test (Postfix) with ESMTP id 4Fq3Kx1Dmcz9sWx\n"
+                        "\tfor <b@mta.test>; Fri, 4 Dec 2026 19:00:00 +0000 (UTC)\n"
+                        "Received: by other.example id OLDER; Fri, 4 Dec 2026\n\nbody id x\n"),
+            "4Fq3Kx1Dmcz9sWx");
+  // Exim's, on one line, CR LF line ends.
+  EXPECT_EQ(queue_id_of("received: from [192.0.2.7] by mx with esmtp (Exim 4.96)\r\n"
+                        "\tid 1tQabc-000123-Xy for b@mx; Fri, 04 Dec 2026 19:00:00 +0000\r\n\r\n"),
+            "1tQabc-000123-Xy");
+  // None: no Received field, one without an id, an "id" only in the date or the body.
+  EXPECT_EQ(queue_id_of("Subject: hi\n\nReceived: by x id y; z\n"), "");
+  EXPECT_EQ(queue_id_of("Received: from a by b; Fri, 4 Dec id 2026\n\n"), "");
+  EXPECT_EQ(queue_id_of("Received: by b with LMTP id\n\n"), "");
+  // Bounded, printable only.
+  EXPECT_EQ(queue_id_of("Received: by b id " + std::string(300, 'q') + "\n\n").size(), 100u);
+  EXPECT_EQ(queue_id_of("Received: by b id ab\x01" "cd\n\n"), "ab");
+}
+
 TEST(Lmtp, OrderOfCommands) {
   Fixture f;
   EXPECT_EQ(codes(f.session.feed("MAIL FROM:<a@x>\r\n")), std::vector<int>{503});  // before LHLO
