@@ -387,7 +387,14 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     code = trap_status & 0xff;
     cause = VerdictCause::kTrap;
   }
-  if (ctx.delivered_to != nullptr) *ctx.delivered_to = session.delivered_to();
+  if (ctx.report != nullptr) {
+    ctx.report->delivered_to = session.delivered_to();
+    ctx.report->mailbox_full = false;
+    for (const auto& failure : session.failures()) {
+      if (code == kExitTempFail && (failure.error == ENOSPC || failure.error == EDQUOT))
+        ctx.report->mailbox_full = true;
+    }
+  }
   session.release_global_lock();
   evaluator.wait_for_clones();
   if (journal) journal->finish();

@@ -218,7 +218,7 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
       // Absolute, for the administrator who reads it in the mail server's log.
       std::string folder = written;
       if (!folder.empty() && folder.front() != '/') folder = current_directory() + "/" + folder;
-      failures_.push_back({std::move(folder), status.message(), std::move(role)});
+      failures_.push_back({std::move(folder), status.message(), std::move(role), status.err()});
     } else {
       ++failures_not_kept_;
     }

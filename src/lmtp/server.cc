@@ -48,8 +48,11 @@ std::string json_string(std::string_view text) {
 // The reply for a delivery's exit status, as a mail server reads mailsift's exit
 // status (mailsift(1), EXIT STATUS): 0 delivered; 75 (and 71, a crash, a signal) try
 // again; anything else is the rules' or the system's permanent no.
-Reply reply_for(int status, const std::string& address) {
+Reply reply_for(int status, const std::string& address, bool mailbox_full = false) {
   if (status == 0) return Reply{250, "2.0.0", "<" + address + "> delivered"};
+  // A folder without room (RFC 3463: 4.2.2, mailbox full; RFC 5321: 452).
+  if (status == 75 && mailbox_full)
+    return Reply{452, "4.2.2", "<" + address + "> mailbox full, try again later"};
   if (status == 75 || status == 71 || status < 0)
     return Reply{451, "4.3.0", "<" + address + "> temporary failure, try again later"};
   if (status == 67) return Reply{550, "5.1.1", "<" + address + "> unknown user"};
@@ -100,9 +103,10 @@ class RecipientDelivery final : public Delivery {
     const std::string queue_id = queue_id_of(message);
     for (const Recipient& recipient : recipients) {
       const auto start = std::chrono::steady_clock::now();
-      std::vector<std::string> folders;
-      const int status = deliver_one(spool, sender, recipient, &folders);
-      const Reply answer = reply_for(status, recipient.address);
+      engine::RunContext::Report report;
+      const int status = deliver_one(spool, sender, recipient, &report);
+      const Reply answer = reply_for(status, recipient.address, report.mailbox_full);
+      const std::vector<std::string>& folders = report.delivered_to;
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();
@@ -137,7 +141,7 @@ class RecipientDelivery final : public Delivery {
   // One recipient: the checks and the screening as root here, as -d makes them
   // before it changes ids; then the user's worker delivers.
   int deliver_one(int spool, const std::string& sender, const Recipient& recipient,
-                  std::vector<std::string>* folders) {
+                  engine::RunContext::Report* report) {
     sys::Account account;
     const auto known = accounts_.find(recipient.user);
     if (known != accounts_.end()) account = known->second;
@@ -151,7 +155,7 @@ class RecipientDelivery final : public Delivery {
     const int prepared =
         engine::prepare_recipient(invocation_for(request), context, account, &screening);
     if (prepared != 0) return prepared;
-    return workers_.deliver(account, spool, request, screening.orgmail_unusable, folders);
+    return workers_.deliver(account, spool, request, screening.orgmail_unusable, report);
   }
 
   void log(const std::string& line) {

@@ -86,7 +86,7 @@ int serve_deliveries(int channel, const sys::Account& account, const WorkerSetti
     DeliveryRequest request;
     bool orgmail_unusable = false;
     int status = 75;
-    std::vector<std::string> delivered_to;
+    engine::RunContext::Report report;
     ::umask(start_umask);
     if (spool >= 0 && decode(packet, &request, &orgmail_unusable) &&
         ::lseek(spool, 0, SEEK_SET) == 0 &&
@@ -99,13 +99,14 @@ int serve_deliveries(int channel, const sys::Account& account, const WorkerSetti
       context.identity = &account;
       context.screened.orgmail_unusable = orgmail_unusable;
       context.invoker = settings.invoker;
-      context.delivered_to = &delivered_to;
+      context.report = &report;
       status = engine::run(invocation_for(request), context);
     }
     if (spool >= 0) ::close(spool);
-    // The reply: the status, then where the message went (as many names as fit).
-    std::string reply = std::to_string(status);
-    for (const std::string& folder : delivered_to) {
+    // The reply: the status (":full" after it for a mailbox without room), then where
+    // the message went (as many names as fit).
+    std::string reply = std::to_string(status) + (report.mailbox_full ? ":full" : "");
+    for (const std::string& folder : report.delivered_to) {
       if (reply.size() + 1 + folder.size() > sys::kMaxPacket) break;
       reply += '\0';
       reply += folder;
@@ -135,7 +136,7 @@ UserWorker::UserWorker(const sys::Account& account, const WorkerSettings& settin
 UserWorker::~UserWorker() { sys::end_coprocess(&child_, false); }
 
 int UserWorker::deliver(int spool, const DeliveryRequest& request, bool orgmail_unusable,
-                        std::vector<std::string>* delivered_to) {
+                        engine::RunContext::Report* report) {
   if (!usable()) return kNotTaken;
   if (sys::send_packet(child_.fd, encode(request, orgmail_unusable), spool) != 0) {
     sys::end_coprocess(&child_, true);
@@ -163,15 +164,18 @@ int UserWorker::deliver(int spool, const DeliveryRequest& request, bool orgmail_
     if (fd >= 0) ::close(fd);
     char* rest = nullptr;
     const long status = got == 0 ? std::strtol(packet.c_str(), &rest, 10) : -1;
-    if (got != 0 || rest == packet.c_str() || *rest != '\0' || status < 0 || status > 255) {
+    const bool full = got == 0 && rest != nullptr && std::strcmp(rest, ":full") == 0;
+    if (got != 0 || rest == packet.c_str() || (*rest != '\0' && !full) || status < 0 ||
+        status > 255) {
       sys::end_coprocess(&child_, true);  // it died in the delivery (or said nonsense)
       return -1;
     }
     // After the status, NUL-separated: where the message went.
-    delivered_to->clear();
+    report->mailbox_full = full;
+    report->delivered_to.clear();
     for (std::size_t at = std::strlen(packet.c_str()); at < packet.size();) {
       const std::size_t next = std::min(packet.find('\0', at + 1), packet.size());
-      delivered_to->push_back(packet.substr(at + 1, next - at - 1));
+      report->delivered_to.push_back(packet.substr(at + 1, next - at - 1));
       at = next;
     }
     return static_cast<int>(status);
@@ -207,12 +211,12 @@ UserWorker& WorkerPool::worker_for(const sys::Account& account, int spool) {
 }
 
 int WorkerPool::deliver(const sys::Account& account, int spool, const DeliveryRequest& request,
-                        bool orgmail_unusable, std::vector<std::string>* delivered_to) {
-  int status = worker_for(account, spool).deliver(spool, request, orgmail_unusable, delivered_to);
+                        bool orgmail_unusable, engine::RunContext::Report* report) {
+  int status = worker_for(account, spool).deliver(spool, request, orgmail_unusable, report);
   // Gone before it took the message (it ended between two messages): nothing of
   // this delivery has happened, so a fresh worker may do it.
   if (status == UserWorker::kNotTaken)
-    status = worker_for(account, spool).deliver(spool, request, orgmail_unusable, delivered_to);
+    status = worker_for(account, spool).deliver(spool, request, orgmail_unusable, report);
   return status == UserWorker::kNotTaken ? -1 : status;
 }
 

@@ -169,4 +169,28 @@ printf 'LHLO c\r\nMAIL FROM:<x@example.net>\r\nRCPT TO:<%s@example.org>\r\nDATA\
   "$MAILSIFT" --lmtp > cut.out 2> cut.log
 expect_eq "cut: still two copies" "$(count "$WORK/$b/Mail/inbox/new")" 2
 expect_contains "cut: logged" cut.log "nothing was delivered"
+# A mailbox with no room (its file system full) for one of three: 250, 452 4.2.2,
+# 250; once there is room, the retry (the MTA retries only that recipient) delivers it
+# once. A small tmpfs over $b's inbox (where it cannot be mounted, this is skipped).
+full="$WORK/$b/Mail/inbox"
+if mount -t tmpfs -o size=256k,mode=0700 tmpfs "$full" 2> /dev/null; then
+  mkdir -p "$full/new" "$full/cur" "$full/tmp"
+  chown -R "$b:" "$full"
+  head -c 1000000 /dev/zero > "$full/filler" 2> /dev/null  # up to ENOSPC
+  a_before=$(count "$WORK/$a/Mail/inbox/new")
+  sed 's/^Subject: three$/Subject: no room/' three > noroom
+  session noroom
+  expect_eq "no room: 250 452 250" "$(grep -E '^(250|452) [0-9]' noroom.replies | tail -n 3 | cut -c1-9 | tr '\n' ' ')" \
+    "250 2.0.0 452 4.2.2 250 2.0.0 "
+  expect_eq "no room: the others delivered" "$(count "$WORK/$a/Mail/inbox/new")" $((a_before + 1))
+  rm -f "$full/filler"
+  grep -v -e "RCPT TO:<$a@" -e "RCPT TO:<$c@" noroom > noroom-retry
+  session noroom-retry
+  expect_eq "no room, the retry: delivered" "$(grep -cE '^250 2\.0\.0' noroom-retry.replies)" 1
+  expect_eq "no room, the retry: one copy" "$(count "$full/new")" 1
+  umount "$full"
+else
+  echo "(no tmpfs: the full-mailbox case is not run)"
+fi
+
 finish

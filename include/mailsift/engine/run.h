@@ -37,9 +37,14 @@ struct RunContext {
   // The user who started mailsift, for a From_ line it makes (empty: the real uid's
   // name, looked up).
   std::string invoker;
-  // When set, run() puts here where the message went (Session::delivered_to) in a
-  // delivery for one recipient: for the LMTP server's log line.
-  std::vector<std::string>* delivered_to = nullptr;
+  // When set, run() reports here on a delivery for one recipient, for the LMTP server:
+  // where the message went (Session::delivered_to), and whether the run ends with 75
+  // because a folder had no room (ENOSPC, EDQUOT: "mailbox full", 452 4.2.2).
+  struct Report {
+    std::vector<std::string> delivered_to;
+    bool mailbox_full = false;
+  };
+  Report* report = nullptr;
 };
 
 int run(const Invocation& invocation, const RunContext& context);

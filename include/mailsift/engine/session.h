@@ -82,6 +82,7 @@ class Session {
     std::string folder;  // absolute, for the administrator who reads it
     std::string reason;  // the failed step, e.g. `mkdir "/h/u/Mail/x": Permission denied`
     std::string role;    // "$DEFAULT" or "$ORGMAIL" for the fall-back, else ""
+    int error = 0;       // the errno of the failed step (ENOSPC: the disk is full)
   };
   const std::vector<FailedDelivery>& failures() const { return failures_; }
   std::size_t failures_not_kept() const { return failures_not_kept_; }

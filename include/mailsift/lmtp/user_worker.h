@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "mailsift/engine/invocation.h"
+#include "mailsift/engine/run.h"
 #include "mailsift/sys/privileges.h"
 #include "mailsift/sys/process.h"
 
@@ -49,12 +50,12 @@ class UserWorker {
 
   static constexpr int kNotTaken = -2;
   // Delivers the message in `spool` (a file read from its start) as engine::run would
-  // for request. Returns run()'s exit status, with *delivered_to where the message
-  // went (Session::delivered_to); -1 when the worker died or was killed during it (by
+  // for request. Returns run()'s exit status, with *report filled in (where the message
+  // went, a mailbox without room); -1 when the worker died or was killed during it (by
   // the delivery timeout), or kNotTaken when the worker was gone before it took the
   // message. After -1 or kNotTaken the worker is not usable.
   int deliver(int spool, const DeliveryRequest& request, bool orgmail_unusable,
-              std::vector<std::string>* delivered_to);
+              engine::RunContext::Report* report);
 
   bool usable() const { return child_.pid > 0; }
   const sys::Account& account() const { return account_; }
@@ -80,7 +81,7 @@ class WorkerPool {
   // limits::kLmtpDeliveriesPerWorker deliveries, or when it was gone before it took
   // the message (the message is then given to a fresh one).
   int deliver(const sys::Account& account, int spool, const DeliveryRequest& request,
-              bool orgmail_unusable, std::vector<std::string>* delivered_to);
+              bool orgmail_unusable, engine::RunContext::Report* report);
 
   const WorkerSettings& settings() const { return settings_; }
 
