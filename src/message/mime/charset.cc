@@ -148,6 +148,10 @@ std::string iconv_charset(std::string_view declared) {
   while (!declared.empty() && (declared.back() == ' ' || declared.back() == '"'))
     declared.remove_suffix(1);
   const std::string name = lowered(declared);
+  // A name with control bytes in it is no charset (iconv would read it only up to a
+  // NUL, and take "ucs4\r..." for UCS-4).
+  for (const char c : name)
+    if (static_cast<unsigned char>(c) < 0x21 || c == 0x7F) return {};
   for (const Alias& alias : kAliases)
     if (alias.mail == name) return std::string(alias.iconv);
   return name.empty() ? std::string() : name;
@@ -208,6 +212,9 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view charset) {
   std::size_t to_left = buffer.size();
   iconv(cd, nullptr, nullptr, &to, &to_left);
   out.text.append(buffer.data(), buffer.size() - to_left);
+  // glibc's wide charsets (UCS-4) take values past U+10FFFF and write them as the
+  // 5- and 6-byte sequences UTF-8 no longer has: that text is not UTF-8 either.
+  if (out.converted && !is_utf8(out.text)) out.converted = false;
   return out;
 }
 

@@ -38,6 +38,19 @@ TEST(Charset, KeepsWhatItCannotConvert) {
   EXPECT_EQ(mixed.text.back(), 'y');
 }
 
+// Found by encoded_words_fuzz: glibc's UCS-4 takes values past U+10FFFF and writes
+// them as 6-byte sequences, which are not UTF-8; and a charset name with control bytes
+// ("ucs4\r\0...") is no charset at all.
+TEST(Charset, WhatIsNotUtf8AfterConvertingCountsAsNotConverted) {
+  const Utf8Text wide = to_utf8(std::string("\x7f\xff\xff\xff", 4), "ucs-4");
+  EXPECT_FALSE(wide.converted);
+  const Utf8Text fine = to_utf8(std::string("\0\0\0A", 4), "ucs-4");
+  EXPECT_TRUE(fine.converted);
+  EXPECT_EQ(fine.text, "A");
+  EXPECT_EQ(iconv_charset(std::string("ucs4\r\0\0F", 8)), "");
+  EXPECT_FALSE(to_utf8("caf\xe9", std::string("latin1\r", 7)).converted);
+}
+
 TEST(Charset, Utf8Validity) {
   EXPECT_TRUE(is_utf8("Grüße 日本語 😀"));
   EXPECT_FALSE(is_utf8("\xc0\xaf"));          // overlong "/"
