@@ -75,6 +75,9 @@ class WorkerPool {
  public:
   // close_in_child: the connection's descriptors, which no worker may keep.
   WorkerPool(WorkerSettings settings, std::vector<int> close_in_child);
+  // Its workers keep a reference to settings_: it stays where it was made.
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
 
   // deliver() of the user's worker: started when there is none, replaced when the
   // account is no longer the one it took (uid, gid, home, shell), after

@@ -3,6 +3,7 @@
 // delivers it as its user.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
