@@ -55,12 +55,11 @@ std::string DuplicateTests::line(const std::string& handle, const message::Messa
   state::DuplicateTable* store = table(handle, variables);
   bool seen = false;
   if (store != nullptr) {
-    const time_t now = io_.now();
     const bool last = parse_number_or_boolean(variables.get_or("DUPLICATE_LAST", ""), 0) > 0;
     const sys::Status status =
         dry_run_ || in_clone_
-            ? store->peek(digest, now, seconds, &seen)
-            : store->claim(digest, now, seconds, limits::kDuplicateWaitMilliseconds, &seen, last);
+            ? store->peek(digest, io_.now(), seconds, &seen)
+            : store->claim(digest, seconds, limits::kDuplicateWaitMilliseconds, &seen, last);
     if (!status.ok()) {
       failed(handle, status);
       seen = false;

@@ -179,15 +179,15 @@ sys::Status DuplicateTable::lock_window(std::size_t first, long wait_ms) {
   }
 }
 
-sys::Status DuplicateTable::claim(const DuplicateDigest& digest, time_t now, time_t max_age,
-                                  long wait_ms, bool* seen, bool refresh) {
+sys::Status DuplicateTable::claim(const DuplicateDigest& digest, time_t max_age, long wait_ms,
+                                  bool* seen, bool refresh) {
   *seen = false;
   if (sys::Status opened = open(true); !opened.ok()) return opened;
   const std::size_t first = first_slot(digest);
   if (sys::Status locked = lock_window(first, wait_ms); !locked.ok()) return locked;
   std::vector<Slot> slots;
   if (sys::Status read = read_window(first, &slots); !read.ok()) return read;
-  *seen = seen_in(slots, digest, now, max_age);
+  *seen = seen_in(slots, digest, io_.now(), max_age);
   claims_.push_back(Claim{digest, *seen, refresh});
   return sys::Status::ok_status();
 }

@@ -97,7 +97,7 @@ Result respond(sys::Io& io, const message::Message& message, const Settings& set
     return r;
   }
   if (const sys::Status status =
-          table.claim(digest, now, period, limits::kDuplicateWaitMilliseconds, &seen);
+          table.claim(digest, period, limits::kDuplicateWaitMilliseconds, &seen);
       !status.ok()) {
     r.failed = true;
     r.log = "vacation: no reply to " + sender + ": the record of replies: " + status.message();

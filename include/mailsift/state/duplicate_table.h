@@ -45,13 +45,16 @@ class DuplicateTable {
   // detail "not a duplicate table".
   sys::Status open(bool create);
 
-  // Whether `digest` was recorded at most max_age seconds before `now`.
+  // Whether `digest` was recorded at most max_age seconds before now.
   // claim: the id's window is locked (waiting at most wait_ms for another delivery
-  // that holds it) until finish(); refresh (RFC 7352 ":last"): finish records the id's
-  // time anew even when it was seen. peek: no lock, and nothing will be recorded (a
-  // dry run). A missing table (peek) is "not seen".
-  sys::Status claim(const DuplicateDigest& digest, time_t now, time_t max_age, long wait_ms,
-                    bool* seen, bool refresh = false);
+  // that holds it) until finish(), and "now" is the clock read once the lock is held:
+  // a delivery that waited for another one's outcome, which that one recorded at its
+  // own later time, must not take the record for one from the future (and store a
+  // second copy). refresh (RFC 7352 ":last"): finish records the id's time anew even
+  // when it was seen. peek: no lock, and nothing will be recorded (a dry run). A
+  // missing table (peek) is "not seen".
+  sys::Status claim(const DuplicateDigest& digest, time_t max_age, long wait_ms, bool* seen,
+                    bool refresh = false);
   sys::Status peek(const DuplicateDigest& digest, time_t now, time_t max_age, bool* seen);
 
   // The run has ended. record: each claimed id is recorded as seen at `now` (kept

@@ -23,13 +23,16 @@ constexpr time_t kT0 = 1'800'000'000;
 class DuplicateTableTest : public ::testing::Test {
  protected:
   std::string path() const { return dir_ / "default.table"; }
-  // Claims `id` in a table of its own, then ends the run (recording or not).
+  // Claims `id` in a table of its own at the time `now`, then ends the run
+  // (recording or not).
   bool claim_and_finish(const std::string& id, time_t now, bool record, bool refresh = false,
                         time_t max_age = kWeek) {
-    DuplicateTable table(sys::real_io(), path());
+    testing::FaultyIo clock;
+    clock.use_fake_time(now);
+    DuplicateTable table(clock, path());
     bool seen = true;
     const DuplicateDigest digest = duplicate_digest("default", id);
-    EXPECT_TRUE(table.claim(digest, now, max_age, 1000, &seen, refresh).ok());
+    EXPECT_TRUE(table.claim(digest, max_age, 1000, &seen, refresh).ok());
     EXPECT_TRUE(table.finish(record, now).ok());
     return seen;
   }
@@ -83,9 +86,11 @@ TEST_F(DuplicateTableTest, AFullWindowForgetsItsOldestIdAndTheFileNeverGrows) {
     digests.push_back(d);
   }
   for (std::size_t i = 0; i < digests.size(); ++i) {
-    DuplicateTable run(sys::real_io(), path());
+    testing::FaultyIo clock;
+    clock.use_fake_time(kT0 + static_cast<time_t>(i));
+    DuplicateTable run(clock, path());
     bool seen = true;
-    ASSERT_TRUE(run.claim(digests[i], kT0 + static_cast<time_t>(i), kWeek, 1000, &seen).ok());
+    ASSERT_TRUE(run.claim(digests[i], kWeek, 1000, &seen).ok());
     EXPECT_FALSE(seen);
     ASSERT_TRUE(run.finish(true, kT0 + static_cast<time_t>(i)).ok());
   }
@@ -116,7 +121,7 @@ TEST_F(DuplicateTableTest, AFileThatIsNotATableIsAnError) {
   DuplicateTable table(sys::real_io(), path());
   bool seen = true;
   const sys::Status status =
-      table.claim(duplicate_digest("default", "<a@x>"), kT0, kWeek, 1000, &seen);
+      table.claim(duplicate_digest("default", "<a@x>"), kWeek, 1000, &seen);
   EXPECT_FALSE(status.ok());
   EXPECT_FALSE(seen);
   EXPECT_NE(status.message().find("not a duplicate table"), std::string::npos) << status.message();
@@ -125,13 +130,14 @@ TEST_F(DuplicateTableTest, AFileThatIsNotATableIsAnError) {
 
 TEST_F(DuplicateTableTest, AFailedRecordIsReportedAndLeavesTheIdUnseen) {
   testing::FaultyIo io;
+  io.use_fake_time(kT0);
   io.add(testing::fault_on(testing::Op::kWrite, ENOSPC, "default.table"));
   {
     DuplicateTable table(io, path());
     bool seen = true;
     // The table is made first (its header is a write too: let that one through).
     ASSERT_TRUE(DuplicateTable(sys::real_io(), path()).open(true).ok());
-    ASSERT_TRUE(table.claim(duplicate_digest("default", "<a@x>"), kT0, kWeek, 1000, &seen).ok());
+    ASSERT_TRUE(table.claim(duplicate_digest("default", "<a@x>"), kWeek, 1000, &seen).ok());
     const sys::Status status = table.finish(true, kT0);
     EXPECT_FALSE(status.ok());
     EXPECT_EQ(status.err(), ENOSPC);
@@ -140,7 +146,10 @@ TEST_F(DuplicateTableTest, AFailedRecordIsReportedAndLeavesTheIdUnseen) {
 }
 
 // A second delivery of the same id waits for the first to end, and then finds it
-// recorded; one that cannot wait that long gets an error (and takes it as new).
+// recorded; one that cannot wait that long gets an error (and takes it as new). The
+// first records the time its run ended, a second or more after the second delivery
+// began waiting: the wait must not make that record look like one from the future
+// (50 deliveries of one message at once stored it twice that way).
 TEST_F(DuplicateTableTest, AConcurrentClaimWaitsForTheFirstRunsOutcome) {
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);
@@ -149,10 +158,12 @@ TEST_F(DuplicateTableTest, AConcurrentClaimWaitsForTheFirstRunsOutcome) {
   if (child == 0) {
     DuplicateTable table(sys::real_io(), path());
     bool seen = true;
-    const bool ok = table.claim(duplicate_digest("default", "<a@x>"), kT0, kWeek, 1000, &seen).ok();
+    const bool ok = table.claim(duplicate_digest("default", "<a@x>"), kWeek, 1000, &seen).ok();
+    const time_t claimed = ::time(nullptr);
     (void)!::write(ready[1], "x", 1);
     ::usleep(300 * 1000);
-    const bool recorded = table.finish(true, kT0).ok();
+    while (::time(nullptr) <= claimed) ::usleep(10 * 1000);
+    const bool recorded = table.finish(true, ::time(nullptr)).ok();
     ::_exit(ok && !seen && recorded ? 0 : 1);
   }
   char byte;
@@ -160,14 +171,13 @@ TEST_F(DuplicateTableTest, AConcurrentClaimWaitsForTheFirstRunsOutcome) {
   {
     DuplicateTable impatient(sys::real_io(), path());
     bool seen = true;
-    const sys::Status status =
-        impatient.claim(duplicate_digest("default", "<a@x>"), kT0, kWeek, 20, &seen);
+    const sys::Status status = impatient.claim(duplicate_digest("default", "<a@x>"), kWeek, 20, &seen);
     EXPECT_FALSE(status.ok());
     EXPECT_EQ(status.step(), sys::Step::kLock);
   }
   DuplicateTable patient(sys::real_io(), path());
   bool seen = false;
-  ASSERT_TRUE(patient.claim(duplicate_digest("default", "<a@x>"), kT0 + 1, kWeek, 5000, &seen).ok());
+  ASSERT_TRUE(patient.claim(duplicate_digest("default", "<a@x>"), kWeek, 5000, &seen).ok());
   EXPECT_TRUE(seen);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
