@@ -92,6 +92,13 @@ std::string Session::greeting() const {
 std::string Session::feed(std::string_view bytes) {
   std::string out;
   while (!bytes.empty() && !closed_) {
+    if (chunk_remaining_ > 0) {  // the octets of a BDAT chunk: no lines here
+      const std::string_view octets = bytes.substr(0, std::min<std::uint64_t>(chunk_remaining_, bytes.size()));
+      bytes.remove_prefix(octets.size());
+      chunk_data(octets);
+      if (chunk_remaining_ == 0) end_chunk(&out);
+      continue;
+    }
     const std::size_t newline = bytes.find('\n');
     const std::string_view piece = bytes.substr(0, newline);
     bytes.remove_prefix(newline == std::string_view::npos ? bytes.size() : newline + 1);
@@ -134,6 +141,8 @@ std::string Session::feed(std::string_view bytes) {
 void Session::end_of_input() {
   if (state_ == State::kData)
     delivery_.note("the client went away in the middle of DATA: nothing was delivered");
+  else if (state_ == State::kChunks || chunk_remaining_ > 0)
+    delivery_.note("the client went away before BDAT LAST: nothing was delivered");
   reset_transaction();
   closed_ = true;
 }
@@ -143,6 +152,8 @@ void Session::reset_transaction() {
   recipients_.clear();
   message_.clear();
   message_too_big_ = false;
+  message_octets_ = 0;
+  chunk_cr_ = false;
   if (state_ != State::kStart) state_ = State::kGreeted;
 }
 
@@ -166,7 +177,7 @@ void Session::command(std::string_view line, std::string* out) {
     reset_transaction();
     state_ = State::kGreeted;
     *out += "250-" + hostname_ + "\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n" +
-            "250 SIZE " + std::to_string(limits_.max_message) + "\r\n";
+            "250-CHUNKING\r\n250 SIZE " + std::to_string(limits_.max_message) + "\r\n";
     return;
   }
   if (verb == "HELO" || verb == "EHLO")
@@ -253,39 +264,113 @@ void Session::command(std::string_view line, std::string* out) {
   if (verb == "DATA") {
     if (!argument.empty()) return bad_command(reply(501, "5.5.4", "Syntax: DATA"), out);
     if (state_ == State::kMail) return bad_command(reply(503, "5.5.1", "No valid recipients"), out);
+    if (state_ == State::kChunks)
+      return bad_command(reply(503, "5.5.1", "DATA in the middle of BDAT chunks"), out);
     if (state_ != State::kRecipients) return bad_command(reply(503, "5.5.1", "Need MAIL first"), out);
     state_ = State::kData;
     message_.clear();
     *out += "354 End data with <CR><LF>.<CR><LF>\r\n";
     return;
   }
+  if (verb == "BDAT") return chunk_command(argument, out);
   bad_command(reply(500, "5.5.2", "Command unrecognised"), out);
+}
+
+void Session::chunk_command(std::string_view argument, std::string* out) {
+  const std::size_t space = std::min(argument.find(' '), argument.size());
+  const std::string_view digits = argument.substr(0, space);
+  const std::string_view rest = trim(argument.substr(space));
+  const bool last = rest.size() == 4 && starts_with_ignoring_case(rest, "LAST");
+  if (digits.empty() || digits.size() > 18 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      (!rest.empty() && !last)) {
+    // Without its size, the chunk's octets cannot be told from the commands after it.
+    delivery_.note("a BDAT command without a size: hanging up");
+    *out += reply(501, "5.5.4", "Syntax: BDAT size [LAST]").line();
+    *out += reply(421, "4.5.0", hostname_ + " lost track of the commands, closing connection").line();
+    closed_ = true;
+    return;
+  }
+  chunk_remaining_ = std::stoull(std::string(digits));
+  chunk_size_ = chunk_remaining_;
+  chunk_last_ = last;
+  // A chunk that is refused is read all the same (RFC 3030 section 2), and answered
+  // once it has been.
+  if (state_ == State::kMail)
+    chunk_refusal_ = reply(503, "5.5.1", "No valid recipients");
+  else if (state_ != State::kRecipients && state_ != State::kChunks)
+    chunk_refusal_ = reply(503, "5.5.1", "Need MAIL first");
+  else
+    state_ = State::kChunks;
+  if (chunk_remaining_ == 0) end_chunk(out);
+}
+
+void Session::chunk_data(std::string_view octets) {
+  chunk_remaining_ -= octets.size();
+  if (chunk_refusal_ || message_too_big_) return;
+  message_octets_ += octets.size();
+  if (message_octets_ > limits_.max_message) {
+    delivery_.note("a message over " + std::to_string(limits_.max_message) +
+                   " bytes: refused after BDAT");
+    message_too_big_ = true;
+    message_.clear();
+    return;
+  }
+  // CR LF becomes LF, as after DATA, also when a chunk ends between the two; a lone
+  // CR stays.
+  while (!octets.empty()) {
+    if (chunk_cr_) {
+      chunk_cr_ = false;
+      if (octets.front() != '\n') message_ += '\r';
+    }
+    const std::size_t cr = octets.find('\r');
+    message_ += octets.substr(0, cr);
+    if (cr == std::string_view::npos) break;
+    chunk_cr_ = true;
+    octets.remove_prefix(cr + 1);
+  }
+}
+
+void Session::end_chunk(std::string* out) {
+  if (chunk_refusal_) {
+    const Reply refusal = *chunk_refusal_;
+    chunk_refusal_.reset();
+    return bad_command(refusal, out);
+  }
+  if (!chunk_last_) {
+    *out += reply(250, "2.0.0", std::to_string(chunk_size_) + " octets received").line();
+    return;
+  }
+  if (chunk_cr_ && !message_too_big_) message_ += '\r';
+  chunk_cr_ = false;
+  end_message(out);
+}
+
+void Session::end_message(std::string* out) {
+  std::size_t answered = 0;
+  const auto answer = [&](const Reply& r) {
+    if (answered == recipients_.size()) return;
+    ++answered;
+    *out += r.line();
+    if (write_) {
+      write_(*out);
+      out->clear();
+    }
+  };
+  if (message_too_big_) {
+    for (std::size_t i = 0; i < recipients_.size(); ++i)
+      answer(reply(552, "5.3.4", "Message too big for this system"));
+  } else {
+    delivery_.deliver(sender_, recipients_, message_, answer);
+  }
+  while (answered < recipients_.size()) answer(reply(451, "4.3.0", "No outcome for this recipient"));
+  reset_transaction();
 }
 
 void Session::data_line(std::string_view line, bool crlf, std::string* out) {
   // The end is CR LF "." CR LF: a dot line with a bare LF on either side is data
   // (a client that sends bare LF cannot end a message early, as in SMTP smuggling).
-  if (line == "." && crlf && previous_line_crlf_) {
-    std::size_t answered = 0;
-    const auto answer = [&](const Reply& r) {
-      if (answered == recipients_.size()) return;
-      ++answered;
-      *out += r.line();
-      if (write_) {
-        write_(*out);
-        out->clear();
-      }
-    };
-    if (message_too_big_) {
-      for (std::size_t i = 0; i < recipients_.size(); ++i)
-        answer(reply(552, "5.3.4", "Message too big for this system"));
-    } else {
-      delivery_.deliver(sender_, recipients_, message_, answer);
-    }
-    while (answered < recipients_.size()) answer(reply(451, "4.3.0", "No outcome for this recipient"));
-    reset_transaction();
-    return;
-  }
+  if (line == "." && crlf && previous_line_crlf_) return end_message(out);
   if (!line.empty() && line.front() == '.') line.remove_prefix(1);  // dot-stuffing
   if (message_too_big_) return;
   if (message_.size() + line.size() + 1 > limits_.max_message) {

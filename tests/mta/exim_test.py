@@ -9,7 +9,7 @@ and puts it back at the end. Exim listens on 127.0.0.1:25. The scenarios are
 mta_common's. The router and transport that the documentation shows
 (exim/router.conf, exim/transport.conf) must be in the configuration Exim runs.
 """
-import os, re, shutil, subprocess, sys
+import os, pwd, re, shutil, socket, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mta_common as m  # noqa: E402
@@ -50,7 +50,7 @@ class Exim:
     shows_output = False
 
     def more_scenarios(self, table):
-        pass
+        lmtp_chunking_scenarios()
 
     def up(self):
         if os.path.exists(CONF):
@@ -111,6 +111,93 @@ class Exim:
         if os.path.exists(MAINLOG):
             print("--- mainlog (last 40 lines)")
             print("".join(open(MAINLOG, errors="replace").readlines()[-40:]))
+
+
+# Exim's smtp transport speaking LMTP over TCP (protocol = lmtp), with CHUNKING as Exim
+# uses it by default (hosts_try_chunking = *): the client that sends BDAT. It runs from a
+# configuration of its own (exim4 -C), beside the daemon Debian's configuration runs.
+LMTP_CLIENT_CONF = """primary_hostname = mta.test
+spool_directory = {work}/spool
+log_file_path = {work}/%slog
+exim_user = Debian-exim
+exim_group = Debian-exim
+begin routers
+to_mailsift_lmtp:
+  driver = manualroute
+  domains = lmtp.test
+  route_list = * 127.0.0.1 byname
+  self = send
+  transport = mailsift_lmtp
+begin transports
+mailsift_lmtp:
+  driver = smtp
+  protocol = lmtp
+  port = {port}
+  allow_localhost
+  hosts_try_chunking = *
+begin retry
+* * F,1h,1m
+"""
+
+
+def lmtp_chunking_scenarios():
+    """Exim delivering to mailsift --lmtp-listen with BDAT (mailsift(1), LMTP)."""
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    work = os.path.join(m.WORK, "exim-lmtp")
+    os.makedirs(os.path.join(work, "spool"))
+    exim_ids = pwd.getpwnam("Debian-exim")
+    for d in (work, os.path.join(work, "spool")):
+        os.chown(d, exim_ids.pw_uid, exim_ids.pw_gid)
+    conf = os.path.join(work, "client.conf")
+    with open(conf, "w") as f:
+        f.write(LMTP_CLIENT_CONF.format(work=work, port=port))
+    log = open(os.path.join(m.WORK, "exim-lmtp.log"), "w")
+    server = subprocess.Popen([m.BIN, "--lmtp-listen", f"inet:127.0.0.1:{port}"], stderr=log)
+    try:
+        if not m.wait_for("mailsift's LMTP port", lambda: m.smtp_port_open(port), 10):
+            return
+        m.USERS.extend(["mstest4", "mstest5"])
+        rc = "MAILDIR=$HOME/Maildir\nDEFAULT=$MAILDIR/inbox/\n"
+        inboxes = [os.path.join(m.add_user(name, rc).pw_dir, "Maildir", "inbox")
+                   for name in ("mstest4", "mstest5")]
+        # Two recipients in one transaction; a body of 300 KB with CR LF line ends in
+        # the chunks, a line that is one dot, and 8-bit bytes.
+        msgid = "<chunked.%d@mta.test>" % os.getpid()
+        body = b"".join(b"line %06d \xc3\xa9 of the chunked message\n" % i for i in range(9000))
+        body += b".\nthe end\n"
+        message = (b"From: sender@mta.test\nSubject: chunks\nMessage-ID: " + msgid.encode() +
+                   b"\n\n" + body)
+        r = subprocess.run(["exim4", "-C", conf, "-odi", "-oi", "-f", "sender@mta.test",
+                            "mstest4@lmtp.test", "mstest5@lmtp.test"], input=message,
+                           capture_output=True)
+        if r.returncode != 0:
+            m.fail(f"exim lmtp: exim4 -odi exited {r.returncode}: {r.stderr.decode(errors='replace')}")
+        mainlog = os.path.join(work, "mainlog")
+        lines = open(mainlog, errors="replace").read().splitlines() if os.path.exists(mainlog) else []
+        for user in ("mstest4", "mstest5"):
+            # "=> mstest4@lmtp.test R=... T=mailsift_lmtp H=127.0.0.1 [127.0.0.1] K C="250 2.0.0 ..."":
+            # K is Exim's mark for a delivery whose data went by BDAT.
+            said = [l for l in lines if re.search(rf" (=>|->) {user}@lmtp\.test .* K C=\"250 2\.0\.0", l)]
+            if not said:
+                m.fail(f"exim lmtp: no delivery of {user} by BDAT with 250 2.0.0 in Exim's log")
+        for inbox in inboxes:
+            stored = m.folder_messages(inbox).get(msgid, [])
+            if len(stored) != 1:
+                m.fail(f"exim lmtp: {len(stored)} copies in {inbox}, wanted 1")
+            elif not stored[0].endswith(b"\n\n" + body):
+                m.fail(f"exim lmtp: the body stored in {inbox} is not the body sent")
+        print("exim lmtp: two recipients by BDAT, 300 KB stored byte for byte", flush=True)
+    finally:
+        server.terminate()
+        if server.wait(timeout=30) != 0:
+            m.fail(f"exim lmtp: the server exited {server.returncode} on SIGTERM")
+        log.close()
+        if m.problems:
+            print("".join(open(os.path.join(m.WORK, "exim-lmtp.log")).readlines()[-12:]), flush=True)
+            if os.path.exists(os.path.join(work, "mainlog")):
+                print("".join(open(os.path.join(work, "mainlog")).readlines()[-12:]), flush=True)
 
 
 sys.exit(m.run_stage(Exim(), sys.argv[1]))

@@ -3,15 +3,18 @@
 // no I/O of its own, so that the server loop (lmtp/server.h) stays small and this can
 // be fuzzed.
 //
-// Commands: LHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; VRFY is refused politely (252);
-// HELO and EHLO are refused (LMTP is not SMTP). Extensions: PIPELINING,
-// ENHANCEDSTATUSCODES, 8BITMIME, SIZE. After DATA, one reply per accepted recipient, in
-// the order of their RCPT commands (RFC 2033 section 4.2). Each limit is logged (the
-// Delivery's log) when it bites.
+// Commands: LHLO, MAIL, RCPT, DATA, BDAT, RSET, NOOP, QUIT; VRFY is refused politely
+// (252); HELO and EHLO are refused (LMTP is not SMTP). Extensions: PIPELINING,
+// ENHANCEDSTATUSCODES, 8BITMIME, SIZE, CHUNKING (RFC 3030 BDAT, without BINARYMIME: the
+// chunks' CR LF become LF as after DATA). After DATA or BDAT LAST, one reply per
+// accepted recipient, in the order of their RCPT commands (RFC 2033 section 4.2); each
+// BDAT before LAST gets one 250. Each limit is logged (the Delivery's log) when it bites.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,13 +76,23 @@ class Session {
   void end_of_input();
   // QUIT, or too many bad commands: send what feed returned, then close.
   bool closed() const { return closed_; }
-  // In the middle of DATA (the client has been told 354).
-  bool in_data() const { return state_ == State::kData; }
+  // In the middle of a message: DATA (the client has been told 354), or BDAT chunks
+  // before the LAST one has been read.
+  bool in_data() const {
+    return state_ == State::kData || state_ == State::kChunks || chunk_remaining_ > 0;
+  }
 
  private:
-  enum class State { kStart, kGreeted, kMail, kRecipients, kData };
+  // kChunks: a BDAT chunk has been taken and the LAST one has not.
+  enum class State { kStart, kGreeted, kMail, kRecipients, kData, kChunks };
   void command(std::string_view line, std::string* out);
   void data_line(std::string_view line, bool crlf, std::string* out);
+  // BDAT: the command, its octets (any amount), and the end of its chunk.
+  void chunk_command(std::string_view argument, std::string* out);
+  void chunk_data(std::string_view octets);
+  void end_chunk(std::string* out);
+  // The message is whole (DATA's dot, BDAT LAST): one reply per recipient.
+  void end_message(std::string* out);
   void reset_transaction();
   void bad_command(const Reply& reply, std::string* out);
 
@@ -96,6 +109,12 @@ class Session {
   std::vector<Recipient> recipients_;
   std::string message_;
   bool message_too_big_ = false;
+  std::uint64_t message_octets_ = 0;  // BDAT octets taken so far, as sent
+  std::uint64_t chunk_remaining_ = 0;  // of the chunk being read
+  std::uint64_t chunk_size_ = 0;
+  bool chunk_last_ = false;
+  bool chunk_cr_ = false;  // the chunk so far ends in a CR not yet stored
+  std::optional<Reply> chunk_refusal_;  // the chunk being read is refused with this
   std::function<void(std::string_view)> write_;
 };
 

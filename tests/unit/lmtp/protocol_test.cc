@@ -1,6 +1,6 @@
 // The LMTP state machine (lmtp/protocol.h) with a fake delivery: each command, the
-// order rules, pipelining, DATA's dot-stuffing and end, the limits, and one reply per
-// recipient after DATA, in order.
+// order rules, pipelining, DATA's dot-stuffing and end, BDAT chunks, the limits, and
+// one reply per recipient after DATA or BDAT LAST, in order.
 #include "mailsift/lmtp/protocol.h"
 
 #include <gtest/gtest.h>
@@ -69,7 +69,8 @@ TEST(Lmtp, AWholeTransactionPipelined) {
       "RCPT TO:<bob@example.org>\r\nRCPT TO:<nobody@example.org>\r\n"
       "RCPT TO:<Alice+Lists@example.org>\r\nDATA\r\n"
       "Subject: hi\r\n\r\n..a dotted line\r\n.\r\nQUIT\r\n");
-  EXPECT_NE(out.find("250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 SIZE "),
+  EXPECT_NE(out.find("250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
+                     "250-CHUNKING\r\n250 SIZE "),
             std::string::npos);
   // LHLO, MAIL, RCPT, RCPT (550 at once), RCPT, DATA, one per accepted recipient, QUIT.
   EXPECT_EQ(codes(out), (std::vector<int>{250, 250, 250, 550, 250, 354, 250, 250, 221}));
@@ -148,7 +149,7 @@ TEST(Lmtp, OrderOfCommands) {
   EXPECT_EQ(codes(f.session.feed("MAIL FROM:<a@x>\r\nMAIL FROM:<a@x>\r\nDATA\r\n")),
             (std::vector<int>{250, 503, 503}));  // nested MAIL; DATA without recipients
   EXPECT_EQ(codes(f.session.feed("RSET\r\nRCPT TO:<a@x>\r\n")), (std::vector<int>{250, 503}));
-  EXPECT_EQ(codes(f.session.feed("NOOP\r\nVRFY bob\r\nBDAT 10\r\n")),
+  EXPECT_EQ(codes(f.session.feed("NOOP\r\nVRFY bob\r\nSEND FROM:<a@x>\r\n")),
             (std::vector<int>{250, 252, 500}));
   EXPECT_TRUE(f.delivery.messages.empty());
 }
@@ -185,6 +186,80 @@ TEST(Lmtp, ClientGoneInDataDeliversNothing) {
   EXPECT_TRUE(f.session.closed());
   ASSERT_FALSE(f.delivery.notes.empty());
   EXPECT_NE(f.delivery.notes.back().find("nothing was delivered"), std::string::npos);
+}
+
+// BDAT (RFC 3030): the octets are taken as they are, whatever they hold (a dot line,
+// something like a command), CR LF becomes LF also across chunks, and the message
+// ends with LAST: one reply per recipient then, one 250 per chunk before.
+TEST(Lmtp, ChunksMakeTheMessage) {
+  Fixture f;
+  std::string out = f.session.feed("LHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nRCPT TO:<full@x>\r\n"
+                                   "BDAT 13\r\nSubject: s\r\n\r");
+  EXPECT_EQ(codes(out), (std::vector<int>{250, 250, 250, 250, 250}));
+  EXPECT_NE(out.find("250 2.0.0 13 octets received\r\n"), std::string::npos);
+  EXPECT_TRUE(f.session.in_data());
+  // A chunk in pieces; "." and "QUIT" lines in it are data; a lone CR stays.
+  out = f.session.feed("BDAT 17\r\n\n.\r\nQUIT\r\n");
+  out += f.session.feed("a\rb\r\nc\r");
+  EXPECT_EQ(codes(out), std::vector<int>{250});
+  EXPECT_FALSE(f.session.closed());
+  out = f.session.feed("BDAT 0 LAST\r\nNOOP\r\n");
+  EXPECT_EQ(codes(out), (std::vector<int>{250, 452, 250}));
+  ASSERT_EQ(f.delivery.messages.size(), 1u);
+  EXPECT_EQ(f.delivery.messages[0], "Subject: s\n\n.\nQUIT\na\rb\nc\r");
+  EXPECT_FALSE(f.session.in_data());
+  // Pipelined whole, with the next transaction behind it.
+  out = f.session.feed("MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nBDAT 6 last\r\nx\r\n.\r\nMAIL FROM:<c@x>\r\n");
+  EXPECT_EQ(codes(out), (std::vector<int>{250, 250, 250, 250}));
+  ASSERT_EQ(f.delivery.messages.size(), 2u);
+  EXPECT_EQ(f.delivery.messages[1], "x\n.\n");
+}
+
+TEST(Lmtp, ARefusedChunkIsReadAllTheSame) {
+  Fixture f;
+  // No MAIL, then no valid recipient: 503 each time, after the octets, which are not
+  // taken for commands.
+  std::string out = f.session.feed("LHLO c\r\nBDAT 6\r\nRSET\r\nMAIL FROM:<a@x>\r\n"
+                                   "RCPT TO:<nobody@x>\r\nBDAT 6 LAST\r\nQUIT\r\nNOOP\r\n");
+  EXPECT_EQ(codes(out), (std::vector<int>{250, 503, 250, 550, 503, 250}));
+  EXPECT_FALSE(f.session.closed());
+  EXPECT_TRUE(f.delivery.messages.empty());
+  // DATA after a chunk is out of order; RSET drops the chunks taken.
+  out = f.session.feed("RCPT TO:<b@x>\r\nBDAT 2\r\nx\nDATA\r\nRSET\r\nMAIL FROM:<a@x>\r\n"
+                       "RCPT TO:<b@x>\r\nBDAT 2 LAST\r\ny\n");
+  EXPECT_EQ(codes(out), (std::vector<int>{250, 250, 503, 250, 250, 250, 250}));
+  ASSERT_EQ(f.delivery.messages.size(), 1u);
+  EXPECT_EQ(f.delivery.messages[0], "y\n");
+  // A size that is not one: the octets cannot be found, so the session ends.
+  Fixture g;
+  out = g.session.feed("LHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nBDAT ten LAST\r\nNOOP\r\n");
+  EXPECT_EQ(codes(out), (std::vector<int>{250, 250, 250, 501, 421}));
+  EXPECT_TRUE(g.session.closed());
+  Fixture h;
+  EXPECT_EQ(codes(h.session.feed("LHLO c\r\nBDAT 5 LATER\r\n")), (std::vector<int>{250, 501, 421}));
+}
+
+TEST(Lmtp, ChunksOverTheSizeLimitAndAClientThatGoes) {
+  Limits limits;
+  limits.max_message = 20;
+  Fixture f(limits);
+  // 30 octets in two chunks: the second goes over; the rest is read and thrown away.
+  std::string out = f.session.feed("LHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\n"
+                                   "BDAT 15\r\n012345678901234BDAT 15 LAST\r\n012345678901234");
+  const std::vector<int> got = codes(out);
+  EXPECT_EQ(std::vector<int>(got.end() - 3, got.end()), (std::vector<int>{250, 552, 552}));
+  EXPECT_TRUE(f.delivery.messages.empty());
+  EXPECT_EQ(codes(f.session.feed("MAIL FROM:<a@x>\r\n")), std::vector<int>{250});
+  // A size past what is taken is read to its end, not stored.
+  out = f.session.feed("RCPT TO:<b@x>\r\nBDAT 100000 LAST\r\n" + std::string(100000, 'z') + "NOOP\r\n");
+  EXPECT_EQ(codes(out), (std::vector<int>{250, 552, 250}));
+  EXPECT_TRUE(f.delivery.messages.empty());
+  // Gone between chunks: nothing delivered.
+  f.session.feed("MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nBDAT 3\r\nabc");
+  f.session.end_of_input();
+  EXPECT_TRUE(f.delivery.messages.empty());
+  ASSERT_FALSE(f.delivery.notes.empty());
+  EXPECT_NE(f.delivery.notes.back().find("before BDAT LAST: nothing was delivered"), std::string::npos);
 }
 
 TEST(Lmtp, SizeLimits) {
