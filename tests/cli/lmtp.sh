@@ -4,7 +4,8 @@
 # one reply per accepted recipient, in order; a full mailbox for one of three gives
 # 250/451/250, and the retry (the MTA retries only that recipient) delivers it once;
 # +detail reaches the rules as $1; an unknown user is refused at RCPT; a client that
-# goes away in the middle of DATA leaves nothing delivered. Skipped when not root.
+# goes away in the middle of DATA leaves nothing delivered; with --lmtp-listen, RSET in
+# the middle of a transaction from Python's smtplib.LMTP. Skipped when not root.
 source "$(dirname "$0")/../support/e2e.sh"
 cd "$WORK"
 if [ "$(id -u)" -ne 0 ] || ! command -v useradd > /dev/null; then
@@ -107,6 +108,25 @@ expect_eq "8 clients: every reply" "$(sort -u clients.out)" "220 250 250 250 250
 expect_eq "8 clients: 8 lines" "$(wc -l < clients.out)" 8
 expect_eq "$a: 8 more" "$(count "$WORK/$a/Mail/inbox/new")" 10
 expect_eq "$c: 8 more in lists/" "$(count "$WORK/$c/Mail/lists/new")" 9
+
+# Python's smtplib.LMTP, a client of its own: RSET in the middle of a transaction forgets
+# its sender and recipient; the next transaction on the connection delivers to its own.
+python3 - "$WORK/lmtp.sock" "$a" "$c" > rset.out <<'PY'
+import smtplib, sys
+path, a, c = sys.argv[1:4]
+with smtplib.LMTP(path) as s:
+    s.ehlo_or_helo_if_needed()
+    replies = [s.mail("first@example.net")[0], s.rcpt(f"{a}@x")[0], s.rset()[0],
+               s.rcpt(f"{c}@x")[0], s.mail("second@example.net")[0], s.rcpt(f"{c}@x")[0]]
+    s.putcmd("data")
+    replies.append(s.getreply()[0])
+    s.send(b"Subject: after RSET\r\n\r\nbody\r\n.\r\n")
+    replies.append(s.getreply()[0])
+print(" ".join(map(str, replies)))
+PY
+expect_eq "RSET: the replies" "$(cat rset.out)" "250 250 250 503 250 250 354 250"
+expect_eq "RSET: $a got nothing" "$(count "$WORK/$a/Mail/inbox/new")" 10
+expect_eq "RSET: $c got it" "$(grep -l 'after RSET' "$WORK/$c"/Mail/inbox/new/* | wc -l)" 1
 kill -TERM "$server"
 wait "$server"
 expect_eq "SIGTERM: the server exits 0" "$?" 0
