@@ -167,6 +167,7 @@ void Session::bad_command(const Reply& answer, std::string* out) {
 }
 
 void Session::command(std::string_view line, std::string* out) {
+  ++completed_;
   const std::size_t space = std::min(line.find(' '), line.size());
   std::string verb(line.substr(0, space));
   std::transform(verb.begin(), verb.end(), verb.begin(), upper);
@@ -347,6 +348,7 @@ void Session::end_chunk(std::string* out) {
 }
 
 void Session::end_message(std::string* out) {
+  ++completed_;
   std::size_t answered = 0;
   const auto answer = [&](const Reply& r) {
     if (answered == recipients_.size()) return;

@@ -191,14 +191,33 @@ int serve_connection(int in_fd, int out_fd, int log_fd, const ServerSettings& se
   });
   if (!write_all(out_fd, session.greeting())) return 75;
   std::string buffer(65536, '\0');
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point sending_since;  // of the command or message the client is sending
   while (!session.closed()) {
+    const Clock::time_point now = Clock::now();
+    auto wait_ms = std::chrono::milliseconds(std::chrono::seconds(settings.idle_seconds));
+    bool command_deadline = false;
+    if (session.mid_command()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          sending_since + std::chrono::seconds(settings.command_seconds) - now);
+      if (left < wait_ms) {
+        wait_ms = std::max(left, std::chrono::milliseconds(0));
+        command_deadline = true;
+      }
+    }
     pollfd wait{in_fd, POLLIN, 0};
-    const int ready = ::poll(&wait, 1, static_cast<int>(settings.idle_seconds * 1000));
+    const int ready = ::poll(&wait, 1, static_cast<int>(wait_ms.count()));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) {
-      delivery.note("the client was idle for " + std::to_string(settings.idle_seconds) +
-                    " seconds: hanging up");
-      write_all(out_fd, "421 4.4.2 " + hostname + " idle too long, closing connection\r\n");
+      if (command_deadline) {
+        delivery.note("the client took more than " + std::to_string(settings.command_seconds) +
+                      " seconds to send a command or message: hanging up");
+        write_all(out_fd, "421 4.4.2 " + hostname + " command or message too slow, closing connection\r\n");
+      } else {
+        delivery.note("the client was idle for " + std::to_string(settings.idle_seconds) +
+                      " seconds: hanging up");
+        write_all(out_fd, "421 4.4.2 " + hostname + " idle too long, closing connection\r\n");
+      }
       session.end_of_input();
       break;
     }
@@ -208,7 +227,13 @@ int serve_connection(int in_fd, int out_fd, int log_fd, const ServerSettings& se
       session.end_of_input();
       break;
     }
+    const bool was_sending = session.mid_command();
+    const std::uint64_t completed = session.completed();
     const std::string out = session.feed(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+    // A new command or message began in these bytes (a delivery inside feed() does not
+    // count against the client).
+    if (session.mid_command() && (!was_sending || session.completed() != completed))
+      sending_since = Clock::now();
     if (client_gone) break;
     if (!out.empty() && !write_all(out_fd, out)) {
       delivery.note("the client closed its side: the rest is not answered");
@@ -239,6 +264,9 @@ bool parse_options(const std::vector<std::string>& words, bool listen, ListenSet
     } else if (name == "--idle-timeout") {
       if (!need_number(1)) return false;
       settings->server.idle_seconds = static_cast<unsigned>(number);
+    } else if (name == "--command-timeout") {
+      if (!need_number(1)) return false;
+      settings->server.command_seconds = static_cast<unsigned>(number);
     } else if (name == "--delivery-timeout") {
       if (!need_number(1)) return false;
       settings->server.delivery_seconds = static_cast<unsigned>(number);

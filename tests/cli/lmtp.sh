@@ -189,6 +189,43 @@ printf 'LHLO c\r\nMAIL FROM:<x@example.net>\r\nRCPT TO:<%s@example.org>\r\nDATA\
   "$MAILSIFT" --lmtp > cut.out 2> cut.log
 expect_eq "cut: still two copies" "$(count "$WORK/$b/Mail/inbox/new")" 2
 expect_contains "cut: logged" cut.log "nothing was delivered"
+# Timeouts, each 421 4.4.2 and logged: a client that sends nothing for --idle-timeout;
+# one that sends a command a byte at a time, or a message a line at a time, each byte
+# within the idle timeout, for longer than --command-timeout (the message then is not
+# delivered).
+python3 - "$MAILSIFT" "$b" > timeouts.out <<'PY'
+import subprocess, sys, time
+def trickle(pieces, pause, due):
+    server = subprocess.Popen([sys.argv[1], "--lmtp", "--idle-timeout=2", "--command-timeout=3"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    began = time.monotonic()
+    try:
+        for piece in pieces:
+            if server.poll() is not None:
+                break
+            server.stdin.write(piece.encode())
+            server.stdin.flush()
+            time.sleep(pause)
+    except BrokenPipeError:
+        pass
+    server.wait(timeout=30)  # standard input still open: only a timeout ends it
+    # Ended at the timeout, not before (slow machines: allow start-up and a late poll).
+    seconds = time.monotonic() - began
+    when = "on time" if due <= seconds < due + 2 else f"after {seconds:.1f} s"
+    last = [l for l in server.stdout.read().decode().split("\r\n") if l][-1]
+    err = server.stderr.read()
+    kind = ("too slow" if b"seconds to send a command or message" in err else
+            "idle" if b"idle for 2 seconds" in err else repr(err))
+    print(f"{last[:9]}|{when}|{kind}")
+trickle(["LHLO c\r\n"], 0, 2)  # then silence
+trickle(list("NOOP and more and more\r\n"), 0.5, 3)
+trickle([f"LHLO c\r\nMAIL FROM:<t@x>\r\nRCPT TO:<{sys.argv[2]}@x>\r\nDATA\r\nSubject: slow\r\n\r\n"] +
+        ["a line\r\n"] * 12, 0.5, 3)
+PY
+expect_eq "timeouts: idle, a slow command, a slow message (reply|when|log)" \
+  "$(tr '\n' ' ' < timeouts.out)" "421 4.4.2|on time|idle 421 4.4.2|on time|too slow 421 4.4.2|on time|too slow "
+expect_eq "timeouts: the slow message is not stored" "$(count "$WORK/$b/Mail/inbox/new")" 2
+
 # A mailbox with no room (its file system full) for one of three: 250, 452 4.2.2,
 # 250; once there is room, the retry (the MTA retries only that recipient) delivers it
 # once. A small tmpfs over $b's inbox (where it cannot be mounted, this is skipped).

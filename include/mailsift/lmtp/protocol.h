@@ -76,6 +76,10 @@ class Session {
   void end_of_input();
   // QUIT, or too many bad commands: send what feed returned, then close.
   bool closed() const { return closed_; }
+  // Part of a command line has come, or part of a message: the client is sending.
+  bool mid_command() const { return !pending_.empty() || discarding_line_ || in_data(); }
+  // How many command lines and messages have ended so far.
+  std::uint64_t completed() const { return completed_; }
   // In the middle of a message: DATA (the client has been told 354), or BDAT chunks
   // before the LAST one has been read.
   bool in_data() const {
@@ -116,6 +120,7 @@ class Session {
   bool chunk_cr_ = false;  // the chunk so far ends in a CR not yet stored
   std::optional<Reply> chunk_refusal_;  // the chunk being read is refused with this
   std::function<void(std::string_view)> write_;
+  std::uint64_t completed_ = 0;
 };
 
 // The client's queue id for the log: the id clause of the message's first Received

@@ -14,6 +14,10 @@ namespace mailsift::lmtp {
 struct ServerSettings {
   Limits limits;
   unsigned idle_seconds = 300;  // no byte from the client for this long: 421, hang up
+  // A command line, or a message (DATA to its end, BDAT to LAST), that the client is
+  // still sending this long after it began (a byte now and then keeps idle_seconds
+  // from biting): 421, hang up.
+  unsigned command_seconds = 600;
   // One recipient's delivery that takes longer is killed and the recipient told 451
   // (below Postfix's lmtp_data_done_timeout, 600 s).
   unsigned delivery_seconds = 540;
@@ -48,7 +52,8 @@ struct ListenSettings {
 int listen_and_serve(const ListenSettings& settings, int log_fd);
 
 // The words after --lmtp (listen: false) or after --lmtp-listen ADDRESS (listen: true):
-//   --log-format=text|json  --log=stderr|syslog  --idle-timeout=S  --delivery-timeout=S
+//   --log-format=text|json  --log=stderr|syslog  --idle-timeout=S  --command-timeout=S
+//   --delivery-timeout=S
 //   --max-recipients=N  --max-message-size=BYTES  --max-connections=N (listen only)
 // false with *error for anything else.
 bool parse_options(const std::vector<std::string>& words, bool listen, ListenSettings* settings,
