@@ -167,10 +167,12 @@ void Session::bad_command(const Reply& answer, std::string* out) {
 }
 
 void Session::command(std::string_view line, std::string* out) {
-  ++completed_;
   const std::size_t space = std::min(line.find(' '), line.size());
   std::string verb(line.substr(0, space));
   std::transform(verb.begin(), verb.end(), verb.begin(), upper);
+  // A BDAT command is part of its message, which ends with the LAST chunk (or ends
+  // refused).
+  if (verb != "BDAT") ++completed_;
   const std::string_view argument = trim(line.substr(space));
 
   if (verb == "LHLO") {
@@ -334,6 +336,7 @@ void Session::chunk_data(std::string_view octets) {
 
 void Session::end_chunk(std::string* out) {
   if (chunk_refusal_) {
+    ++completed_;
     const Reply refusal = *chunk_refusal_;
     chunk_refusal_.reset();
     return bad_command(refusal, out);

@@ -78,7 +78,8 @@ class Session {
   bool closed() const { return closed_; }
   // Part of a command line has come, or part of a message: the client is sending.
   bool mid_command() const { return !pending_.empty() || discarding_line_ || in_data(); }
-  // How many command lines and messages have ended so far.
+  // How many command lines and messages have ended so far (a message sent in BDAT
+  // chunks counts once, at its LAST chunk).
   std::uint64_t completed() const { return completed_; }
   // In the middle of a message: DATA (the client has been told 354), or BDAT chunks
   // before the LAST one has been read.

@@ -262,6 +262,32 @@ TEST(Lmtp, ChunksOverTheSizeLimitAndAClientThatGoes) {
   EXPECT_NE(f.delivery.notes.back().find("before BDAT LAST: nothing was delivered"), std::string::npos);
 }
 
+// What the server's command timeout reads: whether the client is in the middle of
+// sending something, and how many commands and messages have ended (a message in
+// chunks is one, from its first BDAT to LAST).
+TEST(Lmtp, WhatTheClientIsSending) {
+  Fixture f;
+  EXPECT_FALSE(f.session.mid_command());
+  f.session.feed("LHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nRC");
+  EXPECT_EQ(f.session.completed(), 3u);
+  EXPECT_TRUE(f.session.mid_command());
+  f.session.feed("PT TO:<c@x>\r\n");
+  EXPECT_FALSE(f.session.mid_command());
+  EXPECT_EQ(f.session.completed(), 4u);
+  f.session.feed("BDAT 2\r\nabBDAT 1\r\nc");
+  EXPECT_TRUE(f.session.mid_command()) << "between chunks";
+  EXPECT_EQ(f.session.completed(), 4u);
+  f.session.feed("BDAT 1 LAST\r\nd");
+  EXPECT_FALSE(f.session.mid_command());
+  EXPECT_EQ(f.session.completed(), 5u);
+  f.session.feed("MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\nline\r\n");
+  EXPECT_TRUE(f.session.mid_command()) << "in DATA";
+  EXPECT_EQ(f.session.completed(), 8u);
+  f.session.feed(".\r\n");
+  EXPECT_FALSE(f.session.mid_command());
+  EXPECT_EQ(f.session.completed(), 9u);
+}
+
 TEST(Lmtp, SizeLimits) {
   Limits limits;
   limits.max_message = 20;
