@@ -4,8 +4,10 @@
 # one reply per accepted recipient, in order; a full mailbox for one of three gives
 # 250/451/250, and the retry (the MTA retries only that recipient) delivers it once;
 # +detail reaches the rules as $1; an unknown user is refused at RCPT; a client that
-# goes away in the middle of DATA leaves nothing delivered; with --lmtp-listen, RSET in
-# the middle of a transaction from Python's smtplib.LMTP. Skipped when not root.
+# goes away in the middle of DATA leaves nothing delivered; the rules' EXITCODE as the
+# reply (550 5.1.1, 550 5.3.0, 451 4.3.0); the idle and command timeouts; with
+# --lmtp-listen, RSET in the middle of a transaction from Python's smtplib.LMTP,
+# --max-connections (421 4.3.2) and --log=syslog. Skipped when not root.
 source "$(dirname "$0")/../support/e2e.sh"
 cd "$WORK"
 if [ "$(id -u)" -ne 0 ] || ! command -v useradd > /dev/null; then
@@ -130,6 +132,61 @@ expect_eq "RSET: $c got it" "$(grep -l 'after RSET' "$WORK/$c"/Mail/inbox/new/* 
 kill -TERM "$server"
 wait "$server"
 expect_eq "SIGTERM: the server exits 0" "$?" 0
+
+# --max-connections: one more than the limit is told 421 4.3.2, and the log says so;
+# the --log=syslog lines go to syslog (facility mail): when the machine has no
+# /dev/log, a stand-in is made there for the length of this part.
+if [ ! -e /dev/log ]; then syslog=yes; else syslog=no; fi
+python3 - "$MAILSIFT" "$WORK/limited.sock" "$a" "$syslog" > limited.out 2> limited.log <<'PY'
+import os, socket, subprocess, sys, time
+binary, path, user, syslog = sys.argv[1:5]
+receiver = None
+if syslog == "yes":
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind("/dev/log")
+    receiver.settimeout(10)
+try:
+    argv = [binary, "--lmtp-listen", "unix:" + path, "--max-connections=1"]
+    if receiver:
+        argv.append("--log=syslog")
+    server = subprocess.Popen(argv, stderr=subprocess.PIPE)
+    for _ in range(100):
+        if os.path.exists(path):
+            break
+        time.sleep(0.1)
+    def connect():
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+        return s, s.makefile("rb")
+    first, first_in = connect()
+    print(first_in.readline().decode()[:3])
+    second, second_in = connect()
+    print(second_in.readline().decode()[:9])
+    first.sendall(f"LHLO c\r\nMAIL FROM:<s@x>\r\nRCPT TO:<{user}@x>\r\nDATA\r\nSubject: logged\r\n\r\nb\r\n.\r\nQUIT\r\n".encode())
+    print(first_in.read().decode().split("\r\n")[-3][:9])
+    server.terminate()
+    server.wait(timeout=30)
+    log = server.stderr.read().decode()
+    if receiver:
+        lines = []
+        try:
+            while not any("250 2.0.0" in l for l in lines):
+                lines.append(receiver.recv(65536).decode(errors="replace"))
+        except socket.timeout:
+            pass
+        log += "\n".join(lines)
+        # <22>: facility mail (2), priority info (6); the ident is the program's.
+        print("syslog:", any(l.startswith("<22>") and "mailsift[" in l and "250 2.0.0" in l for l in lines))
+    else:
+        print("syslog: True")  # a real syslog is there: not replaced
+    print("refusal logged:", "more than 1 connections at once: one refused" in log)
+finally:
+    if receiver:
+        os.unlink("/dev/log")
+PY
+expect_eq "--max-connections=1: the second is refused, the first served; the log" \
+  "$(tr '\n' '|' < limited.out)" "220|421 4.3.2|250 2.0.0|syslog: True|refusal logged: True|"
+[ "$syslog" = yes ] && [ -e /dev/log ] && fail "the stand-in /dev/log is left" || pass
 [ -e "$WORK/lmtp.sock" ] && fail "the socket is left behind" || pass
 
 # The systemd units (tests/mta/systemd, shown in mailsift(1)): the service's ExecStart
@@ -157,7 +214,7 @@ printf 'LHLO c\r\nMAIL FROM:<s@example.net>\r\nRCPT TO:<%s@x>\r\nDATA\r\nSubject
   python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR); print(s.makefile("rb").read().decode())' \
     "$WORK/activated.sock" > activated.out
 expect_contains "socket activation: delivered" activated.out "250 2.0.0 <$a@x> delivered"
-expect_eq "$a: one more" "$(count "$WORK/$a/Mail/inbox/new")" 11
+expect_eq "$a: one more" "$(count "$WORK/$a/Mail/inbox/new")" 12
 kill -TERM "$activated"
 wait "$activated"
 expect_eq "socket activation: exit 0 on SIGTERM" "$?" 0
@@ -189,6 +246,28 @@ printf 'LHLO c\r\nMAIL FROM:<x@example.net>\r\nRCPT TO:<%s@example.org>\r\nDATA\
   "$MAILSIFT" --lmtp > cut.out 2> cut.log
 expect_eq "cut: still two copies" "$(count "$WORK/$b/Mail/inbox/new")" 2
 expect_contains "cut: logged" cut.log "nothing was delivered"
+# The rules' exit status as the reply: EXITCODE=67 is 550 5.1.1, another failing one
+# 550 5.3.0, 75 is 451 4.3.0; the other recipient of the same message is delivered.
+cat >> "$WORK/$c/.procmailrc" <<'RC'
+:0
+* ^Subject: exitcode \/[0-9]+
+{
+  EXITCODE=$MATCH
+  :0
+  /dev/null
+}
+RC
+for code in 67 77 75; do
+  printf 'LHLO c\r\nMAIL FROM:<e@example.net>\r\nRCPT TO:<%s@x>\r\nRCPT TO:<%s@x>\r\nDATA\r\nSubject: exitcode %s\r\n\r\nb\r\n.\r\nQUIT\r\n' \
+    "$c" "$a" "$code" | "$MAILSIFT" --lmtp 2> "exit$code.log" | tr -d '\r' | grep -E '^(250|451|550) [0-9]' | tail -n 2 |
+    cut -d' ' -f1,2 | tr '\n' ' '
+  echo
+done > exitcodes.out
+expect_eq "EXITCODE 67, 77, 75: the replies (the rules' user, then the other)" "$(cat exitcodes.out)" \
+  "550 5.1.1 250 2.0.0 
+550 5.3.0 250 2.0.0 
+451 4.3.0 250 2.0.0 "
+
 # Timeouts, each 421 4.4.2 and logged: a client that sends nothing for --idle-timeout;
 # one that sends a command a byte at a time, or a message a line at a time, each byte
 # within the idle timeout, for longer than --command-timeout (the message then is not
