@@ -37,6 +37,13 @@ class FakeDelivery final : public Delivery {
   std::vector<std::string> senders, messages, delivered, notes;
 };
 
+// Whether a note (a line for the log) holds `text`.
+bool noted(const FakeDelivery& delivery, const std::string& text) {
+  for (const std::string& line : delivery.notes)
+    if (line.find(text) != std::string::npos) return true;
+  return false;
+}
+
 // The reply codes in `out`, in order ("250-" lines count as one reply).
 std::vector<int> codes(const std::string& out) {
   std::vector<int> found;
@@ -294,12 +301,14 @@ TEST(Lmtp, SizeLimits) {
   Fixture f(limits);
   EXPECT_NE(f.session.feed("LHLO c\r\n").find("250 SIZE 20\r\n"), std::string::npos);
   EXPECT_EQ(codes(f.session.feed("MAIL FROM:<a@x> SIZE=21\r\n")), std::vector<int>{552});
+  EXPECT_TRUE(noted(f.delivery, "a message of 21 bytes refused (SIZE limit 20)"));
   const std::string out = f.session.feed(
       "MAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\nDATA\r\n"
       "0123456789\r\n0123456789\r\n.\r\n");
   const std::vector<int> got = codes(out);
   EXPECT_EQ(std::vector<int>(got.end() - 2, got.end()), (std::vector<int>{552, 552}));
   EXPECT_TRUE(f.delivery.messages.empty());
+  EXPECT_TRUE(noted(f.delivery, "a message over 20 bytes: refused after DATA"));
   // The session goes on.
   EXPECT_EQ(codes(f.session.feed("MAIL FROM:<a@x>\r\n")), std::vector<int>{250});
 }
@@ -311,6 +320,7 @@ TEST(Lmtp, RecipientLimitAndBadSyntax) {
   EXPECT_EQ(codes(f.session.feed("LHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\n"
                                  "RCPT TO:<d@x>\r\n")),
             (std::vector<int>{250, 250, 250, 250, 452}));
+  EXPECT_TRUE(noted(f.delivery, "more than 2 recipients in one message"));
   EXPECT_EQ(codes(f.session.feed("RCPT TO:<>\r\nRCPT TO:<b@x> NOTIFY=NEVER\r\nRCPT bob\r\n")),
             (std::vector<int>{501, 555, 501}));
   EXPECT_EQ(codes(f.session.feed("LHLO\r\n")), std::vector<int>{501});
@@ -328,6 +338,7 @@ TEST(Lmtp, TooManyBadCommandsHangsUp) {
   const std::string out = f.session.feed("FOO\r\nBAR\r\nBAZ\r\nNOOP\r\n");
   EXPECT_EQ(codes(out), (std::vector<int>{500, 500, 500, 421}));
   EXPECT_TRUE(f.session.closed());
+  EXPECT_TRUE(noted(f.delivery, "too many bad commands (3): hanging up"));
 }
 
 TEST(Lmtp, LongCommandLine) {
@@ -336,6 +347,16 @@ TEST(Lmtp, LongCommandLine) {
   Fixture f(limits);
   const std::string out = f.session.feed("NOOP " + std::string(200, 'x') + "\r\nNOOP\r\n");
   EXPECT_EQ(codes(out), (std::vector<int>{500, 250}));
+  EXPECT_TRUE(noted(f.delivery, "a command line longer than 64 bytes"));
+  // A line of a message over its limit: the message is refused, as too big.
+  Limits text;
+  text.max_text_line = 32;
+  Fixture g(text);
+  const std::vector<int> got = codes(g.session.feed(
+      "LHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n" + std::string(100, 'y') + "\r\n.\r\n"));
+  EXPECT_EQ(got.back(), 552);
+  EXPECT_TRUE(g.delivery.messages.empty());
+  EXPECT_TRUE(noted(g.delivery, "a line of the message is longer than the limit"));
 }
 
 TEST(Lmtp, Recipients) {
