@@ -226,5 +226,5 @@ for block in "$WORK"/readme.*.txt; do
   fi
 done
 expect_eq "README.md: the mail servers' settings are checked" \
-  "$(cat "$WORK"/readme.*.source 2>/dev/null | grep -c '^tests/mta/')" 7
+  "$(cat "$WORK"/readme.*.source 2>/dev/null | grep -c '^tests/mta/')" 10
 finish

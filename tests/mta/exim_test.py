@@ -9,7 +9,7 @@ and puts it back at the end. Exim listens on 127.0.0.1:25. The scenarios are
 mta_common's. The router and transport that the documentation shows
 (exim/router.conf, exim/transport.conf) must be in the configuration Exim runs.
 """
-import os, pwd, re, shutil, socket, subprocess, sys
+import os, pwd, re, shutil, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mta_common as m  # noqa: E402
@@ -114,27 +114,19 @@ class Exim:
 
 
 # Exim's smtp transport speaking LMTP over TCP (protocol = lmtp), with CHUNKING as Exim
-# uses it by default (hosts_try_chunking = *): the client that sends BDAT. It runs from a
-# configuration of its own (exim4 -C), beside the daemon Debian's configuration runs.
+# uses it by default (hosts_try_chunking = *): the client that sends BDAT. The router and
+# transport are exim/lmtp-router.conf and exim/lmtp-transport.conf (README.md shows them),
+# in a configuration of their own (exim4 -C), beside the daemon Debian's configuration runs.
+LMTP_PORT = 2424
 LMTP_CLIENT_CONF = """primary_hostname = mta.test
 spool_directory = {work}/spool
 log_file_path = {work}/%slog
 exim_user = Debian-exim
 exim_group = Debian-exim
 begin routers
-to_mailsift_lmtp:
-  driver = manualroute
-  domains = lmtp.test
-  route_list = * 127.0.0.1 byname
-  self = send
-  transport = mailsift_lmtp
+{router}
 begin transports
-mailsift_lmtp:
-  driver = smtp
-  protocol = lmtp
-  port = {port}
-  allow_localhost
-  hosts_try_chunking = *
+{transport}
 begin retry
 * * F,1h,1m
 """
@@ -142,9 +134,12 @@ begin retry
 
 def lmtp_chunking_scenarios():
     """Exim delivering to mailsift --lmtp-listen with BDAT (mailsift(1), LMTP)."""
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = LMTP_PORT
+    if m.smtp_port_open(port):
+        m.fail(f"exim lmtp: something listens on 127.0.0.1:{port} already")
+        return
+    def setting(name):
+        return open(os.path.join(m.HERE, "exim", name)).read()
     work = os.path.join(m.WORK, "exim-lmtp")
     os.makedirs(os.path.join(work, "spool"))
     exim_ids = pwd.getpwnam("Debian-exim")
@@ -152,7 +147,8 @@ def lmtp_chunking_scenarios():
         os.chown(d, exim_ids.pw_uid, exim_ids.pw_gid)
     conf = os.path.join(work, "client.conf")
     with open(conf, "w") as f:
-        f.write(LMTP_CLIENT_CONF.format(work=work, port=port))
+        f.write(LMTP_CLIENT_CONF.format(work=work, router=setting("lmtp-router.conf"),
+                                        transport=setting("lmtp-transport.conf")))
     log = open(os.path.join(m.WORK, "exim-lmtp.log"), "w")
     server = subprocess.Popen([m.BIN, "--lmtp-listen", f"inet:127.0.0.1:{port}"], stderr=log)
     try:
