@@ -186,12 +186,8 @@ def lmtp_chunking_scenarios():
                 m.fail(f"exim lmtp: the body stored in {inbox} is not the body sent")
         print("exim lmtp: two recipients by BDAT, 300 KB stored byte for byte", flush=True)
     finally:
-        server.terminate()
-        if server.wait(timeout=30) != 0:
-            m.fail(f"exim lmtp: the server exited {server.returncode} on SIGTERM")
-        log.close()
+        m.stop_lmtp_server(server, log, "exim lmtp", show_log=bool(m.problems))
         if m.problems:
-            print("".join(open(os.path.join(m.WORK, "exim-lmtp.log")).readlines()[-12:]), flush=True)
             if os.path.exists(os.path.join(work, "mainlog")):
                 print("".join(open(os.path.join(work, "mainlog")).readlines()[-12:]), flush=True)
 

@@ -60,6 +60,17 @@ def send(to, subject, sender="sender@mta.test", body="a test message\n"):
         return msgid, None
 
 
+def stop_lmtp_server(server, log, what, show_log):
+    """SIGTERM to a mailsift --lmtp-listen: it must exit 0. Then the last lines of its log
+    (the open file `log`), when show_log."""
+    server.terminate()
+    if server.wait(timeout=30) != 0:
+        fail(f"{what}: the server exited {server.returncode} on SIGTERM")
+    log.close()
+    if show_log:
+        print("".join(open(log.name).readlines()[-12:]), flush=True)
+
+
 def start_spamd():
     """spamd on 127.0.0.1:783 (as tests/cli/examples.sh starts it), or None."""
     if not shutil.which("spamd") or smtp_port_open(783):

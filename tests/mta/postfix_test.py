@@ -261,13 +261,9 @@ def lmtp_scenarios(mta):
             m.fail(f"lmtp retry: {m.copies(inbox, msgid)} copies, wanted 1")
         print("lmtp: deferred, flushed, stored once", flush=True)
     finally:
-        server.terminate()
-        if server.wait(timeout=30) != 0:
-            m.fail(f"lmtp: the server exited {server.returncode} on SIGTERM")
+        m.stop_lmtp_server(server, log, "lmtp", show_log=True)
         if os.path.exists(LMTP_SOCKET):
             m.fail("lmtp: the server left its socket behind")
-        log.close()
-        print("".join(open(os.path.join(m.WORK, "lmtp.log")).readlines()[-12:]), flush=True)
 
 
 sys.exit(m.run_stage(Postfix(), sys.argv[1]))
