@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
@@ -389,11 +390,11 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
   }
   if (ctx.report != nullptr) {
     ctx.report->delivered_to = session.delivered_to();
-    ctx.report->mailbox_full = false;
-    for (const auto& failure : session.failures()) {
-      if (code == kExitTempFail && (failure.error == ENOSPC || failure.error == EDQUOT))
-        ctx.report->mailbox_full = true;
-    }
+    const auto& failures = session.failures();
+    ctx.report->mailbox_full =
+        code == kExitTempFail && std::any_of(failures.begin(), failures.end(), [](const auto& f) {
+          return f.error == ENOSPC || f.error == EDQUOT;
+        });
   }
   session.release_global_lock();
   evaluator.wait_for_clones();

@@ -152,7 +152,6 @@ void Session::set_lastfolder(const std::string& lastfolder, std::size_t bytes_wr
 void Session::mark_delivered(const std::string& lastfolder, std::size_t bytes_written) {
   variables_.set("LASTFOLDER", lastfolder);
   last_write_size_ = bytes_written;
-  stored_ = true;
   delivered_to_.push_back(lastfolder);
 }
 
@@ -238,7 +237,6 @@ bool Session::deliver(const std::vector<std::string>& folders, const message::Me
   variables_.set("LASTFOLDER", lastfolder);
   if (!report.lastfolder_note) log_.verbose("Assigning \"LASTFOLDER=" + lastfolder + "\"");
   if (!key.empty()) journal_->done(report.stored);
-  stored_ = true;
   delivered_to_.push_back(lastfolder);
   return true;
 }
@@ -296,7 +294,6 @@ std::string Session::journal_key(const std::vector<std::string>& folders,
     log_.line("Skipped \"" + folders.front() + "\": an earlier attempt stored the message as \"" +
               lastfolder + "\" (delivery journal)");
     variables_.set("LASTFOLDER", lastfolder);
-    stored_ = true;
     delivered_to_.push_back(lastfolder);
     *skipped = true;
     return {};

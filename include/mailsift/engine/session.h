@@ -72,10 +72,10 @@ class Session {
   // forwarded it (logged, LASTFOLDER set, counted as delivered).
   std::string forward_journal_key(const std::string& command, bool* skipped);
 
-  bool stored() const { return stored_; }
   // Where the message went, in order: each action that stored it (or a journal skip
   // of one) as LASTFOLDER names it. For a log line per delivery (LMTP).
   const std::vector<std::string>& delivered_to() const { return delivered_to_; }
+  bool stored() const { return !delivered_to_.empty(); }
   // The deliveries that failed, in order (at most kMaxFailuresKept; the rest are
   // counted): what the verdict for the mail server names (verdict.h).
   struct FailedDelivery {
@@ -145,7 +145,6 @@ class Session {
   sys::LockPolicy lock_;
   std::string hostname_;
   std::string current_rcfile_;
-  bool stored_ = false;
   std::vector<std::string> delivered_to_;
   std::vector<FailedDelivery> failures_;
   std::size_t failures_not_kept_ = 0;
