@@ -735,7 +735,9 @@ def report(bench, ks, rounds, started, elapsed, spread_ks=()):
             "journal is on), against the same with `MAILSIFT_JOURNAL=no`; the records of each run "
             "are removed before the next, so every run is a first attempt, the common case. Mean "
             "per delivery, interleaved runs. The journal adds, per run, one open that fails (no "
-            "earlier attempt), a journal file made, and per maildir folder one fsynced intent record.")
+            "earlier attempt), a journal file made with its intent and done lines (not synced), and "
+            "per maildir folder a staged copy: a link to the message's file in the journal's "
+            "directory, made durable by the file's own sync.")
         add("")
         add("| measure | journal on | off | on / off | target |")
         add("| --- | ---: | ---: | ---: | --- |")

@@ -106,7 +106,7 @@ sys::Status write_new_file(sys::Io& io, const std::string& dir, const std::strin
     }
   }
   if (status.ok() && options.hooks != nullptr && !link_dir.empty())
-    options.hooks->before_sync(join(link_dir, out->file.name()), out->inode);
+    options.hooks->before_sync(path, join(link_dir, out->file.name()), out->inode);
   if (status.ok() && io.fsync(fd) != 0) status = sys::Status::error(sys::Step::kFsync, errno, path);
   // close(2) can report a delayed write error (NFS): checked like the writes.
   if (io.close(fd) != 0 && status.ok()) status = sys::Status::error(sys::Step::kClose, errno, path);

@@ -114,18 +114,43 @@ bool RetryJournal::present(const state::JournalEntry& entry) const {
 }
 
 bool RetryJournal::already_stored(const std::string& key, std::vector<std::string>* stored) {
-  if (!usable_) return false;
+  if (!usable_ || !journal_->found()) return false;
   const state::JournalEntry* entry = journal_->find(key);
-  if (entry == nullptr) return false;
-  if (entry->done) {
+  if (entry != nullptr && entry->done) {
     *stored = entry->stored;
     return true;
   }
-  if (!present(*entry)) return false;
-  *stored = {entry->target};
+  std::string target;
+  if (entry != nullptr && !entry->target.empty()) {
+    if (present(*entry)) target = entry->target;
+  } else {
+    // The records are not synced: after a power cut, a staged copy may be all that
+    // tells of a file linked into the maildir.
+    target = present_by_staged_copy(key);
+  }
+  if (target.empty()) return false;
+  *stored = {target};
   begin(key);
   done(*stored);
   return true;
+}
+
+std::string RetryJournal::present_by_staged_copy(const std::string& key) const {
+  // The key's first folder (next_key): after this process's prefix, up to the next
+  // folder's newline or the count's '#'.
+  if (key.compare(0, prefix_.size(), prefix_) != 0) return {};
+  const std::size_t start = prefix_.size();
+  std::size_t end = key.find('\n', start);
+  if (end == std::string::npos) end = key.rfind('#');
+  if (end == std::string::npos || end <= start || key[start] != '/') return {};  // a forward's
+  const std::string dir = key.substr(start, end - start);
+  for (const auto& [name, inode] : journal_->staged_copies(key)) {
+    state::JournalEntry entry;
+    entry.target = dir + (dir.back() == '/' ? "" : "/") + "new/" + name;
+    entry.inode = inode;
+    if (present(entry)) return entry.target;
+  }
+  return {};
 }
 
 void RetryJournal::broken(const sys::Status& status) {
@@ -170,17 +195,26 @@ void RetryJournal::prune_now_and_then() {
     return;
   const int fd = io_.open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd >= 0) io_.close(fd);
+  std::vector<std::string> names;
+  if (io_.list_directory(journal_->directory().c_str(), &names) != 0) return;
+  const std::size_t start = static_cast<std::size_t>(now) ^ static_cast<std::size_t>(::getpid());
   const std::size_t pruned =
-      state::prune_old_files(io_, journal_->directory(), now, limits::kJournalRetentionSeconds,
-                             limits::kJournalPruneBudget,
-                             static_cast<std::size_t>(now) ^ static_cast<std::size_t>(::getpid()));
+      state::prune_old_files(io_, journal_->directory(), names, now,
+                             limits::kJournalRetentionSeconds, limits::kJournalPruneBudget, start);
   if (pruned > 0)
     log_.verbose("Delivery journal: removed " + std::to_string(pruned) +
                  " records older than the mail server's retries");
+  const std::size_t settled = state::settle_staged_copies(
+      io_, journal_->directory(), names, now, limits::kJournalStagedCopySeconds,
+      limits::kJournalPruneBudget, start);
+  if (settled > 0)
+    log_.verbose("Delivery journal: removed " + std::to_string(settled) +
+                 " staged copies whose records are durable");
 }
 
-void RetryJournal::before_sync(const std::string& target, ino_t inode) {
+void RetryJournal::before_sync(const std::string& file, const std::string& target, ino_t inode) {
   staged_.clear();
+  staged_copy_ = false;
   if (!usable_ || key_.empty()) return;
   const std::string where = absolute(target, cwd_);
   if (sys::Status status = journal_->stage_intent(key_, where, inode); !status.ok()) {
@@ -189,13 +223,22 @@ void RetryJournal::before_sync(const std::string& target, ino_t inode) {
   }
   staged_ = where;
   staged_inode_ = inode;
+  // The file linked into the journal's directory: the folder's sync of the file,
+  // which comes next, makes the link durable with it (file systems that journal
+  // their metadata commit a link with the inode it changed), so the intent needs no
+  // sync of its own. On another file system the intent is synced in before_link.
+  // `file` as the folder named it: relative names lead from where the folder's did.
+  staged_copy_ = journal_->stage_copy(file, key_, base_name(where)).ok();
+  if (!staged_copy_) journal_->start_writeback();
 }
 
 void RetryJournal::before_link(const std::string& target, ino_t inode) {
   const std::string where = absolute(target, cwd_);
   const bool staged = !staged_.empty() && staged_ == where && staged_inode_ == inode;
+  const bool staged_copy = staged && staged_copy_;
   staged_.clear();
-  if (!usable_ || key_.empty()) return;
+  staged_copy_ = false;
+  if (!usable_ || key_.empty() || staged_copy) return;
   // The intent must be durable before the link, staged (before_sync) or not.
   sys::Status status =
       staged ? journal_->commit_intent() : journal_->record_intent(key_, where, inode);

@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 namespace mailsift::state {
@@ -127,7 +129,10 @@ int make_state_directory(sys::Io& io, const std::string& directory) {
 }
 
 RunJournal::RunJournal(sys::Io& io, std::string directory, std::string name)
-    : io_(io), directory_(std::move(directory)), path_(directory_ + "/" + name) {}
+    : io_(io),
+      directory_(std::move(directory)),
+      name_(std::move(name)),
+      path_(directory_ + "/" + name_) {}
 
 RunJournal::~RunJournal() {
   if (fd_ >= 0) io_.close(fd_);
@@ -212,8 +217,53 @@ sys::Status RunJournal::stage_intent(const std::string& key, const std::string& 
   JournalEntry& entry = entries_[key];
   entry.target = target;
   entry.inode = inode;
-  (void)io_.start_writeback(fd_);  // a hint: commit_intent() is what counts
   return status;
+}
+
+void RunJournal::start_writeback() {
+  if (fd_ >= 0) (void)io_.start_writeback(fd_);  // a hint: commit_intent() is what counts
+}
+
+std::string RunJournal::staged_prefix(const std::string& key) const {
+  // FNV-1a, 64 bits: a name for the key within one run's journal, not a digest
+  // anyone could aim at (the run's name is one, message::retry_digest).
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : key) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string prefix;
+  prefix.reserve(name_.size() + 18);
+  prefix += name_;
+  prefix += '.';
+  for (int shift = 60; shift >= 0; shift -= 4) prefix += kHex[(hash >> shift) & 0xf];
+  prefix += '.';
+  return prefix;
+}
+
+sys::Status RunJournal::stage_copy(const std::string& file, const std::string& key,
+                                   const std::string& name) {
+  const std::string link = directory_ + "/" + staged_prefix(key) + name;
+  if (io_.link(file.c_str(), link.c_str()) != 0)
+    return sys::Status::error(sys::Step::kLink, errno, link);
+  return sys::Status::ok_status();
+}
+
+std::vector<std::pair<std::string, ino_t>> RunJournal::staged_copies(
+    const std::string& key) const {
+  std::vector<std::pair<std::string, ino_t>> found;
+  std::vector<std::string> names;
+  if (io_.list_directory(directory_.c_str(), &names) != 0) return found;
+  const std::string prefix = staged_prefix(key);
+  for (const auto& name : names) {
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    struct stat st {};
+    const std::string path = directory_ + "/" + name;
+    if (io_.lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      found.emplace_back(name.substr(prefix.size()), st.st_ino);
+  }
+  return found;
 }
 
 sys::Status RunJournal::commit_intent() {
@@ -254,7 +304,16 @@ void RunJournal::remove() {
     io_.close(fd_);
     fd_ = -1;
   }
-  if (exists) io_.unlink(path_.c_str());
+  if (exists) {
+    io_.unlink(path_.c_str());
+    std::vector<std::string> names;
+    if (io_.list_directory(directory_.c_str(), &names) == 0) {
+      const std::string prefix = name_ + ".";
+      for (const auto& name : names)
+        if (name.compare(0, prefix.size(), prefix) == 0)
+          io_.unlink((directory_ + "/" + name).c_str());
+    }
+  }
   entries_.clear();
   found_ = false;
 }
@@ -271,10 +330,50 @@ sys::Status append_done(sys::Io& io, const std::string& journal_path, const std:
   return status;
 }
 
+std::size_t settle_staged_copies(sys::Io& io, const std::string& directory,
+                                 const std::vector<std::string>& listed, time_t now,
+                                 time_t min_age, std::size_t budget, std::size_t start) {
+  std::vector<std::string> names;  // staged copies: the others (journals, the marker,
+                                   // mbox records) have no dot
+  for (const auto& name : listed)
+    if (name.find('.') != std::string::npos && name.front() != '.') names.push_back(name);
+  if (names.empty()) return 0;
+  std::set<std::string> synced;
+  std::size_t removed = 0;
+  const std::size_t count = std::min(budget, names.size());
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string& name = names[(start + i) % names.size()];
+    const std::size_t dot = name.find('.');
+    const std::string path = directory + "/" + name;
+    struct stat st {};
+    if (io.lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (now - st.st_mtime <= min_age) continue;
+    const std::string run = name.substr(0, dot);
+    if (!synced.contains(run)) {
+      const std::string journal = directory + "/" + run;
+      const int fd = io.open(journal.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC, 0);
+      if (fd < 0 && errno != ENOENT) continue;  // keep what stands in for records unread
+      const bool durable = fd < 0 || io.fsync(fd) == 0;
+      if (fd >= 0) io.close(fd);
+      if (!durable) continue;
+      synced.insert(run);
+    }
+    if (io.unlink(path.c_str()) == 0) ++removed;
+  }
+  return removed;
+}
+
 std::size_t prune_old_files(sys::Io& io, const std::string& directory, time_t now, time_t max_age,
                             std::size_t budget, std::size_t start) {
   std::vector<std::string> names;
-  if (io.list_directory(directory.c_str(), &names) != 0 || names.empty()) return 0;
+  if (io.list_directory(directory.c_str(), &names) != 0) return 0;
+  return prune_old_files(io, directory, names, now, max_age, budget, start);
+}
+
+std::size_t prune_old_files(sys::Io& io, const std::string& directory,
+                            const std::vector<std::string>& names, time_t now, time_t max_age,
+                            std::size_t budget, std::size_t start) {
+  if (names.empty()) return 0;
   std::size_t removed = 0;
   const std::size_t count = std::min(budget, names.size());
   for (std::size_t i = 0; i < count; ++i) {

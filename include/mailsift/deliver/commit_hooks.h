@@ -23,11 +23,13 @@ class CommitHooks {
   // temporary file (`inode`) and is about to link it as `target`: from the link on
   // it can be in the folder. Called again for each new target tried.
   virtual void before_link(const std::string& target, ino_t inode) = 0;
-  // A maildir folder has written the message to a temporary file (`inode`) and is
-  // about to sync it, then to link it as `target` (before_link follows, with the same
-  // target unless that name is taken). The journal can start on its intent record
-  // meanwhile. Not pure: a hook that does not care need not say so.
-  virtual void before_sync(const std::string& target, ino_t inode) {
+  // A maildir folder has written the message to the temporary file `file` (`inode`)
+  // and is about to sync it, then to link it as `target` (before_link follows, with
+  // the same target unless that name is taken). The journal can make its intent
+  // record meanwhile, also by linking `file` (the sync that follows makes such a
+  // link durable). Not pure: a hook that does not care need not say so.
+  virtual void before_sync(const std::string& file, const std::string& target, ino_t inode) {
+    (void)file;
     (void)target;
     (void)inode;
   }

@@ -6,11 +6,14 @@
 //   how many deliveries to the same folders came before it in this process, and,
 //   in a "c" clone, the clone's number.
 // - Before a folder can hold the message, an intent is made durable: for maildir,
-//   MH and directory folders the name and inode of the file about to be linked;
-//   for an mbox a pending record beside the journal (state/pending_append.h). Once
-//   the message is durable, a done record.
-// - A retry skips a destination that has a done record, or whose intent names a
-//   file that is there (also moved from new/ to cur/ by a mail reader). An mbox
+//   MH and directory folders the name and inode of the file about to be linked
+//   (for a maildir made durable by a staged copy, a link to the file that the
+//   file's own sync commits, state/journal.h; otherwise synced); for an mbox a
+//   pending record beside the journal (state/pending_append.h). Once the message
+//   is durable, a done record (not synced).
+// - A retry skips a destination that has a done record, or whose intent (or, its
+//   line lost in a power cut, staged copy) names a file that is there (also moved
+//   from new/ to cur/ by a mail reader). An mbox
 //   append that a killed attempt left is settled by the next delivery into that mbox
 //   (settle_mbox): cut back when torn, recorded as done when whole.
 // - The journal is kept after the run, whatever its exit code: a run killed after
@@ -90,7 +93,7 @@ class RetryJournal final : public deliver::CommitHooks {
   void finish();
 
   // deliver::CommitHooks
-  void before_sync(const std::string& target, ino_t inode) override;
+  void before_sync(const std::string& file, const std::string& target, ino_t inode) override;
   void before_link(const std::string& target, ino_t inode) override;
   Unfinished settle_mbox(sys::Io& io, int fd, const std::string& path,
                          const struct stat& st) override;
@@ -103,6 +106,8 @@ class RetryJournal final : public deliver::CommitHooks {
   // Logs a journal failure once and stops writing to the journal.
   void broken(const sys::Status& status);
   bool present(const state::JournalEntry& entry) const;
+  // The file in new/ (or cur/) that a staged copy of `key` proves stored, or "".
+  std::string present_by_staged_copy(const std::string& key) const;
   void prune_now_and_then();
   // The pending-append record of an mbox (named by its absolute path).
   std::string pending_record(const std::string& mbox) const;
@@ -121,6 +126,7 @@ class RetryJournal final : public deliver::CommitHooks {
   // The intent before_sync staged (absolute target, inode), which before_link commits.
   std::string staged_;
   ino_t staged_inode_ = 0;
+  bool staged_copy_ = false;  // before_sync linked a staged copy of it
   std::string cwd_;  // where relative folder names of the current delivery lead
   std::string prefix_;  // "c<n>/" in a clone
   unsigned clones_started_ = 0;

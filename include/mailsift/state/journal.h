@@ -14,6 +14,13 @@
 // parse (a torn last line, a corrupt file) is skipped: it can only cost a second
 // copy, never a message, since a destination counts as stored only by a "done"
 // line or by finding the very file its "intent" names.
+//
+// Staged copies: a maildir delivery's file is also linked into the directory as
+// "RUN.KEYHASH.NAME" (RUN the journal file's name, KEYHASH 16 hex digits of the
+// KEY, NAME the file's name in new/) before the file is synced. The sync of the
+// file makes that link durable with it, so it is an intent record that costs no
+// sync of its own; it is removed once the run's records are durable
+// (settle_staged_copies).
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +28,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mailsift/sys/io.h"
@@ -63,26 +71,38 @@ class RunJournal {
   // disk before the message can be in the folder.
   sys::Status record_intent(const std::string& key, const std::string& target, ino_t inode);
   // The same in two steps, so that other work can come between: stage_intent appends
-  // the intent and starts writing it out (Io::start_writeback); commit_intent makes
-  // it durable (fsync). A message file synced in between often leaves the second
-  // step little to do (the file system commits both in one go).
+  // the intent (not synced); commit_intent makes it durable (fsync), when no staged
+  // copy (stage_copy) does. start_writeback: a hint that the commit will follow.
   sys::Status stage_intent(const std::string& key, const std::string& target, ino_t inode);
+  void start_writeback();
   sys::Status commit_intent();
+  // Links `file` into the directory as the staged copy of KEY whose name in new/ is
+  // `name` (see above). Fails on another file system (EXDEV), among others: the
+  // caller then commits the intent instead.
+  sys::Status stage_copy(const std::string& file, const std::string& key,
+                         const std::string& name);
+  // The staged copies of KEY that an earlier attempt left: their names in new/ and
+  // inodes. Reads the directory (only a retry asks).
+  std::vector<std::pair<std::string, ino_t>> staged_copies(const std::string& key) const;
   // Appends a done record. Not synced: if it is lost, the retry finds the file its
   // intent names (or the mbox settles it), so a lost "done" costs nothing.
   sys::Status record_done(const std::string& key, const std::vector<std::string>& stored);
   // Reads the file again: true when it has a done record (a clone's too).
   bool any_done_on_disk();
-  // The run has ended and no retry will come: the file goes (an unlink; if a crash
-  // undoes it, the records only describe copies that exist).
+  // The run has ended and no retry will come: the file goes, with the run's staged
+  // copies (unlinks; if a crash undoes them, the records only describe copies that
+  // exist).
   void remove();
 
  private:
   sys::Status open_for_append();
   sys::Status append(const std::string& line, bool sync);
 
+  std::string staged_prefix(const std::string& key) const;
+
   sys::Io& io_;
   std::string directory_;
+  std::string name_;
   std::string path_;
   std::map<std::string, JournalEntry> entries_;
   bool found_ = false;
@@ -101,12 +121,25 @@ sys::Status append_done(sys::Io& io, const std::string& journal_path, const std:
 // Makes `directory` (and its parent) with mode 0700 when missing. 0 or -1 (errno).
 int make_state_directory(sys::Io& io, const std::string& directory);
 
+// Removes the staged copies among `names` (the files of `directory`) made more
+// than min_age seconds before now, once the journal file of their run is synced
+// (so that its records, which were not, stand in for them), looking at no more
+// than `budget` of them from the start-th on, wrapping around. Returns how many
+// were removed.
+std::size_t settle_staged_copies(sys::Io& io, const std::string& directory,
+                                 const std::vector<std::string>& names, time_t now,
+                                 time_t min_age, std::size_t budget, std::size_t start);
+
 // Removes regular files in `directory` last changed more than max_age seconds
 // before now, looking at no more than `budget` files (a run spends bounded time on
 // it), from the start-th name on, wrapping around: callers vary `start` so that
 // calls over time reach every file of a large directory. Returns how many were
 // removed.
 std::size_t prune_old_files(sys::Io& io, const std::string& directory, time_t now, time_t max_age,
+                            std::size_t budget, std::size_t start);
+// The same over `names`, the directory's files as already listed.
+std::size_t prune_old_files(sys::Io& io, const std::string& directory,
+                            const std::vector<std::string>& names, time_t now, time_t max_age,
                             std::size_t budget, std::size_t start);
 
 }  // namespace mailsift::state

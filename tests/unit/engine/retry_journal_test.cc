@@ -89,11 +89,21 @@ int copies(const TempDir& dir, Kind kind, const std::string& base) {
   return n;
 }
 
-// The run journals in the directory (not the prune marker or mbox records).
+// The run journals in the directory (not the prune marker, mbox records or a
+// maildir delivery's staged copies, RUN.KEYHASH.NAME).
 std::vector<std::string> journal_files(const std::string& directory) {
   std::vector<std::string> out;
   for (const auto& name : testing::list_dir(directory))
-    if (name != "pruned" && name.rfind("mbox-", 0) != 0) out.push_back(name);
+    if (name != "pruned" && name.rfind("mbox-", 0) != 0 && name.find('.') == std::string::npos)
+      out.push_back(name);
+  return out;
+}
+
+// The staged copies in the directory.
+std::vector<std::string> staged_copies(const std::string& directory) {
+  std::vector<std::string> out;
+  for (const auto& name : testing::list_dir(directory))
+    if (name.find('.') != std::string::npos) out.push_back(name);
   return out;
 }
 
@@ -251,6 +261,28 @@ TEST(RetryJournal, OldRecordsArePruned) {
   EXPECT_TRUE(testing::exists(journal_dir + "/old"));
 }
 
+// A staged copy goes with the prune after it is kJournalStagedCopySeconds old; the
+// message stays in its folder.
+TEST(RetryJournal, StagedCopiesGoWithThePrune) {
+  TempDir dir;
+  const std::string journal_dir = dir / ".mailsift/journal";
+  ASSERT_EQ(run_rules(sys::real_io(), dir, ":0\nfirst/\n").code, 0);
+  const auto staged = staged_copies(journal_dir);
+  ASSERT_EQ(staged.size(), 1u);
+  const time_t now = ::time(nullptr);
+  const struct timespec eleven_minutes[2] = {{now - 11 * 60, 0}, {now - 11 * 60, 0}};
+  const struct timespec two_hours[2] = {{now - 7200, 0}, {now - 7200, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (journal_dir + "/" + staged[0]).c_str(), eleven_minutes, 0), 0);
+  ASSERT_EQ(::utimensat(AT_FDCWD, (journal_dir + "/pruned").c_str(), two_hours, 0), 0);
+  // The next delivery (to another folder) prunes: the old copy goes.
+  const Result r = run_rules(sys::real_io(), dir, ":0\nsecond/\n",
+                             {"MAILSIFT_JOURNAL=" + journal_dir, "VERBOSE=yes"});
+  ASSERT_EQ(r.code, 0) << r.log;
+  EXPECT_FALSE(testing::exists(journal_dir + "/" + staged[0])) << r.log;
+  EXPECT_NE(r.log.find("staged copies whose records are durable"), std::string::npos) << r.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 1);
+}
+
 // A run that stored nothing keeps no journal, even when it ends in 75.
 TEST(RetryJournal, ATempFailureThatStoredNothingLeavesNoJournal) {
   TempDir dir;
@@ -308,6 +340,89 @@ TEST(RetryJournal, AFoundCopyCountsOnlyOnceItsFolderIsSynced) {
   EXPECT_EQ(copies(dir, Kind::kMaildir, "second"), 1) << retry.log;
 }
 
+// A maildir delivery's intent is its staged copy: the file linked into the
+// journal's directory before the folder syncs it, which makes the link durable
+// with it. So the journal itself is never synced for a maildir.
+TEST(RetryJournal, AMaildirIntentIsAStagedCopyNotASyncOfTheJournal) {
+  TempDir dir;
+  FaultyIo watching;
+  watching.add(testing::fault_on(Op::kFsync, EIO, ".mailsift/journal"));
+  const Result r = run_rules(watching, dir, ":0\nfirst/\n");
+  EXPECT_EQ(r.code, 0) << r.log;
+  EXPECT_EQ(watching.fired(), 0) << r.log;
+  EXPECT_EQ(r.log.find("Delivery journal"), std::string::npos) << r.log;
+  const std::string journal_dir = dir / ".mailsift/journal";
+  const auto staged = staged_copies(journal_dir);
+  const auto stored = testing::list_dir(dir / "first/new");
+  ASSERT_EQ(staged.size(), 1u);
+  ASSERT_EQ(stored.size(), 1u);
+  // RUN.KEYHASH.NAME, the very file in new/.
+  const auto journals = journal_files(journal_dir);
+  ASSERT_EQ(journals.size(), 1u);
+  EXPECT_EQ(staged[0].rfind(journals[0] + ".", 0), 0u) << staged[0];
+  EXPECT_EQ(staged[0].substr(staged[0].size() - stored[0].size()), stored[0]);
+  struct stat a {}, b {};
+  ASSERT_EQ(::stat((journal_dir + "/" + staged[0]).c_str(), &a), 0);
+  ASSERT_EQ(::stat((dir / "first/new/" + stored[0]).c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+}
+
+// Where the journal's directory cannot hold a link to the file (another file
+// system: EXDEV), the intent record is synced before the link instead.
+TEST(RetryJournal, WithoutAStagedCopyTheIntentIsSynced) {
+  TempDir dir;
+  FaultyIo failing;
+  failing.add(testing::fault_on(Op::kLink, EXDEV, ".mailsift/journal"));
+  auto sync = testing::fault_on(Op::kFsync, EIO, ".mailsift/journal");
+  failing.add(sync);
+  const Result r = run_rules(failing, dir, ":0\nfirst/\n");
+  EXPECT_EQ(r.code, 0) << r.log;
+  EXPECT_EQ(failing.fired(), 2) << r.log;  // the link, then the sync it fell back to
+  EXPECT_NE(r.log.find("not written"), std::string::npos) << r.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 1) << r.log;
+  EXPECT_TRUE(staged_copies(dir / ".mailsift/journal").empty());
+}
+
+// After a power cut the records, which are not synced, may be gone while the
+// staged copy and the folder's file are there: the staged copy settles it.
+TEST(RetryJournal, AStagedCopyStandsInForLostRecords) {
+  TempDir dir;
+  const std::string rules = two_folder_rules("first/", "second/");
+  FaultyIo failing;
+  failing.add(testing::fault_on(Op::kLink, EIO, "second/new"));
+  ASSERT_EQ(run_rules(failing, dir, rules).code, 75);
+  const std::string journal_dir = dir / ".mailsift/journal";
+  const auto journals = journal_files(journal_dir);
+  ASSERT_EQ(journals.size(), 1u);
+  ASSERT_EQ(staged_copies(journal_dir).size(), 2u);  // the first folder's and the second's
+  testing::write_file(journal_dir + "/" + journals[0], "");
+
+  const Result retry = run_rules(sys::real_io(), dir, rules);
+  EXPECT_EQ(retry.code, 0) << retry.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 1) << retry.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "second"), 1) << retry.log;
+  EXPECT_NE(retry.log.find("an earlier attempt stored the message"), std::string::npos)
+      << retry.log;
+}
+
+// A staged copy whose file never reached new/ (a kill between the sync and the
+// link) proves nothing: the retry stores the message.
+TEST(RetryJournal, AStagedCopyAloneIsNoCopyInTheFolder) {
+  TempDir dir;
+  const std::string rules = ":0\nfirst/\n";
+  ASSERT_EQ(run_rules(sys::real_io(), dir, rules).code, 0);
+  const std::string journal_dir = dir / ".mailsift/journal";
+  const auto journals = journal_files(journal_dir);
+  ASSERT_EQ(journals.size(), 1u);
+  testing::write_file(journal_dir + "/" + journals[0], "");
+  for (const auto& name : testing::list_dir(dir / "first/new"))
+    ASSERT_EQ(::unlink((dir / "first/new/" + name).c_str()), 0);
+
+  const Result retry = run_rules(sys::real_io(), dir, rules);
+  EXPECT_EQ(retry.code, 0) << retry.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 1) << retry.log;
+}
+
 // A journal that cannot be written: the message is delivered all the same.
 TEST(RetryJournal, AnUnwritableJournalIsLoggedAndTheMessageDelivered) {
   for (const Op op : {Op::kMkdir, Op::kOpen, Op::kWrite, Op::kFsync}) {
@@ -339,6 +454,9 @@ TEST(RetryJournal, ACorruptJournalNeverSkipsAFolder) {
   ASSERT_EQ(journals.size(), 1u);
   const std::string journal = dir / (".mailsift/journal/" + journals[0]);
   testing::write_file(journal, "mailsift-journal 1\ndone\nintent x\ngarbage %ZZ\n\x01\x02\n");
+  // Without the staged copy, which would prove the first copy (AStagedCopyStandsIn...).
+  for (const auto& name : staged_copies(dir / ".mailsift/journal"))
+    ASSERT_EQ(::unlink((dir / (".mailsift/journal/" + name)).c_str()), 0);
   const Result retry = run_rules(sys::real_io(), dir, rules);
   EXPECT_EQ(retry.code, 0) << retry.log;
   EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 2) << retry.log;

@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "faulty_io.h"
 #include "mailsift/state/pending_append.h"
@@ -188,6 +189,67 @@ TEST(Prune, RemovesOnlyOldRegularFilesWithinItsBudget) {
   EXPECT_EQ(total, 6u);
   EXPECT_TRUE(testing::exists(dir / "new"));
   EXPECT_TRUE(testing::exists(dir / "olddir"));
+}
+
+TEST(RunJournal, StagedCopiesAreFoundByKeyAndGoWithTheJournal) {
+  TempDir dir;
+  const std::string journal_dir = dir / "j";
+  testing::write_file(dir / "msg", "the message");
+  RunJournal journal(sys::real_io(), journal_dir, "0123abcd");
+  ASSERT_TRUE(journal.ensure_created().ok());
+  ASSERT_TRUE(journal.stage_copy(dir / "msg", "/m/first/#0", "1.M1P1.host").ok());
+  ASSERT_TRUE(journal.stage_copy(dir / "msg", "/m/first/#1", "2.M2P2.host").ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "msg").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 3u);
+  const auto first = journal.staged_copies("/m/first/#0");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].first, "1.M1P1.host");
+  EXPECT_EQ(first[0].second, st.st_ino);
+  EXPECT_EQ(journal.staged_copies("/m/first/#1").size(), 1u);
+  EXPECT_TRUE(journal.staged_copies("/m/other/#0").empty());
+  // The same name, taken twice: the link fails and says so.
+  EXPECT_FALSE(journal.stage_copy(dir / "msg", "/m/first/#0", "1.M1P1.host").ok());
+  // A run that stored nothing takes its staged copies along.
+  RunJournal other(sys::real_io(), journal_dir, "ffff0000");
+  ASSERT_TRUE(other.ensure_created().ok());
+  ASSERT_TRUE(other.stage_copy(dir / "msg", "/m/first/#0", "3.M3P3.host").ok());
+  journal.remove();
+  EXPECT_EQ(testing::list_dir(journal_dir).size(), 2u);  // the other run's file and copy
+  ASSERT_EQ(::stat((dir / "msg").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 2u);
+}
+
+TEST(Prune, StagedCopiesGoOnceOldAndTheirJournalIsSynced) {
+  TempDir dir;
+  const time_t now = ::time(nullptr);
+  testing::write_file(dir / "run1", "mailsift-journal 1\n");
+  testing::write_file(dir / "run1.00000000000000aa.old", "x");
+  testing::write_file(dir / "run1.00000000000000aa.young", "x");
+  testing::write_file(dir / "run2.00000000000000bb.old", "x");  // its journal is gone
+  testing::write_file(dir / "run3", "mailsift-journal 1\n");
+  testing::write_file(dir / "run3.00000000000000cc.old", "x");
+  testing::write_file(dir / "pruned", "");
+  const struct timespec old[2] = {{now - 100, 0}, {now - 100, 0}};
+  for (const char* name : {"run1.00000000000000aa.old", "run2.00000000000000bb.old",
+                           "run3.00000000000000cc.old", "run1", "run3", "pruned"})
+    ASSERT_EQ(::utimensat(AT_FDCWD, (dir / name).c_str(), old, 0), 0);
+  // run3's journal cannot be synced: its staged copy stays.
+  testing::FaultyIo io;
+  auto unsyncable = testing::fault_on(testing::Op::kFsync, EIO, "run3");
+  unsyncable.sticky = true;
+  io.add(unsyncable);
+  std::vector<std::string> names = testing::list_dir(dir.path());
+  EXPECT_EQ(settle_staged_copies(io, dir.path(), names, now, 50, 100, 0), 2u);
+  EXPECT_FALSE(testing::exists(dir / "run1.00000000000000aa.old"));
+  EXPECT_FALSE(testing::exists(dir / "run2.00000000000000bb.old"));
+  EXPECT_TRUE(testing::exists(dir / "run1.00000000000000aa.young"));
+  EXPECT_TRUE(testing::exists(dir / "run3.00000000000000cc.old"));
+  EXPECT_GE(io.fired(), 1);
+  // Journals, records and the marker are never taken for staged copies.
+  EXPECT_TRUE(testing::exists(dir / "run1"));
+  EXPECT_TRUE(testing::exists(dir / "run3"));
+  EXPECT_TRUE(testing::exists(dir / "pruned"));
 }
 
 }  // namespace
