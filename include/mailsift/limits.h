@@ -159,10 +159,13 @@ inline constexpr long kJournalRetentionSeconds = 7L * 24 * 60 * 60;
 inline constexpr long kJournalPruneInterval = 60L * 60;
 inline constexpr std::size_t kJournalPruneBudget = 2000;
 // A maildir delivery's staged copy (state/journal.h) is removed by the next prune
-// once it is this old: by then the run's records are written out (the kernel
-// writes dirty data back within 30 s by default), and the prune syncs them first
-// all the same. Until then a message deleted from the maildir keeps its space.
+// once it is this old: by then the run's lines are written out (the kernel writes
+// dirty data back within 30 s by default). One whose message was deleted goes at
+// the next prune, or at once when a delivery finds the mailbox full; until then
+// the message keeps its space. At most this many are looked at per prune (an
+// lstat each).
 inline constexpr long kJournalStagedCopySeconds = 10L * 60;
+inline constexpr std::size_t kJournalStagedCopyBudget = 10000;
 
 // The duplicate test (engine/duplicates.h): RFC 7352's default period, 7 days, and
 // how long a delivery waits for another that tests the same id (it holds the id

@@ -172,8 +172,11 @@ void RetryJournal::enter_clone(unsigned number) {
   clones_started_ = 0;
 }
 
-void RetryJournal::finish() {
+void RetryJournal::finish(bool mailbox_full) {
   if (!settled_ || journal_ == nullptr || in_clone_) return;
+  // A full mailbox: the staged copies of messages deleted to make room still hold
+  // their space; they go now, not at the next hourly prune.
+  if (mailbox_full) settle_staged_copies_now();
   // Kept whatever the exit code: a run killed after its last delivery (even after
   // exit 0 was decided) is retried by the mail server, and only this record can
   // tell the retry that the folders hold the message. One that stored nothing
@@ -204,12 +207,24 @@ void RetryJournal::prune_now_and_then() {
   if (pruned > 0)
     log_.verbose("Delivery journal: removed " + std::to_string(pruned) +
                  " records older than the mail server's retries");
+  settle_staged_copies(names, now, start);
+}
+
+void RetryJournal::settle_staged_copies_now() {
+  std::vector<std::string> names;
+  if (io_.list_directory(journal_->directory().c_str(), &names) != 0) return;
+  const time_t now = io_.now();
+  settle_staged_copies(names, now, static_cast<std::size_t>(now));
+}
+
+void RetryJournal::settle_staged_copies(const std::vector<std::string>& names, time_t now,
+                                        std::size_t start) {
   const std::size_t settled = state::settle_staged_copies(
       io_, journal_->directory(), names, now, limits::kJournalStagedCopySeconds,
-      limits::kJournalPruneBudget, start);
+      limits::kJournalStagedCopyBudget, start);
   if (settled > 0)
     log_.verbose("Delivery journal: removed " + std::to_string(settled) +
-                 " staged copies whose records are durable");
+                 " staged copies no longer needed");
 }
 
 void RetryJournal::before_sync(const std::string& file, const std::string& target, ino_t inode) {

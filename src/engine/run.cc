@@ -388,17 +388,18 @@ int deliver_for(const Invocation& inv, const RunContext& ctx, sys::Io& io, Log& 
     code = trap_status & 0xff;
     cause = VerdictCause::kTrap;
   }
+  const auto& failures = session.failures();
+  const bool mailbox_full =
+      code == kExitTempFail && std::any_of(failures.begin(), failures.end(), [](const auto& f) {
+        return f.error == ENOSPC || f.error == EDQUOT;
+      });
   if (ctx.report != nullptr) {
     ctx.report->delivered_to = session.delivered_to();
-    const auto& failures = session.failures();
-    ctx.report->mailbox_full =
-        code == kExitTempFail && std::any_of(failures.begin(), failures.end(), [](const auto& f) {
-          return f.error == ENOSPC || f.error == EDQUOT;
-        });
+    ctx.report->mailbox_full = mailbox_full;
   }
   session.release_global_lock();
   evaluator.wait_for_clones();
-  if (journal) journal->finish();
+  if (journal) journal->finish(mailbox_full);
   duplicates.finish(code == kExitOk);
   log.release_stderr(delivery_verdict(code, session, cause));
   if (ctx.process_ends_after) evaluator.keep_rules_until_exit();

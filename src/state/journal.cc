@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <set>
 #include <sstream>
 
 namespace mailsift::state {
@@ -330,34 +329,35 @@ sys::Status append_done(sys::Io& io, const std::string& journal_path, const std:
   return status;
 }
 
+bool is_staged_copy_name(const std::string& name) {
+  // RUN.KEYHASH.NAME: RUN hex digits (message::retry_digest), KEYHASH 16 of them.
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  const std::size_t first = name.find('.');
+  if (first == std::string::npos || first == 0) return false;
+  constexpr std::size_t kKeyHash = 16;
+  const std::size_t second = first + 1 + kKeyHash;
+  if (second + 1 >= name.size() || name[second] != '.') return false;
+  for (std::size_t i = 0; i < second; ++i)
+    if (i != first && !hex(name[i])) return false;
+  return true;
+}
+
 std::size_t settle_staged_copies(sys::Io& io, const std::string& directory,
                                  const std::vector<std::string>& listed, time_t now,
                                  time_t min_age, std::size_t budget, std::size_t start) {
-  std::vector<std::string> names;  // staged copies: the others (journals, the marker,
-                                   // mbox records) have no dot
+  std::vector<const std::string*> names;
   for (const auto& name : listed)
-    if (name.find('.') != std::string::npos && name.front() != '.') names.push_back(name);
+    if (is_staged_copy_name(name)) names.push_back(&name);
   if (names.empty()) return 0;
-  std::set<std::string> synced;
   std::size_t removed = 0;
   const std::size_t count = std::min(budget, names.size());
   for (std::size_t i = 0; i < count; ++i) {
-    const std::string& name = names[(start + i) % names.size()];
-    const std::size_t dot = name.find('.');
-    const std::string path = directory + "/" + name;
+    const std::string path = directory + "/" + *names[(start + i) % names.size()];
     struct stat st {};
     if (io.lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if (now - st.st_mtime <= min_age) continue;
-    const std::string run = name.substr(0, dot);
-    if (!synced.contains(run)) {
-      const std::string journal = directory + "/" + run;
-      const int fd = io.open(journal.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC, 0);
-      if (fd < 0 && errno != ENOENT) continue;  // keep what stands in for records unread
-      const bool durable = fd < 0 || io.fsync(fd) == 0;
-      if (fd >= 0) io.close(fd);
-      if (!durable) continue;
-      synced.insert(run);
-    }
+    // Alone, it names no file in a folder and proves nothing (the message was
+    // deleted, or never linked); old, its run's lines are long written out.
+    if (st.st_nlink > 1 && now - st.st_mtime <= min_age) continue;
     if (io.unlink(path.c_str()) == 0) ++removed;
   }
   return removed;

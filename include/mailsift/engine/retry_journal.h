@@ -89,8 +89,10 @@ class RetryJournal final : public deliver::CommitHooks {
 
   // The run has ended. The journal is kept when it records a stored copy, and
   // records older than limits::kJournalRetentionSeconds are removed (at most once
-  // per limits::kJournalPruneInterval). Nothing in a clone (its parent decides).
-  void finish();
+  // per limits::kJournalPruneInterval), with the staged copies no longer needed
+  // (at once when mailbox_full: the run failed for want of space). Nothing in a
+  // clone (its parent decides).
+  void finish(bool mailbox_full = false);
 
   // deliver::CommitHooks
   void before_sync(const std::string& file, const std::string& target, ino_t inode) override;
@@ -109,6 +111,9 @@ class RetryJournal final : public deliver::CommitHooks {
   // The file in new/ (or cur/) that a staged copy of `key` proves stored, or "".
   std::string present_by_staged_copy(const std::string& key) const;
   void prune_now_and_then();
+  void settle_staged_copies_now();
+  void settle_staged_copies(const std::vector<std::string>& names, time_t now,
+                            std::size_t start);
   // The pending-append record of an mbox (named by its absolute path).
   std::string pending_record(const std::string& mbox) const;
 

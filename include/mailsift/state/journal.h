@@ -13,14 +13,16 @@
 // KEY names one delivery of the run (engine/retry_journal.h). A line that does not
 // parse (a torn last line, a corrupt file) is skipped: it can only cost a second
 // copy, never a message, since a destination counts as stored only by a "done"
-// line or by finding the very file its "intent" names.
+// line or by finding the very file its "intent" (or staged copy, below) names.
 //
 // Staged copies: a maildir delivery's file is also linked into the directory as
 // "RUN.KEYHASH.NAME" (RUN the journal file's name, KEYHASH 16 hex digits of the
 // KEY, NAME the file's name in new/) before the file is synced. The sync of the
 // file makes that link durable with it, so it is an intent record that costs no
-// sync of its own; it is removed once the run's records are durable
-// (settle_staged_copies).
+// sync of its own; it is removed once the run's lines are surely written out, or
+// once it is the file's only name (settle_staged_copies). A retry that lost the
+// lines (a power cut) counts the folder as stored when the staged copy's file is
+// there (its inode in new/ or cur/).
 #pragma once
 
 #include <sys/types.h>
@@ -121,11 +123,16 @@ sys::Status append_done(sys::Io& io, const std::string& journal_path, const std:
 // Makes `directory` (and its parent) with mode 0700 when missing. 0 or -1 (errno).
 int make_state_directory(sys::Io& io, const std::string& directory);
 
-// Removes the staged copies among `names` (the files of `directory`) made more
-// than min_age seconds before now, once the journal file of their run is synced
-// (so that its records, which were not, stand in for them), looking at no more
-// than `budget` of them from the start-th on, wrapping around. Returns how many
-// were removed.
+// True for a staged copy's name (RUN.KEYHASH.NAME, RUN and KEYHASH in hex).
+bool is_staged_copy_name(const std::string& name);
+
+// Removes the staged copies among `names` (the files of `directory`) that are the
+// only name of their file (the message was deleted from its folder, or never got
+// there: such a copy proves nothing) or were made more than min_age seconds before
+// now (by then the run's lines, which stand in for them, are written out: the
+// kernel writes dirty data back within 30 s by default). Looks at no more than
+// `budget` of them, from the start-th on, wrapping around. Returns how many were
+// removed.
 std::size_t settle_staged_copies(sys::Io& io, const std::string& directory,
                                  const std::vector<std::string>& names, time_t now,
                                  time_t min_age, std::size_t budget, std::size_t start);

@@ -279,8 +279,30 @@ TEST(RetryJournal, StagedCopiesGoWithThePrune) {
                              {"MAILSIFT_JOURNAL=" + journal_dir, "VERBOSE=yes"});
   ASSERT_EQ(r.code, 0) << r.log;
   EXPECT_FALSE(testing::exists(journal_dir + "/" + staged[0])) << r.log;
-  EXPECT_NE(r.log.find("staged copies whose records are durable"), std::string::npos) << r.log;
+  EXPECT_NE(r.log.find("staged copies no longer needed"), std::string::npos) << r.log;
   EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 1);
+}
+
+// A message deleted to make room in a full mailbox: its staged copy still holds
+// its space, so a delivery that finds the mailbox full removes it at once, not at
+// the next hourly prune.
+TEST(RetryJournal, AFullMailboxFreesTheStagedCopiesOfDeletedMessages) {
+  TempDir dir;
+  const std::string journal_dir = dir / ".mailsift/journal";
+  ASSERT_EQ(run_rules(sys::real_io(), dir, ":0\nfirst/\n").code, 0);
+  const auto staged = staged_copies(journal_dir);
+  ASSERT_EQ(staged.size(), 1u);
+  for (const auto& name : testing::list_dir(dir / "first/new"))
+    ASSERT_EQ(::unlink((dir / "first/new/" + name).c_str()), 0);
+  ASSERT_TRUE(testing::exists(journal_dir + "/pruned"));  // no prune for an hour
+
+  FaultyIo full;
+  auto fault = testing::fault_on(Op::kWrite, EDQUOT, "tmp/");
+  fault.sticky = true;
+  full.add(fault);
+  const Result r = run_rules(full, dir, ":0\nsecond/\n");
+  ASSERT_EQ(r.code, 75) << r.log;
+  EXPECT_FALSE(testing::exists(journal_dir + "/" + staged[0])) << r.log;
 }
 
 // A run that stored nothing keeps no journal, even when it ends in 75.
@@ -383,6 +405,21 @@ TEST(RetryJournal, WithoutAStagedCopyTheIntentIsSynced) {
   EXPECT_TRUE(staged_copies(dir / ".mailsift/journal").empty());
 }
 
+// The staged copy is made before the file is synced (the sync is what makes it
+// durable): a sync that fails leaves it behind, alone.
+TEST(RetryJournal, TheStagedCopyComesBeforeTheSync) {
+  TempDir dir;
+  // No prune in this run (it would remove the copy that is alone).
+  ASSERT_EQ(state::make_state_directory(sys::real_io(), dir / ".mailsift/journal"), 0);
+  testing::write_file(dir / ".mailsift/journal/pruned", "");
+  FaultyIo failing;
+  failing.add(testing::fault_on(Op::kFsync, EIO, "first/tmp"));
+  const Result r = run_rules(failing, dir, two_folder_rules("second/", "first/"));
+  ASSERT_EQ(failing.fired(), 1) << r.log;
+  ASSERT_EQ(r.code, 75) << r.log;
+  EXPECT_EQ(staged_copies(dir / ".mailsift/journal").size(), 2u) << r.log;
+}
+
 // After a power cut the records, which are not synced, may be gone while the
 // staged copy and the folder's file are there: the staged copy settles it.
 TEST(RetryJournal, AStagedCopyStandsInForLostRecords) {
@@ -394,8 +431,16 @@ TEST(RetryJournal, AStagedCopyStandsInForLostRecords) {
   const std::string journal_dir = dir / ".mailsift/journal";
   const auto journals = journal_files(journal_dir);
   ASSERT_EQ(journals.size(), 1u);
-  ASSERT_EQ(staged_copies(journal_dir).size(), 2u);  // the first folder's and the second's
+  // The first folder's; the second's was alone (its file never reached new/), and
+  // the prune of that first run removed it.
+  ASSERT_EQ(staged_copies(journal_dir).size(), 1u);
   testing::write_file(journal_dir + "/" + journals[0], "");
+  // And a mail reader has seen it meanwhile.
+  const auto fresh = testing::list_dir(dir / "first/new");
+  ASSERT_EQ(fresh.size(), 1u);
+  ASSERT_EQ(::rename((dir / "first/new/" + fresh[0]).c_str(),
+                     (dir / "first/cur/" + fresh[0] + ":2,S").c_str()),
+            0);
 
   const Result retry = run_rules(sys::real_io(), dir, rules);
   EXPECT_EQ(retry.code, 0) << retry.log;

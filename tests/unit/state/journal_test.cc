@@ -220,36 +220,48 @@ TEST(RunJournal, StagedCopiesAreFoundByKeyAndGoWithTheJournal) {
   EXPECT_EQ(st.st_nlink, 2u);
 }
 
-TEST(Prune, StagedCopiesGoOnceOldAndTheirJournalIsSynced) {
+TEST(Prune, StagedCopyNames) {
+  EXPECT_TRUE(is_staged_copy_name("0123abcd.00000000000000aa.1.M1P1.host"));
+  EXPECT_FALSE(is_staged_copy_name("0123abcd"));                  // a run's journal
+  EXPECT_FALSE(is_staged_copy_name("mbox-0123abcd"));             // an mbox record
+  EXPECT_FALSE(is_staged_copy_name("pruned"));
+  EXPECT_FALSE(is_staged_copy_name("lists.debian"));              // a journal dir set to $MAILDIR
+  EXPECT_FALSE(is_staged_copy_name("0123abcd.00000000000000aa."));  // no name
+  EXPECT_FALSE(is_staged_copy_name("0123abcd.00000000000000a.x"));   // 15 digits
+  EXPECT_FALSE(is_staged_copy_name("0123abcX.00000000000000aa.x"));
+  EXPECT_FALSE(is_staged_copy_name(".00000000000000aa.x"));
+}
+
+TEST(Prune, StagedCopiesGoOnceOldOrAlone) {
   TempDir dir;
   const time_t now = ::time(nullptr);
-  testing::write_file(dir / "run1", "mailsift-journal 1\n");
-  testing::write_file(dir / "run1.00000000000000aa.old", "x");
-  testing::write_file(dir / "run1.00000000000000aa.young", "x");
-  testing::write_file(dir / "run2.00000000000000bb.old", "x");  // its journal is gone
-  testing::write_file(dir / "run3", "mailsift-journal 1\n");
-  testing::write_file(dir / "run3.00000000000000cc.old", "x");
-  testing::write_file(dir / "pruned", "");
   const struct timespec old[2] = {{now - 100, 0}, {now - 100, 0}};
-  for (const char* name : {"run1.00000000000000aa.old", "run2.00000000000000bb.old",
-                           "run3.00000000000000cc.old", "run1", "run3", "pruned"})
+  // Each staged copy a second name of a file "in new/" (or the only name).
+  testing::write_file(dir / "old-message", "x");
+  testing::write_file(dir / "young-message", "x");
+  ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "old-message").c_str(), old, 0), 0);
+  const std::string old_linked = "aa01.00000000000000aa.old";
+  const std::string young_linked = "aa01.00000000000000aa.young";
+  const std::string young_alone = "aa02.00000000000000bb.alone";
+  ASSERT_EQ(::link((dir / "old-message").c_str(), (dir / old_linked).c_str()), 0);
+  ASSERT_EQ(::link((dir / "young-message").c_str(), (dir / young_linked).c_str()), 0);
+  testing::write_file(dir / young_alone, "x");
+  testing::write_file(dir / "aa01", "mailsift-journal 1\n");
+  testing::write_file(dir / "lists.debian", "an mbox, in a journal directory set to $MAILDIR");
+  testing::write_file(dir / "pruned", "");
+  for (const char* name : {"aa01", "lists.debian", "pruned"})
     ASSERT_EQ(::utimensat(AT_FDCWD, (dir / name).c_str(), old, 0), 0);
-  // run3's journal cannot be synced: its staged copy stays.
-  testing::FaultyIo io;
-  auto unsyncable = testing::fault_on(testing::Op::kFsync, EIO, "run3");
-  unsyncable.sticky = true;
-  io.add(unsyncable);
-  std::vector<std::string> names = testing::list_dir(dir.path());
-  EXPECT_EQ(settle_staged_copies(io, dir.path(), names, now, 50, 100, 0), 2u);
-  EXPECT_FALSE(testing::exists(dir / "run1.00000000000000aa.old"));
-  EXPECT_FALSE(testing::exists(dir / "run2.00000000000000bb.old"));
-  EXPECT_TRUE(testing::exists(dir / "run1.00000000000000aa.young"));
-  EXPECT_TRUE(testing::exists(dir / "run3.00000000000000cc.old"));
-  EXPECT_GE(io.fired(), 1);
-  // Journals, records and the marker are never taken for staged copies.
-  EXPECT_TRUE(testing::exists(dir / "run1"));
-  EXPECT_TRUE(testing::exists(dir / "run3"));
+
+  const std::vector<std::string> names = testing::list_dir(dir.path());
+  EXPECT_EQ(settle_staged_copies(sys::real_io(), dir.path(), names, now, 50, 100, 0), 2u);
+  EXPECT_FALSE(testing::exists(dir / old_linked));
+  EXPECT_FALSE(testing::exists(dir / young_alone));
+  EXPECT_TRUE(testing::exists(dir / young_linked));
+  // Journals, records, the marker and other files are never taken for staged copies.
+  EXPECT_TRUE(testing::exists(dir / "aa01"));
+  EXPECT_TRUE(testing::exists(dir / "lists.debian"));
   EXPECT_TRUE(testing::exists(dir / "pruned"));
+  EXPECT_TRUE(testing::exists(dir / "old-message"));
 }
 
 }  // namespace
