@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
+#include <string_view>
 
 namespace mailsift::state {
 namespace {
@@ -329,6 +330,24 @@ sys::Status append_done(sys::Io& io, const std::string& journal_path, const std:
   return status;
 }
 
+namespace {
+
+bool all_hex(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
+}  // namespace
+
+bool is_journal_file_name(const std::string& name) {
+  constexpr std::string_view kMboxRecord = "mbox-";
+  if (all_hex(name)) return true;  // a run's journal (message::retry_digest)
+  if (name.starts_with(kMboxRecord) && all_hex(std::string_view(name).substr(kMboxRecord.size())))
+    return true;  // state/pending_append.h
+  return is_staged_copy_name(name);
+}
+
 bool is_staged_copy_name(const std::string& name) {
   // RUN.KEYHASH.NAME: RUN hex digits (message::retry_digest), KEYHASH 16 of them.
   auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
@@ -378,6 +397,7 @@ std::size_t prune_old_files(sys::Io& io, const std::string& directory,
   const std::size_t count = std::min(budget, names.size());
   for (std::size_t i = 0; i < count; ++i) {
     const std::string& name = names[(start + i) % names.size()];
+    if (!is_journal_file_name(name)) continue;  // never a file the journal did not make
     const std::string path = directory + "/" + name;
     struct stat st {};
     if (io.lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;

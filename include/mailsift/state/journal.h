@@ -125,6 +125,10 @@ int make_state_directory(sys::Io& io, const std::string& directory);
 
 // True for a staged copy's name (RUN.KEYHASH.NAME, RUN and KEYHASH in hex).
 bool is_staged_copy_name(const std::string& name);
+// True for the name of a file the journal makes: a run's journal (hex), an mbox
+// record ("mbox-" and hex), a staged copy. Nothing else is ever removed from the
+// directory, which MAILSIFT_JOURNAL may set to one that holds mail.
+bool is_journal_file_name(const std::string& name);
 
 // Removes the staged copies among `names` (the files of `directory`) that are the
 // only name of their file (the message was deleted from its folder, or never got
@@ -137,8 +141,8 @@ std::size_t settle_staged_copies(sys::Io& io, const std::string& directory,
                                  const std::vector<std::string>& names, time_t now,
                                  time_t min_age, std::size_t budget, std::size_t start);
 
-// Removes regular files in `directory` last changed more than max_age seconds
-// before now, looking at no more than `budget` files (a run spends bounded time on
+// Removes the journal's files (is_journal_file_name) in `directory` last changed
+// more than max_age seconds before now, looking at no more than `budget` files (a run spends bounded time on
 // it), from the start-th name on, wrapping around: callers vary `start` so that
 // calls over time reach every file of a large directory. Returns how many were
 // removed.

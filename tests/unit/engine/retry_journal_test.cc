@@ -244,21 +244,21 @@ TEST(RetryJournal, OldRecordsArePruned) {
   TempDir dir;
   const std::string journal_dir = dir / ".mailsift/journal";
   ASSERT_EQ(state::make_state_directory(sys::real_io(), journal_dir), 0);
-  testing::write_file(journal_dir + "/old", "mailsift-journal 1\n");
-  testing::write_file(journal_dir + "/recent", "mailsift-journal 1\n");
+  testing::write_file(journal_dir + "/0dd", "mailsift-journal 1\n");
+  testing::write_file(journal_dir + "/ecce", "mailsift-journal 1\n");
   const struct timespec eight_days[2] = {{::time(nullptr) - 8 * 86400, 0},
                                          {::time(nullptr) - 8 * 86400, 0}};
-  ASSERT_EQ(::utimensat(AT_FDCWD, (journal_dir + "/old").c_str(), eight_days, 0), 0);
+  ASSERT_EQ(::utimensat(AT_FDCWD, (journal_dir + "/0dd").c_str(), eight_days, 0), 0);
   const Result r = run_rules(sys::real_io(), dir, ":0\nfirst/\n");
   ASSERT_EQ(r.code, 0) << r.log;
-  EXPECT_FALSE(testing::exists(journal_dir + "/old"));
-  EXPECT_TRUE(testing::exists(journal_dir + "/recent"));
+  EXPECT_FALSE(testing::exists(journal_dir + "/0dd"));
+  EXPECT_TRUE(testing::exists(journal_dir + "/ecce"));
   EXPECT_TRUE(testing::exists(journal_dir + "/pruned"));
   // Within the hour nothing is looked at again.
-  testing::write_file(journal_dir + "/old", "mailsift-journal 1\n");
-  ASSERT_EQ(::utimensat(AT_FDCWD, (journal_dir + "/old").c_str(), eight_days, 0), 0);
+  testing::write_file(journal_dir + "/0dd", "mailsift-journal 1\n");
+  ASSERT_EQ(::utimensat(AT_FDCWD, (journal_dir + "/0dd").c_str(), eight_days, 0), 0);
   ASSERT_EQ(run_rules(sys::real_io(), dir, ":0\nsecond/\n").code, 0);
-  EXPECT_TRUE(testing::exists(journal_dir + "/old"));
+  EXPECT_TRUE(testing::exists(journal_dir + "/0dd"));
 }
 
 // A staged copy goes with the prune after it is kJournalStagedCopySeconds old; the

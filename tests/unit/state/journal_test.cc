@@ -170,16 +170,22 @@ TEST(PendingAppend, AFailedWriteLeavesNoRecord) {
   EXPECT_FALSE(testing::exists(path));
 }
 
-TEST(Prune, RemovesOnlyOldRegularFilesWithinItsBudget) {
+TEST(Prune, RemovesOnlyOldJournalFilesWithinItsBudget) {
   TempDir dir;
   const time_t now = ::time(nullptr);
-  for (int i = 0; i < 6; ++i) testing::write_file(dir / ("old" + std::to_string(i)), "x");
-  testing::write_file(dir / "new", "x");
-  ::mkdir((dir / "olddir").c_str(), 0700);
+  // Journals, mbox records and staged copies; a file of another name (the journal's
+  // directory may be set to one that holds mail) and a directory.
+  const std::vector<std::string> old_names = {"a0", "a1", "mbox-a2", "a3", "a4.00000000000000ff.x",
+                                              "a5"};
+  for (const auto& name : old_names) testing::write_file(dir / name, "x");
+  testing::write_file(dir / "b0", "x");
+  testing::write_file(dir / "inbox", "an mbox");
+  ::mkdir((dir / "c0").c_str(), 0700);
   const struct timespec old[2] = {{now - 100, 0}, {now - 100, 0}};
-  for (int i = 0; i < 6; ++i)
-    ASSERT_EQ(::utimensat(AT_FDCWD, (dir / ("old" + std::to_string(i))).c_str(), old, 0), 0);
-  ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "olddir").c_str(), old, 0), 0);
+  for (const auto& name : old_names)
+    ASSERT_EQ(::utimensat(AT_FDCWD, (dir / name).c_str(), old, 0), 0);
+  ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "inbox").c_str(), old, 0), 0);
+  ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "c0").c_str(), old, 0), 0);
   const std::size_t first = prune_old_files(sys::real_io(), dir.path(), now, 50, 3, 0);
   EXPECT_LE(first, 3u);
   // Starting further on each time, later calls reach the rest.
@@ -187,8 +193,9 @@ TEST(Prune, RemovesOnlyOldRegularFilesWithinItsBudget) {
   for (std::size_t round = 1; round < 10 && total < 6; ++round)
     total += prune_old_files(sys::real_io(), dir.path(), now, 50, 3, round * 2);
   EXPECT_EQ(total, 6u);
-  EXPECT_TRUE(testing::exists(dir / "new"));
-  EXPECT_TRUE(testing::exists(dir / "olddir"));
+  EXPECT_TRUE(testing::exists(dir / "b0"));
+  EXPECT_TRUE(testing::exists(dir / "inbox"));
+  EXPECT_TRUE(testing::exists(dir / "c0"));
 }
 
 TEST(RunJournal, StagedCopiesAreFoundByKeyAndGoWithTheJournal) {
