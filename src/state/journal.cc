@@ -350,15 +350,13 @@ bool is_journal_file_name(const std::string& name) {
 
 bool is_staged_copy_name(const std::string& name) {
   // RUN.KEYHASH.NAME: RUN hex digits (message::retry_digest), KEYHASH 16 of them.
-  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
-  const std::size_t first = name.find('.');
-  if (first == std::string::npos || first == 0) return false;
   constexpr std::size_t kKeyHash = 16;
+  const std::string_view text(name);
+  const std::size_t first = text.find('.');
+  if (first == std::string_view::npos) return false;
   const std::size_t second = first + 1 + kKeyHash;
-  if (second + 1 >= name.size() || name[second] != '.') return false;
-  for (std::size_t i = 0; i < second; ++i)
-    if (i != first && !hex(name[i])) return false;
-  return true;
+  return second + 1 < text.size() && text[second] == '.' && all_hex(text.substr(0, first)) &&
+         all_hex(text.substr(first + 1, kKeyHash));
 }
 
 std::size_t settle_staged_copies(sys::Io& io, const std::string& directory,

@@ -328,17 +328,23 @@ void stored_first_then_lost_its_done_record(const TempDir& dir, const std::strin
   testing::write_file(journal, text.substr(0, text.find("\ndone ") + 1));
 }
 
+// The first folder's one message, moved from new/ to cur/ with a flag, as a mail
+// reader that has shown it leaves it.
+void seen_by_a_mail_reader(const TempDir& dir) {
+  const auto fresh = testing::list_dir(dir / "first/new");
+  ASSERT_EQ(fresh.size(), 1u);
+  ASSERT_EQ(::rename((dir / "first/new/" + fresh[0]).c_str(),
+                     (dir / "first/cur/" + fresh[0] + ":2,S").c_str()),
+            0);
+}
+
 // The copy a mail reader has seen (moved from new/ to cur/ with flags) still
 // counts: the retry finds it by the intent record's name and inode.
 TEST(RetryJournal, AMaildirCopyMovedToCurIsFound) {
   TempDir dir;
   const std::string rules = two_folder_rules("first/", "second/");
   ASSERT_NO_FATAL_FAILURE(stored_first_then_lost_its_done_record(dir, rules));
-  const auto fresh = testing::list_dir(dir / "first/new");
-  ASSERT_EQ(fresh.size(), 1u);
-  ASSERT_EQ(::rename((dir / "first/new/" + fresh[0]).c_str(),
-                     (dir / "first/cur/" + fresh[0] + ":2,S").c_str()),
-            0);
+  ASSERT_NO_FATAL_FAILURE(seen_by_a_mail_reader(dir));
 
   const Result retry = run_rules(sys::real_io(), dir, rules);
   EXPECT_EQ(retry.code, 0) << retry.log;
@@ -436,11 +442,7 @@ TEST(RetryJournal, AStagedCopyStandsInForLostRecords) {
   ASSERT_EQ(staged_copies(journal_dir).size(), 1u);
   testing::write_file(journal_dir + "/" + journals[0], "");
   // And a mail reader has seen it meanwhile.
-  const auto fresh = testing::list_dir(dir / "first/new");
-  ASSERT_EQ(fresh.size(), 1u);
-  ASSERT_EQ(::rename((dir / "first/new/" + fresh[0]).c_str(),
-                     (dir / "first/cur/" + fresh[0] + ":2,S").c_str()),
-            0);
+  ASSERT_NO_FATAL_FAILURE(seen_by_a_mail_reader(dir));
 
   const Result retry = run_rules(sys::real_io(), dir, rules);
   EXPECT_EQ(retry.code, 0) << retry.log;
