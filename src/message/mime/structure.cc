@@ -228,6 +228,10 @@ class Walker {
     const std::size_t start = body_start(text, &header_length);
     const HeaderIndex header(text.substr(0, header_length));
     entity(header, text.substr(start), path, depth, in_digest);
+    // Reading the header mapped its pages again, after the walk over the enclosing
+    // body had dropped them: without this, every part would keep them (64 KiB a part,
+    // with the kernel's fault-around).
+    release_range(text.substr(0, start));
   }
 
   // The parts of a multipart body between the lines "--boundary" and up to

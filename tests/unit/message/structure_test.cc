@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mailsift/limits.h"
 #include "mailsift/message/reader.h"
@@ -129,6 +131,30 @@ TEST(MimeStructure, DepthAndPartLimits) {
   const MimeStructure t = walk_message(message_of(many + "--b--\n"));
   EXPECT_EQ(t.parts.size(), limits::kMaxMimeParts);
   EXPECT_NE(anomalies(t).find("part-limit"), std::string::npos);
+}
+
+TEST(MimeStructure, ReleasesEachPartsHeaderAgain) {
+  // Reading a part's header maps its pages again after the walk over the enclosing
+  // body dropped them; the walk drops them once more, or every part keeps some.
+  std::string text = "From: a@b\nContent-Type: multipart/mixed; boundary=b\n\n";
+  std::vector<std::size_t> headers;
+  for (int i = 0; i < 8; ++i) {
+    text += "--b\n";
+    headers.push_back(text.size() - text.find("\n\n") - 2);  // offset in the body
+    text += "Content-Type: text/plain\n\n" + std::string(300000, 'x') + "\n";
+  }
+  const Message m = message_of(text + "--b--\n");
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  const ReleaseBody release = [&](std::size_t from, std::size_t length) { ranges.emplace_back(from, length); };
+  const MimeStructure s = walk_message(m, release);
+  ASSERT_EQ(s.parts.size(), 9u);
+  for (const std::size_t header : headers) {
+    // Once by the walk over the enclosing body, and once after the header was read.
+    int covering = 0;
+    for (const auto& [from, length] : ranges)
+      if (from <= header && header < from + length) ++covering;
+    EXPECT_GE(covering, 2) << "the header at " << header;
+  }
 }
 
 TEST(MimeStructure, ReleasesWhatItHasRead) {
