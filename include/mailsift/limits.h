@@ -131,8 +131,13 @@ inline constexpr std::size_t kMaxMimeParameters = 100;
 // 100 segments is already 7 KB.
 inline constexpr std::size_t kMaxRfc2231Segments = 100;
 
-// Decoded text kept per text part for mime.text.
-inline constexpr std::size_t kMaxDecodedTextPerPart = 1u << 20;
+// Decoded text mime.text holds: of one part, and of all parts together. A message of
+// many large text parts would otherwise make the view, and the memory it takes, as
+// large as the message (40 parts of 1 MiB took 160 MB). SpamAssassin looks at the
+// first 50 KB of each text part; a part's first 256 KiB is more than any rule needs,
+// and leaves room for the text/html twin of a text/plain part and a few more parts.
+inline constexpr std::size_t kMaxDecodedTextPerPart = 256u << 10;
+inline constexpr std::size_t kMaxDecodedTextInAll = 1u << 20;
 
 // Content decoded per part to find its type. libmagic's tests look at the start of a
 // file (the furthest of the usual mail attachments: a ZIP's first entries, an

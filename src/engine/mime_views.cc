@@ -19,17 +19,41 @@ std::string quoted(std::string_view text) {
   return out + "\"";
 }
 
-// The text's lines, CRLF taken as a line end.
-void add_lines(std::string_view text, std::vector<std::string>* lines) {
+// The text's lines, CRLF taken as a line end, appended to joined: each after a
+// line break but the first line of all (*any false).
+void append_lines(std::string_view text, std::string* joined, bool* any) {
   std::size_t from = 0;
   while (from < text.size()) {
     std::size_t end = text.find('\n', from);
     if (end == std::string_view::npos) end = text.size();
     std::size_t stop = end;
     if (stop > from && text[stop - 1] == '\r') --stop;
-    lines->emplace_back(text.substr(from, stop - from));
+    if (*any) *joined += '\n';
+    joined->append(text, from, stop - from);
+    *any = true;
     from = end + 1;
   }
+}
+
+std::vector<std::string> split_lines(std::string_view joined) {
+  std::vector<std::string> lines;
+  if (joined.empty()) return lines;
+  std::size_t from = 0;
+  for (;;) {
+    const std::size_t end = joined.find('\n', from);
+    lines.emplace_back(joined.substr(from, end == std::string_view::npos ? end : end - from));
+    if (end == std::string_view::npos) return lines;
+    from = end + 1;
+  }
+}
+
+// Room for mime.text: UTF-8 may be longer than the decoded bytes it comes from.
+// Pages of it that are never written are never mapped.
+constexpr std::size_t kSmallText = 64u << 10;
+constexpr std::size_t kLargeText = limits::kMaxDecodedTextInAll + limits::kMaxDecodedTextPerPart;
+
+bool is_text_part(const MimePart& part) {
+  return !part.container && (part.types.front() == "text/plain" || part.types.front() == "text/html");
 }
 
 }  // namespace
@@ -117,19 +141,23 @@ const std::string& MimeViews::sniffed(std::size_t part, const MimeViewEnvironmen
 // would meet (sniffing, text), found by counting and sizes, without sniffing.
 void MimeViews::decode_all(const MimeViewEnvironment& environment) {
   std::size_t sniffable_parts = 0;
+  std::size_t text_bytes = 0;
   for (std::size_t i = 0; i < structure_->parts.size(); ++i) {
     const MimePart& part = structure_->parts[i];
     if (part.container) continue;
-    const bool text = part.types.front() == "text/plain" || part.types.front() == "text/html";
+    const bool text = is_text_part(part);
     // The text of a text part is decoded as mime.text would, to find bytes its
     // charset cannot convert.
     const Facts& facts = decoded(i, text ? limits::kMaxDecodedTextPerPart : 0, environment);
     if (sniffable(i)) ++sniffable_parts;
-    if (text && facts.content.size > limits::kMaxDecodedTextPerPart) anomaly("text-limit", environment);
+    if (text) {
+      text_bytes += std::min(facts.content.size, limits::kMaxDecodedTextPerPart);
+      if (facts.content.size > limits::kMaxDecodedTextPerPart || text_bytes > limits::kMaxDecodedTextInAll)
+        anomaly("text-limit", environment);
+    }
     if (part.is_text() && !part.charset.empty() && !message::mime::charset_known(part.charset)) {
       anomaly("unknown-charset", environment);
-    } else if (text && !message::mime::to_utf8(facts.content.head, part.charset.empty() ? "us-ascii" : part.charset)
-                            .converted) {
+    } else if (text && !utf8_of(i, facts, limits::kMaxDecodedTextPerPart).converted) {
       anomaly("unknown-charset", environment);
     }
     forget_content(i);
@@ -137,21 +165,42 @@ void MimeViews::decode_all(const MimeViewEnvironment& environment) {
   if (sniffable_parts > limits::kMaxSniffedParts) anomaly("sniff-limit", environment);
 }
 
-std::vector<std::string> MimeViews::text_lines(const MimeViewEnvironment& environment) {
-  std::vector<std::string> lines;
+// A text part's decoded content, as far as `keep`, in UTF-8.
+message::mime::Utf8Text MimeViews::utf8_of(std::size_t part, const Facts& facts, std::size_t keep) const {
+  const MimePart& p = structure_->parts[part];
+  const std::string_view head = std::string_view(facts.content.head).substr(0, keep);
+  return message::mime::to_utf8(head, p.charset.empty() ? "us-ascii" : p.charset,
+                                facts.content.size > head.size());
+}
+
+// mime.text, its lines joined: each text part's decoded content, as far as the part's
+// share of the limits.
+std::string MimeViews::joined_text(const MimeViewEnvironment& environment) {
+  std::string joined;
+  bool any = false;
+  std::size_t room = limits::kMaxDecodedTextInAll;
+  bool cut = false;
   for (std::size_t i = 0; i < structure_->parts.size(); ++i) {
-    const MimePart& part = structure_->parts[i];
-    if (part.container || (part.types.front() != "text/plain" && part.types.front() != "text/html"))
-      continue;
-    const Facts& facts = decoded(i, limits::kMaxDecodedTextPerPart, environment);
-    if (facts.content.size > limits::kMaxDecodedTextPerPart) anomaly("text-limit", environment);
-    const message::mime::Utf8Text text =
-        message::mime::to_utf8(facts.content.head, part.charset.empty() ? "us-ascii" : part.charset);
-    if (!text.converted) anomaly("unknown-charset", environment);
-    add_lines(text.text, &lines);
+    if (!is_text_part(structure_->parts[i])) continue;
+    if (room == 0 && cut) break;  // nothing more to hold, and the limit is said
+    const std::size_t keep = std::min(limits::kMaxDecodedTextPerPart, room);
+    const Facts& facts = decoded(i, keep, environment);
+    if (facts.content.size > keep) {
+      anomaly("text-limit", environment);
+      cut = true;
+    }
+    room -= std::min(facts.content.size, keep);
+    const message::mime::Utf8Text text = utf8_of(i, facts, keep);
     forget_content(i);
+    if (!text.converted) anomaly("unknown-charset", environment);
+    // A large text gets the room it may need at once: growing by doubling holds the
+    // old and the new buffer together, three times the text.
+    const std::size_t needs = joined.size() + text.text.size() + 1;
+    if (needs > joined.capacity() && needs > kSmallText)
+      joined.reserve(std::max({needs, kLargeText, joined.capacity() * 2}));
+    append_lines(text.text, &joined, &any);
   }
-  return lines;
+  return joined;
 }
 
 std::string MimeViews::part_line(std::size_t i, const MimeViewEnvironment& environment) {
@@ -166,6 +215,21 @@ std::string MimeViews::part_line(std::size_t i, const MimeViewEnvironment& envir
   if (!part.container) line += " size=" + std::to_string(decoded(i, 0, environment).content.size);
   for (const std::string& name : part.filenames) line += " name=" + quoted(name);
   return line;
+}
+
+std::string MimeViews::text(const std::string& name, const message::Message& message,
+                            const MimeViewEnvironment& environment) {
+  if (name == "text") {
+    walk(message, environment);
+    return joined_text(environment);
+  }
+  std::string joined;
+  const std::vector<std::string> each = lines(name, message, environment);
+  for (std::size_t k = 0; k < each.size(); ++k) {
+    if (k > 0) joined += '\n';
+    joined += each[k];
+  }
+  return joined;
 }
 
 std::vector<std::string> MimeViews::lines(const std::string& name, const message::Message& message,
@@ -188,7 +252,7 @@ std::vector<std::string> MimeViews::lines(const std::string& name, const message
   } else if (name == "parts") {
     for (std::size_t i = 0; i < parts.size(); ++i) lines.push_back(part_line(i, environment));
   } else if (name == "text") {
-    lines = text_lines(environment);
+    lines = split_lines(joined_text(environment));
   } else if (name == "anomaly") {
     decode_all(environment);
     lines = structure_->anomalies;

@@ -82,10 +82,14 @@ const std::string& ViewCache::text(const rc::View& view, const message::Message&
   auto it = texts_.find(key);
   if (it != texts_.end()) return it->second;
   std::string joined;
-  const std::vector<std::string> lines = view_lines(view, message, &mime_, environment);
-  for (std::size_t k = 0; k < lines.size(); ++k) {
-    if (k > 0) joined += '\n';
-    joined += lines[k];
+  if (view.kind == rc::View::Kind::kMime) {
+    joined = mime_.text(view.field, message, environment);
+  } else {
+    const std::vector<std::string> lines = view_lines(view, message, &mime_, environment);
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+      if (k > 0) joined += '\n';
+      joined += lines[k];
+    }
   }
   return texts_.emplace(key, std::move(joined)).first->second;
 }

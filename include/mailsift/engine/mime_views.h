@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mailsift/message/message.h"
+#include "mailsift/message/mime/charset.h"
 #include "mailsift/message/mime/sniffer.h"
 #include "mailsift/message/mime/structure.h"
 
@@ -26,6 +27,10 @@ class MimeViews {
   // name: one of rc::mime_views().
   std::vector<std::string> lines(const std::string& name, const message::Message& message,
                                  const MimeViewEnvironment& environment);
+  // The same lines joined by line breaks, as conditions see them (mime.text is made
+  // so at once: a large text is not held twice).
+  std::string text(const std::string& name, const message::Message& message,
+                   const MimeViewEnvironment& environment);
 
  private:
   struct Facts {
@@ -41,7 +46,8 @@ class MimeViews {
   bool sniffable(std::size_t part) const;
   void forget_content(std::size_t part);
   void decode_all(const MimeViewEnvironment& environment);
-  std::vector<std::string> text_lines(const MimeViewEnvironment& environment);
+  std::string joined_text(const MimeViewEnvironment& environment);
+  message::mime::Utf8Text utf8_of(std::size_t part, const Facts& facts, std::size_t keep) const;
   std::string part_line(std::size_t part, const MimeViewEnvironment& environment);
   void anomaly(const std::string& token, const MimeViewEnvironment& environment);
 

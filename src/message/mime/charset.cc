@@ -2,6 +2,7 @@
 
 #include <iconv.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <mutex>
@@ -101,6 +102,25 @@ bool ascii_compatible(const std::string& iconv_name) {
   return true;
 }
 
+// How many bytes at text's end begin a UTF-8 character that a cut left incomplete:
+// 0 when text ends on a whole character (or on bytes that are not UTF-8 anyway).
+std::size_t split_utf8_tail(std::string_view text) {
+  std::size_t back = 0;
+  while (back < 3 && back < text.size() &&
+         (static_cast<unsigned char>(text[text.size() - 1 - back]) & 0xC0u) == 0x80u)
+    ++back;
+  if (back == text.size()) return 0;
+  const auto lead = static_cast<unsigned char>(text[text.size() - 1 - back]);
+  const std::size_t needs = lead >= 0xF0 && lead <= 0xF4   ? 3
+                            : lead >= 0xE0 && lead <= 0xEF ? 2
+                            : lead >= 0xC2 && lead <= 0xDF ? 1
+                                                           : 0;
+  return needs > back ? back + 1 : 0;
+}
+
+// The most UTF-8 one iconv call writes: a large text is converted piece by piece.
+constexpr std::size_t kConvertPiece = 64u << 10;
+
 }  // namespace
 
 bool is_utf8(std::string_view text) {
@@ -165,7 +185,7 @@ bool charset_known(std::string_view declared) {
   return converters().get(name) != reinterpret_cast<iconv_t>(-1);
 }
 
-Utf8Text to_utf8(std::string_view bytes, std::string_view charset) {
+Utf8Text to_utf8(std::string_view bytes, std::string_view charset, bool cut) {
   Utf8Text out;
   const std::string name = iconv_charset(charset);
   // ASCII bytes are the same text in every charset but the 7-bit ones that write
@@ -178,6 +198,7 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view charset) {
   if (name.empty() || name == "utf-8" || name == "UTF-8") {
     // No charset known, or UTF-8: kept as they are; anything not UTF-8 in them
     // could not be read.
+    if (cut) bytes = bytes.substr(0, bytes.size() - split_utf8_tail(bytes));
     out.text.assign(bytes);
     out.converted = is_utf8(bytes);
     return out;
@@ -192,7 +213,8 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view charset) {
   iconv(cd, nullptr, nullptr, nullptr, nullptr);  // a fresh shift state
   char* in = const_cast<char*>(bytes.data());
   std::size_t in_left = bytes.size();
-  std::string buffer(bytes.size() * 4 + 16, '\0');
+  // Converted a piece at a time: a UTF-8 character takes at most 4 bytes a byte.
+  std::string buffer(std::min<std::size_t>(bytes.size() * 4 + 16, kConvertPiece), '\0');
   while (in_left > 0) {
     char* to = buffer.data();
     std::size_t to_left = buffer.size();
@@ -200,6 +222,7 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view charset) {
     out.text.append(buffer.data(), buffer.size() - to_left);
     if (done != static_cast<std::size_t>(-1)) break;
     if (errno == E2BIG) continue;
+    if (errno == EINVAL && cut) break;  // the last character, split by the cut
     // EILSEQ or EINVAL (a sequence cut at the end): the byte is kept as it came.
     out.converted = false;
     out.text += *in;

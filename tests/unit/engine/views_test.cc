@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -153,6 +154,63 @@ TEST(MimeViews, AnomalyIsTheSameWhicheverViewCameFirst) {
   MimeViews second;
   EXPECT_EQ(second.lines("text", m, environment), Lines{"caf\xe9"});
   EXPECT_EQ(second.lines("anomaly", m, environment), Lines{"unknown-charset"});
+}
+
+// A message of `parts` text/plain parts of `bytes` bytes each: lines of "partN".
+std::string text_parts(int parts, std::size_t bytes) {
+  std::string text = "From: a@b\nContent-Type: multipart/mixed; boundary=b\n\n";
+  for (int i = 0; i < parts; ++i) {
+    const std::string line = "part" + std::to_string(i) + "\n";
+    text += "--b\nContent-Type: text/plain\n\n";
+    for (std::size_t n = 0; n < bytes; n += line.size()) text += line;
+  }
+  return text + "--b--\n";
+}
+
+TEST(MimeViews, TextIsBoundedPerPartAndInAll) {
+  std::vector<std::string> logged;
+  MimeViewEnvironment environment;
+  environment.log = [&](const std::string& text) { logged.push_back(text); };
+  // Ten parts of twice the per-part limit: each part is cut at the limit, and the
+  // parts past the limit in all are left out.
+  const message::Message m = message_of(text_parts(10, 2 * limits::kMaxDecodedTextPerPart));
+  MimeViews views;
+  const std::string text = views.text("text", m, environment);
+  EXPECT_LE(text.size(), limits::kMaxDecodedTextInAll + limits::kMaxDecodedTextInAll / 5);
+  EXPECT_GE(text.size(), limits::kMaxDecodedTextInAll - 10);
+  const std::size_t shown = limits::kMaxDecodedTextInAll / limits::kMaxDecodedTextPerPart;
+  EXPECT_NE(text.find("part" + std::to_string(shown - 1) + "\n"), std::string::npos);
+  EXPECT_EQ(text.find("part" + std::to_string(shown)), std::string::npos);
+  EXPECT_EQ(text.find("part" + std::to_string(0) + "\n"), 0u);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("text-limit"), std::string::npos);
+  // The lines are the text's; mime.anomaly says so, also on its own.
+  EXPECT_EQ(views.lines("text", m, environment).size(), static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  EXPECT_EQ(views.lines("anomaly", m, environment), Lines{"text-limit"});
+  MimeViews fresh;
+  EXPECT_EQ(fresh.lines("anomaly", m, environment), Lines{"text-limit"});
+  // Parts that fill the limit exactly lose nothing, and say nothing.
+  const message::Message exact = message_of(text_parts(
+      static_cast<int>(shown), limits::kMaxDecodedTextPerPart - 6));  // "partN\n" is 6 bytes
+  MimeViews whole;
+  EXPECT_NE(whole.text("text", exact, environment).find("part" + std::to_string(shown - 1)), std::string::npos);
+  EXPECT_EQ(whole.lines("anomaly", exact, environment), Lines{});
+}
+
+TEST(MimeViews, TextCutInACharacterIsNotAnUnknownCharset) {
+  // A UTF-8 part whose three-byte characters straddle the per-part limit.
+  std::string body;
+  while (body.size() < limits::kMaxDecodedTextPerPart + 10) body += "\xe2\x82\xac";  // €
+  const message::Message m =
+      message_of("From: a@b\nContent-Type: text/plain; charset=utf-8\n\n" + body + "\n");
+  MimeViewEnvironment environment;
+  MimeViews views;
+  const std::string text = views.text("text", m, environment);
+  EXPECT_EQ(text.size() % 3, 0u);
+  EXPECT_LE(text.size(), limits::kMaxDecodedTextPerPart);
+  EXPECT_EQ(views.lines("anomaly", m, environment), Lines{"text-limit"});
+  MimeViews fresh;
+  EXPECT_EQ(fresh.lines("anomaly", m, environment), Lines{"text-limit"});
 }
 
 TEST(MimeViews, AnUnusableSnifferGivesNoLinesAndIsLogged) {

@@ -27,6 +27,34 @@ TEST(Charset, ConvertsToUtf8) {
   EXPECT_TRUE(to_utf8("plain", "no-such-charset").converted);
 }
 
+TEST(Charset, ConvertsTextLongerThanOnePiece) {
+  // 200,000 two-byte characters: more UTF-8 than one iconv call is given room for.
+  std::string latin;
+  std::string expected;
+  for (int i = 0; i < 200000; ++i) {
+    latin += '\xe9';
+    expected += "é";
+  }
+  const Utf8Text text = to_utf8(latin, "iso-8859-15");
+  EXPECT_TRUE(text.converted);
+  EXPECT_EQ(text.text, expected);
+}
+
+TEST(Charset, ACharacterSplitByACutIsLeftOut) {
+  // "€" is E2 82 AC in UTF-8, 80 in windows-1252, A1 EA in GB2312... and 2 bytes in
+  // Shift_JIS for "請" (90 BF). Cut after its first byte: not a conversion failure.
+  EXPECT_FALSE(to_utf8("price \xe2\x82", "utf-8").converted);
+  const Utf8Text utf8 = to_utf8("price \xe2\x82", "utf-8", true);
+  EXPECT_TRUE(utf8.converted);
+  EXPECT_EQ(utf8.text, "price ");
+  const Utf8Text sjis = to_utf8("\x90\xbf\x90", "shift_jis", true);
+  EXPECT_TRUE(sjis.converted);
+  EXPECT_EQ(sjis.text, "請");
+  EXPECT_FALSE(to_utf8("\x90\xbf\x90", "shift_jis").converted);
+  // What is not UTF-8 before the cut still counts.
+  EXPECT_FALSE(to_utf8("caf\xe9 \xe2\x82", "utf-8", true).converted);
+}
+
 TEST(Charset, KeepsWhatItCannotConvert) {
   const Utf8Text unknown = to_utf8("caf\xe9", "no-such-charset");
   EXPECT_EQ(unknown.text, "caf\xe9");

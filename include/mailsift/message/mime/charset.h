@@ -23,8 +23,10 @@ struct Utf8Text {
 // no charset is known, the bytes are kept when they are not UTF-8.
 std::string iconv_charset(std::string_view declared);
 
-// bytes, written in `charset`, as UTF-8.
-Utf8Text to_utf8(std::string_view bytes, std::string_view charset);
+// bytes, written in `charset`, as UTF-8. cut: the bytes are the start of a longer
+// text, cut at a limit; a character the cut split at their end is left out instead
+// of counting as bytes that could not be converted.
+Utf8Text to_utf8(std::string_view bytes, std::string_view charset, bool cut = false);
 
 // True when text in this charset can be converted (iconv knows it, or it is UTF-8 or
 // ASCII under another name).
