@@ -309,6 +309,41 @@ class Bench:
             self.view_costs[f"sniff-{parts}"] = (self.cpu_per_run(prog, "sniff", path, n) -
                                                  self.cpu_per_run(prog, "nosniff", path, n))
 
+    def views_memory(self, prog):
+        """Peak RSS with the MIME views on the 50 MB message (a 50 MB base64 attachment of
+        random bytes: nothing in libmagic's database matches it early): mime.sniffed,
+        mime.filename and mime.text, and the same without mime.sniffed; and mime.text on a
+        message of 40 text parts of 1 MB (the view is bounded in all, not only per part)."""
+        for name, tests in (("mime-sniff", ("mime.sniffed", "mime.filename", "mime.text")),
+                            ("mime-nosniff", ("mime.filename", "mime.text")),
+                            ("mime-text", ("mime.text",))):
+            with open(os.path.join(self.rules, f"procmailrc-{name}"), "w") as f:
+                f.write("# written by bench/measure.py\nMAILDIR=$HOME/Maildir\n"
+                        f"DEFAULT=$MAILDIR/{gen_corpus.INBOX}/\n")
+                for view in tests:
+                    f.write(f":0\n* {view} ?? ^never-in-this-message$\n/dev/null\n")
+        if "mem-50m" in self.fixed:
+            for variant in ("mime-sniff", "mime-nosniff"):
+                self.peak_rss(prog, variant, "mem-50m")
+        path = os.path.join(self.runs, "text-parts.eml")
+        with open(path, "w") as f:
+            f.write("From: a@example.org\nMessage-ID: <text-parts@bench.mailsift.invalid>\n"
+                    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n")
+            line = "A line of text in one of forty parts of about a megabyte each.\n"
+            for _ in range(40):
+                f.write("--b\nContent-Type: text/plain; charset=us-ascii\n\n" + line * ((1 << 20) // len(line)))
+            f.write("--b--\n")
+        home = self.home(prog, "rss-text-parts")
+        prog.prepare_home(home, self.rules, "mime-text")
+        argv, env = prog.argv_env(self.rules, "mime-text", home)
+        out = os.path.join(self.runs, "time.out")
+        _, _, status = run_piped(path, [GNU_TIME, "-f", "%M", "-o", out] + argv, env, self.log)
+        with open(out) as f:
+            self.rss[(prog.name, "text-parts", "mime-text")] = int(f.read().split()[-1])
+        if status != 0:
+            self.failures.append((prog.name, "mime-text", "text-parts", status))
+        shutil.rmtree(home, ignore_errors=True)
+
     # -- the delivery journal (issue 14) --------------------------------------------------
     def journaled_ext4(self):
         """Mounts an ext4 image made with mkfs.ext4's defaults (a journal, data=ordered) on a
@@ -644,6 +679,10 @@ def report(bench, ks, rounds, started, elapsed, spread_ks=()):
         v, p = rss[("mailsift", "mem-50m", "K100-body")], rss[("procmail", "mem-50m", "K100-body")]
         targets.append(("peak RSS, 50 MB message, one body rule: <= procmail's",
                         f"{v / 1024:.1f} MB vs {p / 1024:.1f} MB", v <= p))
+    if ("mailsift", "mem-50m", "mime-sniff") in rss:
+        v = rss[("mailsift", "mem-50m", "mime-sniff")]
+        targets.append((f"peak RSS, 50 MB message, mime.sniffed + mime.filename + mime.text: "
+                        f"<= {RSS_TARGET_KB // 1024} MB", f"{v / 1024:.1f} MB", v <= RSS_TARGET_KB))
     all_routed = not bench.failures and not any(bench.routing.values())
     add("## Targets")
     add("")
@@ -833,6 +872,22 @@ def report(bench, ks, rounds, started, elapsed, spread_ks=()):
                 add(f"| {label} | {name} | " + " | ".join(cells) + " |")
         add("")
 
+    views_rss = {k: v for k, v in rss.items() if k[2].startswith("mime-")}
+    if views_rss:
+        add("## Peak memory of the MIME views")
+        add("")
+        add("ru_maxrss of mailsift with rules that try MIME views and match nothing: on the 50 MB "
+            "message (one base64 attachment of random bytes, where libmagic walks its whole database), "
+            "and on a message of 40 text/plain parts of 1 MB each, tested by mime.text.")
+        add("")
+        add("| message | views | peak RSS |")
+        add("| --- | --- | ---: |")
+        for (name, message, variant), v in sorted(views_rss.items()):
+            what = {"mime-sniff": "mime.sniffed, mime.filename, mime.text",
+                    "mime-nosniff": "mime.filename, mime.text", "mime-text": "mime.text"}[variant]
+            add(f"| {message} | {what} | {v / 1024:.1f} MB |")
+        add("")
+
     add("## Routing")
     add("")
     add("Every delivered file was found by its Message-ID; each message must be in the folder the "
@@ -977,6 +1032,9 @@ def main():
         for variant in ("K100", "K100-body"):
             for p in bench.programs:
                 bench.peak_rss(p, variant, m)
+    if os.access(GNU_TIME, os.X_OK):
+        print("bench: peak RSS of the MIME views", flush=True)
+        bench.views_memory(bench.programs[1])
 
     elapsed = time.monotonic() - t0
     text = report(bench, opts.k, rounds, started, elapsed, opts.spread)
