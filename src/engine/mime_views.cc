@@ -115,23 +115,38 @@ const std::string& MimeViews::sniffed(std::size_t part, const MimeViewEnvironmen
     anomaly("sniff-limit", environment);
     return facts.type;
   }
-  ++sniff_count_;
-  facts.sniffed = true;
-  // Only the start is decoded for it, unless the part is decoded whole already.
-  std::string head;
-  if (facts.decoded && facts.kept >= limits::kMaxSniffedBytes) {
-    head = facts.content.head;
-  } else {
-    head = message::mime::decode_part(structure_->parts[part], limits::kMaxSniffedBytes,
-                                      environment.release, false)
-               .head;
+  // This part and the next ones a view will ask for, together (every view that
+  // sniffs asks for every part in turn).
+  std::vector<std::size_t> batch;
+  for (std::size_t i = part; i < facts_.size() && batch.size() < limits::kSniffedPartsAtOnce &&
+                             sniff_count_ + batch.size() < limits::kMaxSniffedParts;
+       ++i) {
+    if (sniffable(i) && !facts_[i].sniffed) batch.push_back(i);
   }
-  facts.type = environment.sniffer->type_of(head);
-  if (facts.type.empty()) {
-    sniffer_failed_ = true;
-    if (environment.log)
-      environment.log("MIME: no type sniffed: " + environment.sniffer->error() +
-                      " (mime.sniffed has no lines)");
+  sniff_count_ += batch.size();
+  std::vector<std::string> heads;
+  for (const std::size_t i : batch) {
+    Facts& f = facts_[i];
+    f.sniffed = true;
+    // Only the start is decoded for it, unless the part is decoded whole already.
+    if (f.decoded && f.kept >= limits::kMaxSniffedBytes) {
+      heads.push_back(f.content.head);
+    } else {
+      heads.push_back(message::mime::decode_part(structure_->parts[i], limits::kMaxSniffedBytes,
+                                                 environment.release, false)
+                          .head);
+    }
+  }
+  const std::vector<std::string> types =
+      environment.sniffer->types_of(std::vector<std::string_view>(heads.begin(), heads.end()));
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    facts_[batch[k]].type = k < types.size() ? types[k] : std::string();
+    if (facts_[batch[k]].type.empty() && !sniffer_failed_) {
+      sniffer_failed_ = true;
+      if (environment.log)
+        environment.log("MIME: no type sniffed: " + environment.sniffer->error() +
+                        " (mime.sniffed has no lines)");
+    }
   }
   return facts.type;
 }

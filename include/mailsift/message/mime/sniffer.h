@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mailsift::message::mime {
 
@@ -13,6 +14,13 @@ class Sniffer {
   // The MIME type of content ("application/x-dosexec"), or "" when none could be
   // found (the sniffer is unusable: error() says why).
   virtual std::string type_of(std::string_view content) = 0;
+  // The same for several contents at once (libmagic then maps its database once for
+  // all of them).
+  virtual std::vector<std::string> types_of(const std::vector<std::string_view>& contents) {
+    std::vector<std::string> types;
+    for (const std::string_view content : contents) types.push_back(type_of(content));
+    return types;
+  }
   virtual std::string error() const { return {}; }
 };
 
