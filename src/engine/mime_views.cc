@@ -139,9 +139,11 @@ const std::string& MimeViews::sniffed(std::size_t part, const MimeViewEnvironmen
   }
   const std::vector<std::string> types =
       environment.sniffer->types_of(std::vector<std::string_view>(heads.begin(), heads.end()));
-  for (std::size_t k = 0; k < batch.size(); ++k) {
+  // As when the parts are sniffed one by one: from the first part the sniffer fails
+  // on, none has a type.
+  for (std::size_t k = 0; k < batch.size() && !sniffer_failed_; ++k) {
     facts_[batch[k]].type = k < types.size() ? types[k] : std::string();
-    if (facts_[batch[k]].type.empty() && !sniffer_failed_) {
+    if (facts_[batch[k]].type.empty()) {
       sniffer_failed_ = true;
       if (environment.log)
         environment.log("MIME: no type sniffed: " + environment.sniffer->error() +

@@ -109,10 +109,15 @@ std::string default_compiled_database(const LibmagicApi& api) {
     if (end == std::string::npos) end = list.size();
     const std::string part = list.substr(from, end - from);
     from = end + 1;
-    if (part.empty()) continue;
+    if (part.empty()) break;  // libmagic reads no further
+    // A name with ".mime" in it, or a NAME.mime.mgc beside it, makes libmagic load
+    // it with other flags (its old convention): loaded whole.
+    if (part.find(".mime") != std::string::npos) return {};
     // libmagic's order: NAME.mgc when it exists, else NAME itself as text.
     const bool named_mgc = part.size() > 4 && part.compare(part.size() - 4, 4, ".mgc") == 0;
-    const std::string mgc = named_mgc ? part : part + ".mgc";
+    const std::string stem = named_mgc ? part.substr(0, part.size() - 4) : part;
+    if (::access((stem + ".mime.mgc").c_str(), R_OK) == 0) return {};
+    const std::string mgc = stem + ".mgc";
     if (is_regular(mgc)) {
       if (!compiled.empty()) return {};  // two databases: loaded whole
       compiled = mgc;
@@ -148,6 +153,7 @@ std::unique_ptr<SlicedMagicDatabase> SlicedMagicDatabase::open(const LibmagicApi
     *why = path + " is not a compiled database of version 18";
     return nullptr;
   }
+  db->identity_ = {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
   const std::size_t records = static_cast<std::size_t>(st.st_size) / kRecord;
   const std::size_t tests = header[2];
   const std::size_t names = header[3];
@@ -298,9 +304,23 @@ std::vector<std::string> SlicedMagicDatabase::types_of(const std::vector<std::st
   std::vector<std::size_t> open(contents.size());
   for (std::size_t i = 0; i < open.size(); ++i) open[i] = i;
   std::vector<std::size_t> still;
+  // A database changed in place (not replaced, as packages do) no longer matches
+  // the cuts, the counts libmagic was given, or what it compiled: not used again.
+  struct stat st {};
+  if (!broken_ && (::fstat(fd_, &st) != 0 ||
+                   Identity{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec} != identity_)) {
+    error_ = "libmagic's database changed";
+    broken_ = true;
+  }
+  if (broken_) return types;  // every content "": the whole database answers
   for (std::size_t k = 0; k < slices_.size() && !open.empty(); ++k) {
-    // On a failure here, every content gets "": the whole database answers then.
-    if (!load(k) || !read(k)) return std::vector<std::string>(contents.size());
+    if (!load(k) || !read(k)) {
+      // The contents not answered yet get "" (the whole database answers them), and
+      // so will every content from now on.
+      broken_ = true;
+      drop_names();
+      return types;
+    }
     still.clear();
     for (const std::size_t i : open) {
       const char* answer = api_.buffer(slices_[k].cookie, contents[i].data(), contents[i].size());

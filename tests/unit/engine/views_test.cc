@@ -213,6 +213,25 @@ TEST(MimeViews, TextCutInACharacterIsNotAnUnknownCharset) {
   EXPECT_EQ(fresh.lines("anomaly", m, environment), Lines{"text-limit"});
 }
 
+TEST(MimeViews, FromThePartTheSnifferFailsOnNoneHasAType) {
+  // The parts are sniffed several at a time; the sniffer fails on the third.
+  class FailsOnThird final : public message::mime::Sniffer {
+   public:
+    std::string type_of(std::string_view) override { return ++calls == 3 ? "" : "application/x-dosexec"; }
+    std::string error() const override { return "broken"; }
+    int calls = 0;
+  } sniffer;
+  std::vector<std::string> logged;
+  MimeViewEnvironment environment;
+  environment.sniffer = &sniffer;
+  environment.log = [&](const std::string& text) { logged.push_back(text); };
+  MimeViews views;
+  EXPECT_EQ(views.lines("sniffed", message_of(attachments(6)), environment),
+            (Lines{"application/x-dosexec", "application/x-dosexec"}));
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("broken"), std::string::npos);
+}
+
 TEST(MimeViews, AnUnusableSnifferGivesNoLinesAndIsLogged) {
   class Broken final : public message::mime::Sniffer {
    public:

@@ -7,9 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -145,6 +148,21 @@ TEST(LibmagicSlices, AnswersAsTheWholeDatabase) {
       if (type == "application/octet-stream") ++walked_through;
     }
     EXPECT_GE(types.size(), 30u);  // many kinds, not one answer for all
+    // Several contents at once, as the sniffer asks: the same answers.
+    for (std::size_t from = 0; from < contents.size(); from += 8 * step) {
+      std::vector<std::string_view> batch;
+      std::vector<std::size_t> index;
+      for (std::size_t i = from; i < std::min(from + 8 * step, contents.size()); i += step) {
+        batch.emplace_back(contents[i]);
+        index.push_back(i);
+      }
+      const std::vector<std::string> answers = sliced->types_of(batch);
+      ASSERT_EQ(answers.size(), batch.size());
+      for (std::size_t k = 0; k < batch.size(); ++k)
+        if (!answers[k].empty()) {
+          EXPECT_EQ(answers[k], expected[index[k]]) << "sample " << index[k] << " in a batch";
+        }
+    }
     EXPECT_GE(indirect, 1u);       // the ID3 sample
     EXPECT_LE(indirect, contents.size() / 20);
     EXPECT_GE(walked_through, 3u);  // random bytes: every slice tried
@@ -167,6 +185,75 @@ TEST(LibmagicSlices, TheSnifferAsksTheWholeDatabaseWhereASliceCannotAnswer) {
   EXPECT_NE(whole.type_of(id3), "(error)");
   for (std::size_t i = 0; i < contents.size(); i += 7)
     EXPECT_EQ(libmagic_sniffer().type_of(contents[i]), whole.type_of(contents[i])) << "sample " << i;
+}
+
+// Debian's compiled database.
+std::string database() {
+  for (const char* path : {"/usr/lib/file/magic.mgc", "/usr/share/misc/magic.mgc"})
+    if (fs::exists(path)) return path;
+  return "/usr/lib/file/magic.mgc";
+}
+
+// The database libmagic loads by default, as $MAGIC names it.
+class MagicPath : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    ASSERT_TRUE(load_libmagic(&api_, &why)) << why;
+    dir_ = testing::TempDir() + "/magic-path";
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    fs::create_symlink(database(), dir_ + "/db.mgc");
+    fs::create_symlink(database(), dir_ + "/two.mgc");
+    std::ofstream(dir_ + "/comments") << "# Magic local data\n\n# nothing here\n";
+    std::ofstream(dir_ + "/entries") << "# a local entry\n0 string MAILSIFT mailsift test\n";
+    const char* old = std::getenv("MAGIC");
+    saved_ = old != nullptr ? std::optional<std::string>(old) : std::nullopt;
+  }
+  void TearDown() override {
+    if (saved_) setenv("MAGIC", saved_->c_str(), 1); else unsetenv("MAGIC");
+  }
+  std::string with(const std::string& magic) {
+    setenv("MAGIC", magic.c_str(), 1);
+    return default_compiled_database(api_);
+  }
+  LibmagicApi api_;
+  std::string dir_;
+  std::optional<std::string> saved_;
+};
+
+TEST_F(MagicPath, OneCompiledDatabaseAndTextWithoutEntries) {
+  EXPECT_EQ(with(dir_ + "/db"), dir_ + "/db.mgc");
+  EXPECT_EQ(with(dir_ + "/db.mgc"), dir_ + "/db.mgc");
+  EXPECT_EQ(with(dir_ + "/comments:" + dir_ + "/db"), dir_ + "/db.mgc");
+  EXPECT_EQ(with(dir_ + "/absent:" + dir_ + "/db"), dir_ + "/db.mgc");  // libmagic skips it too
+}
+
+TEST_F(MagicPath, AnythingElseIsLoadedWhole) {
+  EXPECT_EQ(with(dir_ + "/entries:" + dir_ + "/db"), "");
+  EXPECT_EQ(with(dir_ + "/two:" + dir_ + "/db"), "");
+  EXPECT_EQ(with(dir_ + ":" + dir_ + "/db"), "");  // a directory of text files
+  EXPECT_EQ(with(":" + dir_ + "/db"), "");         // libmagic stops at an empty name
+  EXPECT_EQ(with(dir_ + "/absent"), "");
+  // libmagic's ".mime" convention loads with other flags.
+  fs::create_symlink(database(), dir_ + "/db.mime.mgc");
+  EXPECT_EQ(with(dir_ + "/db"), "");
+  EXPECT_EQ(with(dir_ + "/db.mime.mgc"), "");
+}
+
+TEST(LibmagicSlices, ADatabaseChangedInPlaceIsNoLongerUsed) {
+  LibmagicApi api;
+  std::string why;
+  ASSERT_TRUE(load_libmagic(&api, &why)) << why;
+  const std::string copy = testing::TempDir() + "/changed.mgc";
+  fs::copy_file(database(), copy, fs::copy_options::overwrite_existing);
+  const auto sliced = SlicedMagicDatabase::open(api, copy, kSniffFlags, 512 << 10, &why);
+  ASSERT_TRUE(sliced) << why;
+  const std::string pdf = "%PDF-1.7\n" + std::string(500, 'a');
+  EXPECT_EQ(sliced->type_of(pdf), "application/pdf");
+  fs::last_write_time(copy, fs::last_write_time(copy) + std::chrono::seconds(5));
+  EXPECT_EQ(sliced->type_of(pdf), "");
+  EXPECT_NE(sliced->error().find("changed"), std::string::npos) << sliced->error();
 }
 
 TEST(LibmagicSlices, WhatIsNotADatabaseIsRefused) {

@@ -20,6 +20,9 @@
 #pragma once
 
 #include <magic.h>
+#include <sys/types.h>
+
+#include <ctime>
 
 #include <cstddef>
 #include <cstdint>
@@ -74,7 +77,8 @@ class SlicedMagicDatabase {
 
   // libmagic's answer for content; "" when libmagic failed (error() says why), which
   // it does also where an "indirect" entry would have tried the whole database on a
-  // part of the content: the caller asks the whole database then. A slice is mapped
+  // part of the content, and for every content once a slice could not be loaded or
+  // the file changed in place: the caller asks the whole database then. A slice is mapped
   // and loaded the first time a content gets that far.
   std::string type_of(std::string_view content);
   // The same for several contents, with each slice mapped once for all of them.
@@ -104,9 +108,21 @@ class SlicedMagicDatabase {
   bool read(std::size_t slice);
   void drop_names();
 
+  // The database file as it was opened.
+  struct Identity {
+    dev_t device;
+    ino_t inode;
+    off_t size;
+    time_t seconds;
+    long nanoseconds;
+    bool operator==(const Identity&) const = default;
+  };
+
   LibmagicApi api_;
   int flags_ = 0;
   int fd_ = -1;
+  Identity identity_{};
+  bool broken_ = false;  // a slice could not be loaded or read, or the file changed
   Mapping names_;
   std::vector<Slice> slices_;
   // Where each slice is read when it is used: a header slot, its tests, the
