@@ -18,7 +18,9 @@ count() { find "$1" -type f 2> /dev/null | wc -l; }
 # replies TRANSCRIPT: the server's reply codes in order ("<-" lines; "<**" when swaks
 # took a reply for an error).
 replies() { grep -E '^<(-|\*\*) +[0-9]{3}( |$)' "$1" | sed -E 's/^<(-|\*\*) +([0-9]{3}).*/\2/' | tr '\n' ' '; }
-stored() { find "$WORK/$1/Mail/inbox/new" -type f | sort | tail -n 1; }
+# stored USER SUBJECT: the file in USER's inbox of the message with that subject
+# (not the last name: two deliveries in one second need not sort in their order).
+stored() { grep -l -a -F -e "Subject: $2" "$WORK/$1"/Mail/inbox/new/* | head -n 1; }
 
 # Pipelined: the whole transaction in one write; the unknown recipient refused at
 # RCPT, one reply per accepted recipient after DATA.
@@ -29,7 +31,7 @@ expect_contains "swaks saw PIPELINING offered" pipelined.out "250-PIPELINING"
 expect_eq "pipelined: every reply" "$(replies pipelined.out)" "220 250 250 250 550 250 354 250 250 221 "
 expect_eq "pipelined: $a" "$(count "$WORK/$a/Mail/inbox/new")" 1
 expect_eq "pipelined: $b (+tag)" "$(count "$WORK/$b/Mail/inbox/new")" 1
-expect_contains "pipelined: the envelope sender" "$(stored "$a")" "Return-Path: <sender@example.net>"
+expect_contains "pipelined: the envelope sender" "$(stored "$a" pipelined)" "Return-Path: <sender@example.net>"
 
 # DATA as swaks is told to send it, byte for byte (--no-data-fixup; swaks adds only
 # the CRLF after the terminating dot): a lone dot
@@ -40,7 +42,7 @@ swaks --pipe "$MAILSIFT --lmtp" --protocol LMTP --from sender@example.net --to "
   --data @dots.data --no-data-fixup > dots.out 2>&1
 expect_eq "dots: every reply" "$(replies dots.out)" "220 250 250 250 354 250 221 "
 printf 'Subject: dots\n\n.\n.starts with a dot\nmiddle\n..\nlast line\n' > dots.want
-sed '1,/^$/{/^Return-Path:/d}' "$(stored "$a")" > dots.got
+sed '1,/^$/{/^Return-Path:/d}' "$(stored "$a" dots)" > dots.got
 expect_same_bytes "dots: the stored message" dots.got dots.want
 
 # 8-bit bytes (UTF-8, Latin-1, and bytes that are neither) arrive as sent.
@@ -50,7 +52,7 @@ swaks --pipe "$MAILSIFT --lmtp" --protocol LMTP --from sender@example.net --to "
 expect_contains "8-bit: 8BITMIME offered" eight.out "250-8BITMIME"
 expect_eq "8-bit: every reply" "$(replies eight.out)" "220 250 250 250 354 250 221 "
 printf 'Subject: caf\xc3\xa9\n\nLatin-1: caf\xe9\nraw: \x80\x9f\xfe\xff\n' > eight.want
-sed '1{/^Return-Path:/d}' "$(stored "$b")" > eight.got
+sed '1{/^Return-Path:/d}' "$(stored "$b" caf)" > eight.got
 expect_same_bytes "8-bit: the stored message" eight.got eight.want
 
 # Over --max-message-size: 552 5.3.4 for each recipient after DATA; nothing stored.
