@@ -234,19 +234,10 @@ std::string MimeViews::part_line(std::size_t i, const MimeViewEnvironment& envir
   return line;
 }
 
-std::string MimeViews::text(const std::string& name, const message::Message& message,
-                            const MimeViewEnvironment& environment) {
-  if (name == "text") {
-    walk(message, environment);
-    return joined_text(environment);
-  }
-  std::string joined;
-  const std::vector<std::string> each = lines(name, message, environment);
-  for (std::size_t k = 0; k < each.size(); ++k) {
-    if (k > 0) joined += '\n';
-    joined += each[k];
-  }
-  return joined;
+std::string MimeViews::joined_text(const message::Message& message,
+                                   const MimeViewEnvironment& environment) {
+  walk(message, environment);
+  return joined_text(environment);
 }
 
 std::vector<std::string> MimeViews::lines(const std::string& name, const message::Message& message,

@@ -82,8 +82,8 @@ const std::string& ViewCache::text(const rc::View& view, const message::Message&
   auto it = texts_.find(key);
   if (it != texts_.end()) return it->second;
   std::string joined;
-  if (view.kind == rc::View::Kind::kMime) {
-    joined = mime_.text(view.field, message, environment);
+  if (view.kind == rc::View::Kind::kMime && view.field == "text") {
+    joined = mime_.joined_text(message, environment);
   } else {
     const std::vector<std::string> lines = view_lines(view, message, &mime_, environment);
     for (std::size_t k = 0; k < lines.size(); ++k) {

@@ -27,10 +27,9 @@ class MimeViews {
   // name: one of rc::mime_views().
   std::vector<std::string> lines(const std::string& name, const message::Message& message,
                                  const MimeViewEnvironment& environment);
-  // The same lines joined by line breaks, as conditions see them (mime.text is made
-  // so at once: a large text is not held twice).
-  std::string text(const std::string& name, const message::Message& message,
-                   const MimeViewEnvironment& environment);
+  // mime.text with its lines joined by line breaks, as conditions see it: made so at
+  // once, so that a large text is not held twice.
+  std::string joined_text(const message::Message& message, const MimeViewEnvironment& environment);
 
  private:
   struct Facts {

@@ -142,10 +142,10 @@ std::size_t settle_staged_copies(sys::Io& io, const std::string& directory,
                                  time_t min_age, std::size_t budget, std::size_t start);
 
 // Removes the journal's files (is_journal_file_name) in `directory` last changed
-// more than max_age seconds before now, looking at no more than `budget` files (a run spends bounded time on
-// it), from the start-th name on, wrapping around: callers vary `start` so that
-// calls over time reach every file of a large directory. Returns how many were
-// removed.
+// more than max_age seconds before now, looking at no more than `budget` files (a
+// run spends bounded time on it), from the start-th name on, wrapping around:
+// callers vary `start` so that calls over time reach every file of a large
+// directory. Returns how many were removed.
 std::size_t prune_old_files(sys::Io& io, const std::string& directory, time_t now, time_t max_age,
                             std::size_t budget, std::size_t start);
 // The same over `names`, the directory's files as already listed.

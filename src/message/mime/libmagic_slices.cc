@@ -217,8 +217,6 @@ std::unique_ptr<SlicedMagicDatabase> SlicedMagicDatabase::open(const LibmagicApi
   return db;
 }
 
-char* SlicedMagicDatabase::buffer() { return buffer_; }
-
 // A slice's cookie is made when a content first gets that far, on the buffer that
 // every slice is read into in turn (libmagic keeps only its address, the count of
 // its entries, and the regular expressions it compiled for them).
@@ -226,10 +224,9 @@ bool SlicedMagicDatabase::load(std::size_t k) {
   Slice& slice = slices_[k];
   if (slice.tried) return slice.cookie != nullptr;
   slice.tried = true;
+  // The slice is in the buffer (read): libmagic reads its header now, its entries
+  // when the cookie is used.
   const std::size_t tests = slice.end - slice.first;
-  // libmagic reads the header when the buffer is loaded, the entries when it is used.
-  write_header(buffer(), static_cast<std::uint32_t>(tests + 1), 0);
-  in_buffer_ = kNone;
   // After the first slice, the checks libmagic makes before its entries (tar, CDF)
   // are made already.
   magic_t cookie = api_.open(k == 0 ? flags_ : flags_ | MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_CDF);
@@ -241,7 +238,7 @@ bool SlicedMagicDatabase::load(std::size_t k) {
   // cookie holds one slice: one indirection is an error here, and the content is
   // then tried with the database whole.
   const std::size_t one = 1;
-  void* buffers[2] = {buffer(), names_.records};
+  void* buffers[2] = {buffer_, names_.records};
   std::size_t sizes[2] = {(tests + 2) * kRecord, names_.bytes};
   if (api_.setparam(cookie, MAGIC_PARAM_INDIR_MAX, &one) != 0 ||
       api_.load_buffers(cookie, buffers, sizes, 2) != 0) {
@@ -260,7 +257,7 @@ bool SlicedMagicDatabase::read(std::size_t k) {
   if (in_buffer_ == k) return true;
   const Slice& slice = slices_[k];
   const std::size_t tests = slice.end - slice.first;
-  char* to = buffer() + kRecord;
+  char* to = buffer_ + kRecord;
   std::size_t left = tests * kRecord;
   off_t from = static_cast<off_t>((1 + slice.first) * kRecord);
   while (left > 0) {
@@ -275,8 +272,8 @@ bool SlicedMagicDatabase::read(std::size_t k) {
     from += n;
     left -= static_cast<std::size_t>(n);
   }
-  write_header(buffer(), static_cast<std::uint32_t>(tests + 1), 0);
-  write_end_of_slice(buffer() + (tests + 1) * kRecord);
+  write_header(buffer_, static_cast<std::uint32_t>(tests + 1), 0);
+  write_end_of_slice(buffer_ + (tests + 1) * kRecord);
   in_buffer_ = k;
   return true;
 }
@@ -314,7 +311,7 @@ std::vector<std::string> SlicedMagicDatabase::types_of(const std::vector<std::st
   }
   if (broken_) return types;  // every content "": the whole database answers
   for (std::size_t k = 0; k < slices_.size() && !open.empty(); ++k) {
-    if (!load(k) || !read(k)) {
+    if (!read(k) || !load(k)) {
       // The contents not answered yet get "" (the whole database answers them), and
       // so will every content from now on.
       broken_ = true;

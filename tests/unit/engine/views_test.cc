@@ -175,7 +175,7 @@ TEST(MimeViews, TextIsBoundedPerPartAndInAll) {
   // parts past the limit in all are left out.
   const message::Message m = message_of(text_parts(10, 2 * limits::kMaxDecodedTextPerPart));
   MimeViews views;
-  const std::string text = views.text("text", m, environment);
+  const std::string text = views.joined_text(m, environment);
   EXPECT_LE(text.size(), limits::kMaxDecodedTextInAll + limits::kMaxDecodedTextInAll / 5);
   EXPECT_GE(text.size(), limits::kMaxDecodedTextInAll - 10);
   const std::size_t shown = limits::kMaxDecodedTextInAll / limits::kMaxDecodedTextPerPart;
@@ -193,7 +193,7 @@ TEST(MimeViews, TextIsBoundedPerPartAndInAll) {
   const message::Message exact = message_of(text_parts(
       static_cast<int>(shown), limits::kMaxDecodedTextPerPart - 6));  // "partN\n" is 6 bytes
   MimeViews whole;
-  EXPECT_NE(whole.text("text", exact, environment).find("part" + std::to_string(shown - 1)), std::string::npos);
+  EXPECT_NE(whole.joined_text(exact, environment).find("part" + std::to_string(shown - 1)), std::string::npos);
   EXPECT_EQ(whole.lines("anomaly", exact, environment), Lines{});
 }
 
@@ -205,7 +205,7 @@ TEST(MimeViews, TextCutInACharacterIsNotAnUnknownCharset) {
       message_of("From: a@b\nContent-Type: text/plain; charset=utf-8\n\n" + body + "\n");
   MimeViewEnvironment environment;
   MimeViews views;
-  const std::string text = views.text("text", m, environment);
+  const std::string text = views.joined_text(m, environment);
   EXPECT_EQ(text.size() % 3, 0u);
   EXPECT_LE(text.size(), limits::kMaxDecodedTextPerPart);
   EXPECT_EQ(views.lines("anomaly", m, environment), Lines{"text-limit"});

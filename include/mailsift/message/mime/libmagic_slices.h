@@ -78,10 +78,10 @@ class SlicedMagicDatabase {
   // libmagic's answer for content; "" when libmagic failed (error() says why), which
   // it does also where an "indirect" entry would have tried the whole database on a
   // part of the content, and for every content once a slice could not be loaded or
-  // the file changed in place: the caller asks the whole database then. A slice is mapped
-  // and loaded the first time a content gets that far.
+  // the file changed in place: the caller asks the whole database then. A slice is
+  // loaded the first time a content gets that far.
   std::string type_of(std::string_view content);
-  // The same for several contents, with each slice mapped once for all of them.
+  // The same for several contents, with each slice read once for all of them.
   std::vector<std::string> types_of(const std::vector<std::string_view>& contents);
   std::string error() const { return error_; }
   std::size_t slices() const { return slices_.size(); }
@@ -103,7 +103,6 @@ class SlicedMagicDatabase {
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
   explicit SlicedMagicDatabase(const LibmagicApi& api) : api_(api) {}
-  char* buffer();
   bool load(std::size_t slice);
   bool read(std::size_t slice);
   void drop_names();

@@ -14,7 +14,7 @@ class Sniffer {
   // The MIME type of content ("application/x-dosexec"), or "" when none could be
   // found (the sniffer is unusable: error() says why).
   virtual std::string type_of(std::string_view content) = 0;
-  // The same for several contents at once (libmagic then maps its database once for
+  // The same for several contents at once (libmagic then reads its database once for
   // all of them).
   virtual std::vector<std::string> types_of(const std::vector<std::string_view>& contents) {
     std::vector<std::string> types;
