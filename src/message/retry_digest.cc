@@ -37,19 +37,26 @@ std::string_view from_line_sender(std::string_view line) {
 }
 
 // The header fields with every Delivery-date field (and its continuation lines)
-// left out.
+// left out. The fields between are hashed a run at a time: the hash takes whole
+// words, and most messages have no such field at all.
 void hash_fields(sys::SipHash128& hash, std::string_view fields) {
   bool skipping = false;
+  std::size_t kept = 0;  // where the run of kept lines began
   std::size_t pos = 0;
   while (pos < fields.size()) {
     std::size_t end = fields.find('\n', pos);
     end = end == std::string_view::npos ? fields.size() : end + 1;
     const std::string_view line = fields.substr(pos, end - pos);
     const bool continuation = line[0] == ' ' || line[0] == '\t';
-    if (!continuation) skipping = is_delivery_date(line);
-    if (!skipping) hash.update(line);
+    if (!continuation) {
+      const bool delivery_date = is_delivery_date(line);
+      if (delivery_date && !skipping) hash.update(fields.substr(kept, pos - kept));
+      if (!delivery_date && skipping) kept = pos;
+      skipping = delivery_date;
+    }
     pos = end;
   }
+  if (!skipping) hash.update(fields.substr(kept));
 }
 
 }  // namespace

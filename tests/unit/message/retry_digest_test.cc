@@ -57,6 +57,31 @@ TEST(RetryDigest, AnythingElseIsAnotherMessage) {
   EXPECT_NE(digest(kBase, std::string("bob\0detail", 10)), base);
 }
 
+// The digest is pinned: a retry may be run by a newer mailsift than the attempt
+// that named its journal. Delivery-date fields first, between others, last, in a
+// row, and folded are all left out the same way.
+TEST(RetryDigest, IsPinned) {
+  EXPECT_EQ(digest(kBase), "40b7a04b573beb35fea742e2e4e299d3");
+  const std::string many =
+      "From alice@example.org  Fri Dec  4 09:00:00 2026\n"
+      "Delivery-date: Fri, 04 Dec 2026 09:00:00 +0000\n"
+      "Return-Path: <alice@example.org>\n"
+      "Delivery-Date: one\n\tfolded\n"
+      "delivery-date: two\n"
+      "Received: from a by b\n\twith ESMTP\n"
+      "Subject: hello\n"
+      "Delivery-date: last\n"
+      "\n"
+      "body\n";
+  EXPECT_EQ(digest(many), "ab9dfdb562765a4fd858ff61248415a7");
+  EXPECT_EQ(digest(many), digest("From alice@example.org  Fri Dec  4 09:00:00 2026\n"
+                                 "Return-Path: <alice@example.org>\n"
+                                 "Received: from a by b\n\twith ESMTP\n"
+                                 "Subject: hello\n"
+                                 "\n"
+                                 "body\n"));
+}
+
 // A spooled body gives the digest of the same bytes in memory.
 TEST(RetryDigest, SpooledBodyGivesTheSameDigest) {
   testing::TempDir dir;
