@@ -816,7 +816,8 @@ def report(bench, ks, rounds, started, elapsed, spread_ks=()):
             "per delivery (and the median), 400 runs each, interleaved, in both orders. The journal adds, per run, one open that fails (no "
             "earlier attempt), a journal file made with its intent and done lines (not synced), and "
             "per maildir folder a staged copy: a link to the message's file in the journal's "
-            "directory, made durable by the file's own sync.")
+            "directory, made after the file's sync and before its link into new/, whose sync "
+            "commits it with the link.")
         add("")
         add("| measure | journal on | off | on / off | target |")
         add("| --- | ---: | ---: | ---: | --- |")
@@ -838,8 +839,8 @@ def report(bench, ks, rounds, started, elapsed, spread_ks=()):
                 "file also writes its directory at once. The rows \"ext4 with a journal\" are the "
                 "same runs in an image made by `mkfs.ext4` with its defaults (a journal, "
                 "data=ordered), as on a Debian mail host, on a loop device over a file of the work "
-                "dir: one commit then makes the file, its staged copy and the journal's new file "
-                "durable together.")
+                "dir: the sync of new/ commits the staged copy and the journal's new file with the "
+                "link.")
         add("")
 
     if bench.strace:

@@ -78,8 +78,7 @@ int TempFile::remove() {
 
 sys::Status write_new_file(sys::Io& io, const std::string& dir, const std::string& prefix,
                            const message::Message& message, const WriteFormat& format,
-                           const DeliveryOptions& options, NewFile* out,
-                           const std::string& link_dir) {
+                           const DeliveryOptions& options, NewFile* out) {
   std::string path;
   int fd = -1;
   int err = EEXIST;
@@ -105,8 +104,6 @@ sys::Status write_new_file(sys::Io& io, const std::string& dir, const std::strin
       out->inode = st.st_ino;
     }
   }
-  if (status.ok() && options.hooks != nullptr && !link_dir.empty())
-    options.hooks->before_sync(path, join(link_dir, out->file.name()), out->inode);
   if (status.ok() && io.fsync(fd) != 0) status = sys::Status::error(sys::Step::kFsync, errno, path);
   // close(2) can report a delayed write error (NFS): checked like the writes.
   if (io.close(fd) != 0 && status.ok()) status = sys::Status::error(sys::Step::kClose, errno, path);

@@ -66,13 +66,10 @@ struct NewFile {
 // Creates "<dir>/<prefix><unique name>" with O_WRONLY|O_CREAT|O_EXCL (a new name
 // on EEXIST, up to limits::kUniqueNameAttempts), writes the message in `format`,
 // fsyncs and closes it, checking each step. On failure the file is removed and the
-// Status names the step (open, write, fsync, close). link_dir: the file will be
-// linked into that directory under its own name (maildir's new/), which the
-// hooks hear of before the fsync (CommitHooks::before_sync).
+// Status names the step (open, write, fsync, close).
 sys::Status write_new_file(sys::Io& io, const std::string& dir, const std::string& prefix,
                            const message::Message& message, const WriteFormat& format,
-                           const DeliveryOptions& options, NewFile* out,
-                           const std::string& link_dir = {});
+                           const DeliveryOptions& options, NewFile* out);
 
 // fsync of a directory, so that links and unlinks in it survive a crash.
 // Failure: Step::kFsync naming the directory.

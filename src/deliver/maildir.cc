@@ -33,7 +33,7 @@ sys::Status link_into_new(sys::Io& io, const std::string& from, const std::strin
   for (int attempt = 0; attempt < limits::kUniqueNameAttempts; ++attempt) {
     if (attempt > 0) name = sys::unique_maildir_name(hostname);
     target = store::join(new_dir, name);
-    if (hooks != nullptr) hooks->before_link(target, inode);
+    if (hooks != nullptr) hooks->before_maildir_link(from, target, inode);
     if (io.link(from.c_str(), target.c_str()) == 0) {
       *created = target;
       return sys::Status::ok_status();
@@ -57,8 +57,7 @@ sys::Status MaildirFolder::deliver(sys::Io& io, const message::Message& message,
   store::NewFile file;
   const std::string new_dir = store::join(path_, "new");
   status = store::write_new_file(io, store::join(path_, "tmp"), "", message,
-                                 format_for(FolderKind::kMaildir, options), options, &file,
-                                 new_dir);
+                                 format_for(FolderKind::kMaildir, options), options, &file);
   report->bytes_written = file.written;
   if (!status.ok()) return status;
 

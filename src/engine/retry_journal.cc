@@ -227,37 +227,30 @@ void RetryJournal::settle_staged_copies(const std::vector<std::string>& names, t
                  " staged copies no longer needed");
 }
 
-void RetryJournal::before_sync(const std::string& file, const std::string& target, ino_t inode) {
-  staged_.clear();
-  staged_copy_ = false;
+void RetryJournal::before_maildir_link(const std::string& file, const std::string& target,
+                                       ino_t inode) {
   if (!usable_ || key_.empty()) return;
   const std::string where = absolute(target, cwd_);
-  if (sys::Status status = journal_->stage_intent(key_, where, inode); !status.ok()) {
-    broken(status);
+  // The file, synced a moment ago, linked into the journal's directory as the
+  // intent, with its line (which tells a retry where to look) unsynced: the
+  // folder's sync of new/ after the link commits both with it (file systems that
+  // journal their metadata commit in order), so the journal adds no sync to a
+  // maildir delivery, nor a write to the syncs the delivery makes anyway.
+  // `file` as the folder named it: relative names lead from where the folder's did.
+  if (!journal_->stage_copy(file, key_, base_name(where)).ok()) {
+    before_link(target, inode);  // another file system (EXDEV), among others
     return;
   }
-  staged_ = where;
-  staged_inode_ = inode;
-  // The file linked into the journal's directory: the folder's sync of the file,
-  // which comes next, makes the link durable with it (file systems that journal
-  // their metadata commit a link with the inode it changed), so the intent needs no
-  // sync of its own. On another file system the intent is synced in before_link.
-  // `file` as the folder named it: relative names lead from where the folder's did.
-  staged_copy_ = journal_->stage_copy(file, key_, base_name(where)).ok();
-  if (!staged_copy_) journal_->start_writeback();
+  if (sys::Status status = journal_->stage_intent(key_, where, inode); !status.ok())
+    broken(status);
 }
 
 void RetryJournal::before_link(const std::string& target, ino_t inode) {
-  const std::string where = absolute(target, cwd_);
-  const bool staged = !staged_.empty() && staged_ == where && staged_inode_ == inode;
-  const bool staged_copy = staged && staged_copy_;
-  staged_.clear();
-  staged_copy_ = false;
-  if (!usable_ || key_.empty() || staged_copy) return;
-  // The intent must be durable before the link, staged (before_sync) or not.
-  sys::Status status =
-      staged ? journal_->commit_intent() : journal_->record_intent(key_, where, inode);
-  if (!status.ok()) broken(status);
+  if (!usable_ || key_.empty()) return;
+  // The intent must be durable before the link.
+  if (sys::Status status = journal_->record_intent(key_, absolute(target, cwd_), inode);
+      !status.ok())
+    broken(status);
 }
 
 deliver::CommitHooks::Unfinished RetryJournal::settle_mbox(sys::Io& io, int fd,

@@ -170,22 +170,33 @@ const JournalEntry* RunJournal::find(const std::string& key) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-sys::Status RunJournal::open_for_append() {
+sys::Status RunJournal::open_for_append(bool* created) {
+  *created = false;
   if (fd_ >= 0) return sys::Status::ok_status();
-  if (make_state_directory(io_, directory_) != 0)
-    return sys::Status::error(sys::Step::kMkdir, errno, directory_);
   constexpr int kFlags = O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC;
   int fd = io_.open(path_.c_str(), kFlags | O_CREAT | O_EXCL, 0600);
-  const bool created = fd >= 0;
+  if (fd < 0 && errno == ENOENT) {  // the directory is made on first need
+    if (make_state_directory(io_, directory_) != 0)
+      return sys::Status::error(sys::Step::kMkdir, errno, directory_);
+    fd = io_.open(path_.c_str(), kFlags | O_CREAT | O_EXCL, 0600);
+  }
+  *created = fd >= 0;
   if (fd < 0 && errno == EEXIST) fd = io_.open(path_.c_str(), kFlags, 0);
   if (fd < 0) return sys::Status::error(sys::Step::kOpen, errno, path_);
   fd_ = fd;
-  // The directory is not synced for the new name: on ext4 and XFS the fsync of the
-  // intent record commits the name with it (the creation is in the same or an
-  // earlier journal transaction), and a syncing of the directory would add a
-  // quarter of a millisecond to every delivery (bench/results.md). Where a file
-  // system loses the name in a power cut all the same, the retry delivers again:
-  // a second copy, never a lost message.
+  // The directory is not synced for the new name: on ext4 and XFS a later fsync
+  // (of the intent record, or of the folder the message is linked into) commits
+  // the name with it (the creation is in the same or an earlier journal
+  // transaction), and a syncing of the directory would add a quarter of a
+  // millisecond to every delivery (bench/results.md). Where a file system loses
+  // the name in a power cut all the same, the retry delivers again: a second copy,
+  // never a lost message.
+  return sys::Status::ok_status();
+}
+
+sys::Status RunJournal::ensure_created() {
+  bool created = false;
+  if (sys::Status opened = open_for_append(&created); !opened.ok()) return opened;
   if (created &&
       sys::write_all(io_, fd_, kFirstLine, std::char_traits<char>::length(kFirstLine)) != 0)
     return sys::Status::error(sys::Step::kWrite, errno, path_);
@@ -193,10 +204,13 @@ sys::Status RunJournal::open_for_append() {
 }
 
 sys::Status RunJournal::append(const std::string& line, bool sync) {
-  if (sys::Status opened = open_for_append(); !opened.ok()) return opened;
-  // One write(2) per record: with O_APPEND, records written by a "c" clone at the
-  // same time do not interleave.
-  if (sys::write_all(io_, fd_, line.data(), line.size()) != 0)
+  bool created = false;
+  if (sys::Status opened = open_for_append(&created); !opened.ok()) return opened;
+  // One write(2) per record (the first line with the first): with O_APPEND,
+  // records written by a "c" clone at the same time do not interleave.
+  const std::string first = created ? kFirstLine + line : std::string();
+  const std::string& record = created ? first : line;
+  if (sys::write_all(io_, fd_, record.data(), record.size()) != 0)
     return sys::Status::error(sys::Step::kWrite, errno, path_);
   if (sync && io_.fsync(fd_) != 0) return sys::Status::error(sys::Step::kFsync, errno, path_);
   return sys::Status::ok_status();
@@ -204,24 +218,24 @@ sys::Status RunJournal::append(const std::string& line, bool sync) {
 
 sys::Status RunJournal::record_intent(const std::string& key, const std::string& target,
                                       ino_t inode) {
-  sys::Status status = stage_intent(key, target, inode);
-  return status.ok() ? commit_intent() : status;
+  return append_intent(key, target, inode, true);
 }
 
 sys::Status RunJournal::stage_intent(const std::string& key, const std::string& target,
                                      ino_t inode) {
+  return append_intent(key, target, inode, false);
+}
+
+sys::Status RunJournal::append_intent(const std::string& key, const std::string& target,
+                                      ino_t inode, bool sync) {
   const std::string line = "intent " + escape_field(key) + " " + escape_field(target) + " " +
                            std::to_string(static_cast<unsigned long long>(inode)) + "\n";
-  sys::Status status = append(line, false);
+  sys::Status status = append(line, sync);
   if (!status.ok()) return status;
   JournalEntry& entry = entries_[key];
   entry.target = target;
   entry.inode = inode;
   return status;
-}
-
-void RunJournal::start_writeback() {
-  if (fd_ >= 0) (void)io_.start_writeback(fd_);  // a hint: commit_intent() is what counts
 }
 
 std::string RunJournal::staged_prefix(const std::string& key) const {
@@ -245,8 +259,10 @@ std::string RunJournal::staged_prefix(const std::string& key) const {
 sys::Status RunJournal::stage_copy(const std::string& file, const std::string& key,
                                    const std::string& name) {
   const std::string link = directory_ + "/" + staged_prefix(key) + name;
-  if (io_.link(file.c_str(), link.c_str()) != 0)
-    return sys::Status::error(sys::Step::kLink, errno, link);
+  int rc = io_.link(file.c_str(), link.c_str());
+  if (rc != 0 && errno == ENOENT && make_state_directory(io_, directory_) == 0)
+    rc = io_.link(file.c_str(), link.c_str());  // the directory was missing
+  if (rc != 0) return sys::Status::error(sys::Step::kLink, errno, link);
   return sys::Status::ok_status();
 }
 
@@ -264,12 +280,6 @@ std::vector<std::pair<std::string, ino_t>> RunJournal::staged_copies(
       found.emplace_back(name.substr(prefix.size()), st.st_ino);
   }
   return found;
-}
-
-sys::Status RunJournal::commit_intent() {
-  if (fd_ < 0) return sys::Status::error(sys::Step::kFsync, EBADF, path_);
-  if (io_.fsync(fd_) != 0) return sys::Status::error(sys::Step::kFsync, errno, path_);
-  return sys::Status::ok_status();
 }
 
 sys::Status RunJournal::record_done(const std::string& key, const std::vector<std::string>& stored) {

@@ -86,8 +86,6 @@ ssize_t Io::sendfile(int out_fd, int in_fd, off_t* in_offset, size_t count) {
 
 int Io::madvise(void* addr, size_t length, int advice) { return ::madvise(addr, length, advice); }
 
-int Io::start_writeback(int fd) { return ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }
-
 int Io::fchmod(int fd, mode_t mode) { return ::fchmod(fd, mode); }
 
 int Io::fchown(int fd, uid_t uid, gid_t gid) { return ::fchown(fd, uid, gid); }

@@ -19,19 +19,19 @@ class CommitHooks {
  public:
   virtual ~CommitHooks() = default;
 
-  // A maildir, MH or directory folder has written and synced the message to a
-  // temporary file (`inode`) and is about to link it as `target`: from the link on
-  // it can be in the folder. Called again for each new target tried.
+  // An MH or directory folder has written and synced the message to a temporary
+  // file (`inode`) and is about to link it as `target`: from the link on it can be
+  // in the folder. Called again for each new target tried.
   virtual void before_link(const std::string& target, ino_t inode) = 0;
-  // A maildir folder has written the message to the temporary file `file` (`inode`)
-  // and is about to sync it, then to link it as `target` (before_link follows, with
-  // the same target unless that name is taken). The journal can make its intent
-  // record meanwhile, also by linking `file` (the sync that follows makes such a
-  // link durable). Not pure: a hook that does not care need not say so.
-  virtual void before_sync(const std::string& file, const std::string& target, ino_t inode) {
+  // The same for a maildir, whose temporary file is `file` (in tmp/) and `target` in
+  // new/: the folder syncs new/ after the link, and that sync commits with the link
+  // whatever the hook did to the file system just before it (on file systems that
+  // commit metadata in order), such as linking `file` elsewhere. Not pure: a hook
+  // that does not care need not say so.
+  virtual void before_maildir_link(const std::string& file, const std::string& target,
+                                   ino_t inode) {
     (void)file;
-    (void)target;
-    (void)inode;
+    before_link(target, inode);
   }
 
   // What settle_mbox found an earlier, unfinished append into this mbox to be.

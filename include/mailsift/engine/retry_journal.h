@@ -95,8 +95,9 @@ class RetryJournal final : public deliver::CommitHooks {
   void finish(bool mailbox_full = false);
 
   // deliver::CommitHooks
-  void before_sync(const std::string& file, const std::string& target, ino_t inode) override;
   void before_link(const std::string& target, ino_t inode) override;
+  void before_maildir_link(const std::string& file, const std::string& target,
+                           ino_t inode) override;
   Unfinished settle_mbox(sys::Io& io, int fd, const std::string& path,
                          const struct stat& st) override;
   void before_append(const std::string& path, const struct stat& st, off_t offset,
@@ -128,10 +129,6 @@ class RetryJournal final : public deliver::CommitHooks {
   std::unique_ptr<state::RunJournal> journal_;
   std::map<std::string, unsigned> seen_;
   std::string key_;
-  // The intent before_sync staged (absolute target, inode), which before_link commits.
-  std::string staged_;
-  ino_t staged_inode_ = 0;
-  bool staged_copy_ = false;  // before_sync linked a staged copy of it
   std::string cwd_;  // where relative folder names of the current delivery lead
   std::string prefix_;  // "c<n>/" in a clone
   unsigned clones_started_ = 0;

@@ -17,12 +17,14 @@
 //
 // Staged copies: a maildir delivery's file is also linked into the directory as
 // "RUN.KEYHASH.NAME" (RUN the journal file's name, KEYHASH 16 hex digits of the
-// KEY, NAME the file's name in new/) before the file is synced. The sync of the
-// file makes that link durable with it, so it is an intent record that costs no
-// sync of its own; it is removed once the run's lines are surely written out, or
-// once it is the file's only name (settle_staged_copies). A retry that lost the
-// lines (a power cut) counts the folder as stored when the staged copy's file is
-// there (its inode in new/ or cur/).
+// KEY, NAME the file's name in new/), with its intent line (not synced), after the
+// file is synced and before it is linked into new/. The sync of new/ that the
+// delivery makes after that link commits them with it (file systems that journal
+// their metadata commit in order), so the staged copy is an intent record that
+// costs no sync of its own. It is removed once the run's lines are surely written
+// out, or once it is the file's only name (settle_staged_copies). A retry that
+// lost the lines (a power cut) counts the folder as stored when the staged copy's
+// file is there (its inode in new/ or cur/).
 #pragma once
 
 #include <sys/types.h>
@@ -67,20 +69,16 @@ class RunJournal {
   bool found() const { return found_; }
   const JournalEntry* find(const std::string& key) const;
 
-  // Creates the file (and its directory) if this run has not yet; durable.
-  sys::Status ensure_created() { return open_for_append(); }
+  // Creates the file (and its directory) if this run has not yet (not synced).
+  sys::Status ensure_created();
   // Appends an intent and makes it durable before returning (fsync): it must be on
   // disk before the message can be in the folder.
   sys::Status record_intent(const std::string& key, const std::string& target, ino_t inode);
-  // The same in two steps, so that other work can come between: stage_intent appends
-  // the intent (not synced); commit_intent makes it durable (fsync), when no staged
-  // copy (stage_copy) does. start_writeback: a hint that the commit will follow.
+  // The same, not synced: for the line that goes with a staged copy.
   sys::Status stage_intent(const std::string& key, const std::string& target, ino_t inode);
-  void start_writeback();
-  sys::Status commit_intent();
   // Links `file` into the directory as the staged copy of KEY whose name in new/ is
   // `name` (see above). Fails on another file system (EXDEV), among others: the
-  // caller then commits the intent instead.
+  // caller then records a synced intent instead.
   sys::Status stage_copy(const std::string& file, const std::string& key,
                          const std::string& name);
   // The staged copies of KEY that an earlier attempt left: their names in new/ and
@@ -97,8 +95,12 @@ class RunJournal {
   void remove();
 
  private:
-  sys::Status open_for_append();
+  // Opens the file for appending, made (with its directory) if missing; *created:
+  // by this call (its first line is still to be written).
+  sys::Status open_for_append(bool* created);
   sys::Status append(const std::string& line, bool sync);
+  sys::Status append_intent(const std::string& key, const std::string& target, ino_t inode,
+                            bool sync);
 
   std::string staged_prefix(const std::string& key) const;
 

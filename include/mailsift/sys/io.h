@@ -43,10 +43,6 @@ class Io {
   // madvise(2); used only to drop pages of a read-only file mapping from the
   // process's memory (MADV_DONTNEED), which never changes the bytes it shows.
   virtual int madvise(void* addr, size_t length, int advice);
-  // sync_file_range(2) with SYNC_FILE_RANGE_WRITE over the whole file: starts writing
-  // its dirty pages out without waiting. A hint that makes a later fsync cheaper,
-  // never a promise of durability; errors are the caller's to ignore.
-  virtual int start_writeback(int fd);
   // fchmod(2), fchown(2), chmod(2), chown(2): the system mailbox screening
   // (engine/system_mailbox.h). Not pure (like pread); the defaults are the kernel's.
   virtual int fchmod(int fd, mode_t mode);

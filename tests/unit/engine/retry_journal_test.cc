@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "faulty_io.h"
+#include "forwarding_io.h"
 #include "mailsift/engine/retry_journal.h"
 #include "mailsift/engine/run.h"
 #include "mailsift/state/journal.h"
@@ -411,19 +412,61 @@ TEST(RetryJournal, WithoutAStagedCopyTheIntentIsSynced) {
   EXPECT_TRUE(staged_copies(dir / ".mailsift/journal").empty());
 }
 
-// The staged copy is made before the file is synced (the sync is what makes it
-// durable): a sync that fails leaves it behind, alone.
-TEST(RetryJournal, TheStagedCopyComesBeforeTheSync) {
+// The order of a maildir delivery's journal: nothing before the file's sync (so
+// that sync writes nothing of the journal); between it and the link into new/,
+// the staged copy and the journal's file with the intent line; after the sync of
+// new/, which commits them with the link, the done line.
+TEST(RetryJournal, TheIntentComesBetweenTheFilesSyncAndTheLink) {
+  struct Watching : testing::ForwardingIo {
+    std::string journal_dir;
+    std::vector<std::vector<std::string>> at_sync;  // the directory at each fsync
+    std::vector<std::string> at_link;               // the directory at the link into new/
+    std::string lines_at_link;                      // and the journal's lines
+    std::vector<std::string> listed() const {
+      return testing::exists(journal_dir) ? testing::list_dir(journal_dir)
+                                          : std::vector<std::string>{};
+    }
+    int fsync(int fd) override {
+      at_sync.push_back(listed());
+      return ForwardingIo::fsync(fd);
+    }
+    int link(const char* from, const char* to) override {
+      if (std::string(to).find("/new/") != std::string::npos) {
+        at_link = listed();
+        for (const auto& name : journal_files(journal_dir))
+          lines_at_link += testing::read_file(journal_dir + "/" + name);
+      }
+      return ForwardingIo::link(from, to);
+    }
+  };
   TempDir dir;
-  // No prune in this run (it would remove the copy that is alone).
-  ASSERT_EQ(state::make_state_directory(sys::real_io(), dir / ".mailsift/journal"), 0);
-  testing::write_file(dir / ".mailsift/journal/pruned", "");
+  Watching io;
+  io.journal_dir = dir / ".mailsift/journal";
+  for (const char* sub : {"first", "first/new", "first/cur", "first/tmp"})
+    ASSERT_EQ(::mkdir((dir / sub).c_str(), 0700), 0);  // no syncs for making them
+  const Result r = run_rules(io, dir, ":0\nfirst/\n");
+  ASSERT_EQ(r.code, 0) << r.log;
+  ASSERT_EQ(io.at_sync.size(), 2u) << r.log;  // the file, then new/
+  EXPECT_TRUE(io.at_sync[0].empty());
+  ASSERT_EQ(io.at_link.size(), 2u);
+  EXPECT_EQ(io.at_sync[1], io.at_link);
+  EXPECT_EQ(staged_copies(io.journal_dir).size(), 1u);
+  EXPECT_NE(io.lines_at_link.find("\nintent "), std::string::npos) << io.lines_at_link;
+  EXPECT_EQ(io.lines_at_link.find("\ndone "), std::string::npos) << io.lines_at_link;
+  const auto journals = journal_files(io.journal_dir);
+  ASSERT_EQ(journals.size(), 1u);
+  EXPECT_NE(testing::read_file(io.journal_dir + "/" + journals[0]).find("\ndone "),
+            std::string::npos);
+
+  // A file whose sync fails leaves no staged copy behind (nor a journal: the run
+  // stored nothing).
+  TempDir other;
   FaultyIo failing;
   failing.add(testing::fault_on(Op::kFsync, EIO, "first/tmp"));
-  const Result r = run_rules(failing, dir, two_folder_rules("second/", "first/"));
-  ASSERT_EQ(failing.fired(), 1) << r.log;
-  ASSERT_EQ(r.code, 75) << r.log;
-  EXPECT_EQ(staged_copies(dir / ".mailsift/journal").size(), 2u) << r.log;
+  const Result failed = run_rules(failing, other, ":0\nfirst/\n");
+  ASSERT_EQ(failing.fired(), 1) << failed.log;
+  ASSERT_EQ(failed.code, 75) << failed.log;
+  EXPECT_TRUE(staged_copies(other / ".mailsift/journal").empty()) << failed.log;
 }
 
 // After a power cut the records, which are not synced, may be gone while the

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "faulty_io.h"
+#include "forwarding_io.h"
 #include "mailsift/state/pending_append.h"
 #include "temp_dir.h"
 
@@ -225,6 +226,37 @@ TEST(RunJournal, StagedCopiesAreFoundByKeyAndGoWithTheJournal) {
   EXPECT_EQ(testing::list_dir(journal_dir).size(), 2u);  // the other run's file and copy
   ASSERT_EQ(::stat((dir / "msg").c_str(), &st), 0);
   EXPECT_EQ(st.st_nlink, 2u);
+}
+
+// A maildir delivery's first act in the journal may be its staged copy: the
+// directory (and its parent) is made for it. The file's first line goes with its
+// first record, in one write.
+TEST(RunJournal, TheFirstWritesMakeWhatIsMissing) {
+  struct CountingWrites : testing::ForwardingIo {
+    int writes = 0;
+    ssize_t write(int fd, const void* b, size_t n) override {
+      ++writes;
+      return ForwardingIo::write(fd, b, n);
+    }
+  };
+  TempDir dir;
+  testing::write_file(dir / "msg", "the message");
+  CountingWrites io;
+  RunJournal journal(io, dir / "state/journal", "0123abcd");
+  ASSERT_TRUE(journal.stage_copy(dir / "msg", "/m/first/#0", "1.M1P1.host").ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "state/journal").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(journal.staged_copies("/m/first/#0").size(), 1u);
+  EXPECT_FALSE(testing::exists(dir / "state/journal/0123abcd"));
+  ASSERT_TRUE(journal.stage_intent("/m/first/#0", "/m/first/new/1.M1P1.host", 7).ok());
+  EXPECT_EQ(io.writes, 1);
+  ASSERT_TRUE(journal.record_done("/m/first/#0", {"/m/first/new/1.M1P1.host"}).ok());
+  EXPECT_EQ(io.writes, 2);
+  EXPECT_EQ(testing::read_file(dir / "state/journal/0123abcd"),
+            "mailsift-journal 1\n"
+            "intent /m/first/#0 /m/first/new/1.M1P1.host 7\n"
+            "done /m/first/#0 /m/first/new/1.M1P1.host\n");
 }
 
 TEST(Prune, StagedCopyNames) {
