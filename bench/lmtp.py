@@ -303,8 +303,8 @@ def main():
            f"and nothing is removed after it: its {opts.long} messages stay in the folders "
            f"while the throughput is measured. Machine: {os.cpu_count()} CPUs.", "",
            f"The whole measurement is made {opts.repeat} times, one after another: mailsift "
-           "waits on two fsyncs per message (the message, whose sync also makes the journal's "
-           "staged copy durable, and the maildir's new/) where procmail waits on one and spends the rest starting, so the "
+           "waits on two fsyncs per message (the message, and the maildir's new/, whose sync "
+           "also commits the journal's staged copy) where procmail waits on one and spends the rest starting, so the "
            "ratio follows the disk's fsync latency, which changes from run to run on a shared "
            "machine.", "",
            "| at once | run | procmail msg/s | mailsift LMTP msg/s | mailsift / procmail | target |",

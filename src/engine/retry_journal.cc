@@ -121,13 +121,11 @@ bool RetryJournal::already_stored(const std::string& key, std::vector<std::strin
     return true;
   }
   std::string target;
-  if (entry != nullptr && !entry->target.empty()) {
-    if (present(*entry)) target = entry->target;
-  } else {
-    // The records are not synced: after a power cut, a staged copy may be all that
-    // tells of a file linked into the maildir.
-    target = present_by_staged_copy(key);
-  }
+  if (entry != nullptr && present(*entry)) target = entry->target;
+  // The records are not synced: after a power cut, a staged copy may be all that
+  // tells of a file linked into the maildir (also when an older attempt's intent
+  // line survived and the last one's did not).
+  if (target.empty()) target = present_by_staged_copy(key, entry);
   if (target.empty()) return false;
   *stored = {target};
   begin(key);
@@ -135,7 +133,8 @@ bool RetryJournal::already_stored(const std::string& key, std::vector<std::strin
   return true;
 }
 
-std::string RetryJournal::present_by_staged_copy(const std::string& key) const {
+std::string RetryJournal::present_by_staged_copy(const std::string& key,
+                                                 const state::JournalEntry* tried) const {
   // The key's first folder (next_key): after this process's prefix, up to the next
   // folder's newline or the count's '#'.
   if (key.compare(0, prefix_.size(), prefix_) != 0) return {};
@@ -148,6 +147,8 @@ std::string RetryJournal::present_by_staged_copy(const std::string& key) const {
     state::JournalEntry entry;
     entry.target = dir + (dir.back() == '/' ? "" : "/") + "new/" + name;
     entry.inode = inode;
+    if (tried != nullptr && tried->target == entry.target && tried->inode == entry.inode)
+      continue;  // its intent line's file, already looked at
     if (present(entry)) return entry.target;
   }
   return {};
@@ -233,9 +234,10 @@ void RetryJournal::before_maildir_link(const std::string& file, const std::strin
   const std::string where = absolute(target, cwd_);
   // The file, synced a moment ago, linked into the journal's directory as the
   // intent, with its line (which tells a retry where to look) unsynced: the
-  // folder's sync of new/ after the link commits both with it (file systems that
-  // journal their metadata commit in order), so the journal adds no sync to a
-  // maildir delivery, nor a write to the syncs the delivery makes anyway.
+  // folder's sync of new/ after the link commits the staged copy and the journal
+  // file's name with it (file systems that journal their metadata commit in
+  // order); the line's bytes may be lost in a power cut, and the staged copy then
+  // stands in. So the journal adds no sync or flush to a maildir delivery.
   // `file` as the folder named it: relative names lead from where the folder's did.
   if (!journal_->stage_copy(file, key_, base_name(where)).ok()) {
     before_link(target, inode);  // another file system (EXDEV), among others

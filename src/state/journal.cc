@@ -208,8 +208,7 @@ sys::Status RunJournal::append(const std::string& line, bool sync) {
   if (sys::Status opened = open_for_append(&created); !opened.ok()) return opened;
   // One write(2) per record (the first line with the first): with O_APPEND,
   // records written by a "c" clone at the same time do not interleave.
-  const std::string first = created ? kFirstLine + line : std::string();
-  const std::string& record = created ? first : line;
+  const std::string record = created ? kFirstLine + line : line;
   if (sys::write_all(io_, fd_, record.data(), record.size()) != 0)
     return sys::Status::error(sys::Step::kWrite, errno, path_);
   if (sync && io_.fsync(fd_) != 0) return sys::Status::error(sys::Step::kFsync, errno, path_);
@@ -260,9 +259,13 @@ sys::Status RunJournal::stage_copy(const std::string& file, const std::string& k
                                    const std::string& name) {
   const std::string link = directory_ + "/" + staged_prefix(key) + name;
   int rc = io_.link(file.c_str(), link.c_str());
-  if (rc != 0 && errno == ENOENT && make_state_directory(io_, directory_) == 0)
-    rc = io_.link(file.c_str(), link.c_str());  // the directory was missing
+  if (rc != 0 && errno == ENOENT) {  // the directory is made on first need
+    if (make_state_directory(io_, directory_) != 0)
+      return sys::Status::error(sys::Step::kMkdir, errno, directory_);
+    rc = io_.link(file.c_str(), link.c_str());
+  }
   if (rc != 0) return sys::Status::error(sys::Step::kLink, errno, link);
+  staged_any_ = true;
   return sys::Status::ok_status();
 }
 
@@ -309,7 +312,8 @@ bool RunJournal::any_done_on_disk() {
 }
 
 void RunJournal::remove() {
-  const bool exists = found_ || fd_ >= 0;
+  // A staged copy may be made when the file cannot be (its open failed).
+  const bool exists = found_ || fd_ >= 0 || staged_any_;
   if (fd_ >= 0) {
     io_.close(fd_);
     fd_ = -1;
@@ -326,6 +330,7 @@ void RunJournal::remove() {
   }
   entries_.clear();
   found_ = false;
+  staged_any_ = false;
 }
 
 sys::Status append_done(sys::Io& io, const std::string& journal_path, const std::string& key,

@@ -19,15 +19,16 @@ class CommitHooks {
  public:
   virtual ~CommitHooks() = default;
 
-  // An MH or directory folder has written and synced the message to a temporary
-  // file (`inode`) and is about to link it as `target`: from the link on it can be
-  // in the folder. Called again for each new target tried.
+  // An MH or directory folder (a maildir, through before_maildir_link's default)
+  // has written and synced the message to a temporary file (`inode`) and is about
+  // to link it as `target`: from the link on it can be in the folder. Called again
+  // for each new target tried.
   virtual void before_link(const std::string& target, ino_t inode) = 0;
   // The same for a maildir, whose temporary file is `file` (in tmp/) and `target` in
-  // new/: the folder syncs new/ after the link, and that sync commits with the link
-  // whatever the hook did to the file system just before it (on file systems that
-  // commit metadata in order), such as linking `file` elsewhere. Not pure: a hook
-  // that does not care need not say so.
+  // new/: the folder syncs new/ after the link, and on file systems that commit
+  // metadata in order that sync commits with the link the names the hook made just
+  // before it, such as a link of `file` elsewhere (not the bytes it wrote). Not
+  // pure: a hook that does not care need not say so.
   virtual void before_maildir_link(const std::string& file, const std::string& target,
                                    ino_t inode) {
     (void)file;

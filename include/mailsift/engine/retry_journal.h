@@ -5,10 +5,10 @@
 // - Each delivery of the run to folders has a key: the folders (made absolute),
 //   how many deliveries to the same folders came before it in this process, and,
 //   in a "c" clone, the clone's number.
-// - Before a folder can hold the message, an intent is made durable: for maildir,
+// - No folder holds the message durably without a durable intent: for maildir,
 //   MH and directory folders the name and inode of the file about to be linked
-//   (for a maildir made durable by a staged copy, a link to the file that the
-//   file's own sync commits, state/journal.h; otherwise synced); for an mbox a
+//   (for a maildir a staged copy, a link to the file that the sync of new/ after
+//   the link commits with it, state/journal.h; otherwise synced); for an mbox a
 //   pending record beside the journal (state/pending_append.h). Once the message
 //   is durable, a done record (not synced).
 // - A retry skips a destination that has a done record, or whose intent (or, its
@@ -109,8 +109,10 @@ class RetryJournal final : public deliver::CommitHooks {
   // Logs a journal failure once and stops writing to the journal.
   void broken(const sys::Status& status);
   bool present(const state::JournalEntry& entry) const;
-  // The file in new/ (or cur/) that a staged copy of `key` proves stored, or "".
-  std::string present_by_staged_copy(const std::string& key) const;
+  // The file in new/ (or cur/) that a staged copy of `key` proves stored, or "";
+  // not the one `tried` (an intent line's) names.
+  std::string present_by_staged_copy(const std::string& key,
+                                     const state::JournalEntry* tried) const;
   void prune_now_and_then();
   void settle_staged_copies_now();
   void settle_staged_copies(const std::vector<std::string>& names, time_t now,

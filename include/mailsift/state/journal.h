@@ -19,8 +19,9 @@
 // "RUN.KEYHASH.NAME" (RUN the journal file's name, KEYHASH 16 hex digits of the
 // KEY, NAME the file's name in new/), with its intent line (not synced), after the
 // file is synced and before it is linked into new/. The sync of new/ that the
-// delivery makes after that link commits them with it (file systems that journal
-// their metadata commit in order), so the staged copy is an intent record that
+// delivery makes after that link commits the staged copy and the journal file's
+// name with it (file systems that journal their metadata commit in order; the
+// line's bytes may still be lost), so the staged copy is an intent record that
 // costs no sync of its own. It is removed once the run's lines are surely written
 // out, or once it is the file's only name (settle_staged_copies). A retry that
 // lost the lines (a power cut) counts the folder as stored when the staged copy's
@@ -110,6 +111,7 @@ class RunJournal {
   std::string path_;
   std::map<std::string, JournalEntry> entries_;
   bool found_ = false;
+  bool staged_any_ = false;  // stage_copy made a link
   int fd_ = -1;
 };
 

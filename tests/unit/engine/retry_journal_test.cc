@@ -370,8 +370,8 @@ TEST(RetryJournal, AFoundCopyCountsOnlyOnceItsFolderIsSynced) {
 }
 
 // A maildir delivery's intent is its staged copy: the file linked into the
-// journal's directory before the folder syncs it, which makes the link durable
-// with it. So the journal itself is never synced for a maildir.
+// journal's directory just before its link into new/, whose sync commits both.
+// So the journal itself is never synced for a maildir.
 TEST(RetryJournal, AMaildirIntentIsAStagedCopyNotASyncOfTheJournal) {
   TempDir dir;
   FaultyIo watching;
@@ -412,10 +412,11 @@ TEST(RetryJournal, WithoutAStagedCopyTheIntentIsSynced) {
   EXPECT_TRUE(staged_copies(dir / ".mailsift/journal").empty());
 }
 
-// The order of a maildir delivery's journal: nothing before the file's sync (so
-// that sync writes nothing of the journal); between it and the link into new/,
-// the staged copy and the journal's file with the intent line; after the sync of
-// new/, which commits them with the link, the done line.
+// The order of a maildir delivery's journal: nothing before the file's sync (on
+// ext4 without a journal that sync would write the journal's directory too);
+// between it and the link into new/, the staged copy and the journal's file with
+// the intent line; after the sync of new/, which commits the names with the link,
+// the done line.
 TEST(RetryJournal, TheIntentComesBetweenTheFilesSyncAndTheLink) {
   struct Watching : testing::ForwardingIo {
     std::string journal_dir;
@@ -495,6 +496,34 @@ TEST(RetryJournal, AStagedCopyStandsInForLostRecords) {
       << retry.log;
 }
 
+// An older attempt's intent line survived and the last attempt's did not (a power
+// cut took it; the older one had been written out): the staged copy of the last
+// attempt still settles it.
+TEST(RetryJournal, AnOlderIntentDoesNotHideTheStagedCopy) {
+  TempDir dir;
+  const std::string rules = ":0\nfirst/\n";
+  ASSERT_EQ(run_rules(sys::real_io(), dir, rules).code, 0);
+  const std::string journal_dir = dir / ".mailsift/journal";
+  const auto journals = journal_files(journal_dir);
+  ASSERT_EQ(journals.size(), 1u);
+  const std::string path = journal_dir + "/" + journals[0];
+  const std::string text = testing::read_file(path);
+  // "intent KEY TARGET INODE": the same key, a file that is not there.
+  const std::size_t intent = text.find("\nintent ");
+  ASSERT_NE(intent, std::string::npos) << text;
+  const std::size_t key_end = text.find(' ', intent + 8);
+  ASSERT_NE(key_end, std::string::npos) << text;
+  testing::write_file(path, text.substr(0, key_end) + " " + (dir / "first/new/1.M1P1.gone") +
+                                " 1\n");
+  ASSERT_EQ(staged_copies(journal_dir).size(), 1u);
+
+  const Result retry = run_rules(sys::real_io(), dir, rules);
+  EXPECT_EQ(retry.code, 0) << retry.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 1) << retry.log;
+  EXPECT_NE(retry.log.find("an earlier attempt stored the message"), std::string::npos)
+      << retry.log;
+}
+
 // A staged copy whose file never reached new/ (a kill between the sync and the
 // link) proves nothing: the retry stores the message.
 TEST(RetryJournal, AStagedCopyAloneIsNoCopyInTheFolder) {
@@ -530,6 +559,21 @@ TEST(RetryJournal, AnUnwritableJournalIsLoggedAndTheMessageDelivered) {
     EXPECT_NE(r.log.find("Delivery journal"), std::string::npos) << r.log;
     EXPECT_NE(r.log.find("delivering "), std::string::npos) << r.log;
   }
+  // The staged copy made, then the journal's file not (the open after the one that
+  // looked for an earlier attempt's): the run keeps no journal, nor the copy.
+  TempDir dir;
+  FaultyIo failing;
+  auto fault = testing::fault_on(Op::kOpen, EACCES, ".mailsift/journal", 2);
+  fault.sticky = true;
+  failing.add(fault);
+  const Result r = run_rules(failing, dir, two_folder_rules("first/", "second"));
+  EXPECT_EQ(r.code, 0) << r.log;
+  EXPECT_EQ(failing.fired(), 1) << r.log;
+  EXPECT_NE(r.log.find("delivering without it"), std::string::npos) << r.log;
+  EXPECT_EQ(copies(dir, Kind::kMaildir, "first"), 1) << r.log;
+  EXPECT_EQ(copies(dir, Kind::kMbox, "second"), 1) << r.log;
+  EXPECT_TRUE(staged_copies(dir / ".mailsift/journal").empty());
+  EXPECT_TRUE(journal_files(dir / ".mailsift/journal").empty());
 }
 
 // A journal that cannot be read, or holds garbage, never makes a folder count as
