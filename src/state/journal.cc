@@ -312,14 +312,15 @@ bool RunJournal::any_done_on_disk() {
 }
 
 void RunJournal::remove() {
-  // A staged copy may be made when the file cannot be (its open failed).
-  const bool exists = found_ || fd_ >= 0 || staged_any_;
+  const bool exists = found_ || fd_ >= 0;
   if (fd_ >= 0) {
     io_.close(fd_);
     fd_ = -1;
   }
-  if (exists) {
-    io_.unlink(path_.c_str());
+  // A staged copy may be made when the file cannot be (its open failed): then the
+  // copies go, and the file, which a "c" clone may have made, stays.
+  if (exists) io_.unlink(path_.c_str());
+  if (exists || staged_any_) {
     std::vector<std::string> names;
     if (io_.list_directory(directory_.c_str(), &names) == 0) {
       const std::string prefix = name_ + ".";

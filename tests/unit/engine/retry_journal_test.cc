@@ -496,17 +496,24 @@ TEST(RetryJournal, AStagedCopyStandsInForLostRecords) {
       << retry.log;
 }
 
+// A first run that stored the message; *journal: the one journal it kept.
+void delivered_once(const TempDir& dir, const std::string& rules, std::string* journal) {
+  ASSERT_EQ(run_rules(sys::real_io(), dir, rules).code, 0);
+  const std::string journal_dir = dir / ".mailsift/journal";
+  const auto journals = journal_files(journal_dir);
+  ASSERT_EQ(journals.size(), 1u);
+  *journal = journal_dir + "/" + journals[0];
+}
+
 // An older attempt's intent line survived and the last attempt's did not (a power
 // cut took it; the older one had been written out): the staged copy of the last
 // attempt still settles it.
 TEST(RetryJournal, AnOlderIntentDoesNotHideTheStagedCopy) {
   TempDir dir;
   const std::string rules = ":0\nfirst/\n";
-  ASSERT_EQ(run_rules(sys::real_io(), dir, rules).code, 0);
+  std::string path;
+  ASSERT_NO_FATAL_FAILURE(delivered_once(dir, rules, &path));
   const std::string journal_dir = dir / ".mailsift/journal";
-  const auto journals = journal_files(journal_dir);
-  ASSERT_EQ(journals.size(), 1u);
-  const std::string path = journal_dir + "/" + journals[0];
   const std::string text = testing::read_file(path);
   // "intent KEY TARGET INODE": the same key, a file that is not there.
   const std::size_t intent = text.find("\nintent ");
@@ -529,11 +536,9 @@ TEST(RetryJournal, AnOlderIntentDoesNotHideTheStagedCopy) {
 TEST(RetryJournal, AStagedCopyAloneIsNoCopyInTheFolder) {
   TempDir dir;
   const std::string rules = ":0\nfirst/\n";
-  ASSERT_EQ(run_rules(sys::real_io(), dir, rules).code, 0);
-  const std::string journal_dir = dir / ".mailsift/journal";
-  const auto journals = journal_files(journal_dir);
-  ASSERT_EQ(journals.size(), 1u);
-  testing::write_file(journal_dir + "/" + journals[0], "");
+  std::string path;
+  ASSERT_NO_FATAL_FAILURE(delivered_once(dir, rules, &path));
+  testing::write_file(path, "");
   for (const auto& name : testing::list_dir(dir / "first/new"))
     ASSERT_EQ(::unlink((dir / "first/new/" + name).c_str()), 0);
 
